@@ -1,0 +1,34 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { SecurityModule } from './security/security.module.js';
+import { WebModule } from './web/web.module.js';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  logger: Logger;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl, logger }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        // Logging first, so its request middleware wraps every other module's.
+        LoggingModule.forRoot(logger),
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(databaseUrl),
+        SecurityModule,
+        HealthModule,
+        // Last: the SPA fallback must not shadow an API route.
+        WebModule,
+      ],
+    };
+  }
+}

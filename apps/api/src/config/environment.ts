@@ -1,0 +1,72 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+const blankToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** The environment variables Conclave reads, with their defaults. The README's table mirrors this. */
+export class Environment {
+  @IsIn(['production', 'development', 'test'])
+  NODE_ENV: 'production' | 'development' | 'test' = 'production';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a port number (1-65535)' })
+  @Min(1, { message: 'must be a port number (1-65535)' })
+  @Max(65535, { message: 'must be a port number (1-65535)' })
+  PORT = 8443;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a port number (1-65535), or 0 to turn the redirect off' })
+  @Min(0, { message: 'must be a port number (1-65535), or 0 to turn the redirect off' })
+  @Max(65535, { message: 'must be a port number (1-65535), or 0 to turn the redirect off' })
+  HTTP_PORT = 8080;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  HOST?: string;
+
+  @IsString()
+  DATA_DIR = './data';
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  DATABASE_URL?: string;
+
+  @Transform(blankToUndefined)
+  @ValidateIf((env: Environment) => env.TLS_KEY_FILE !== undefined || env.TLS_CERT_FILE !== undefined)
+  @IsString({ message: 'must be set together with TLS_KEY_FILE' })
+  TLS_CERT_FILE?: string;
+
+  @Transform(blankToUndefined)
+  @ValidateIf((env: Environment) => env.TLS_KEY_FILE !== undefined || env.TLS_CERT_FILE !== undefined)
+  @IsString({ message: 'must be set together with TLS_CERT_FILE' })
+  TLS_KEY_FILE?: string;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be 1/true/yes/on or 0/false/no/off' })
+  TRUST_PROXY = false;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  PUBLIC_ORIGIN?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
+}

@@ -1,0 +1,4 @@
+import { CreateAuditLog1763830000000 } from './1763830000000-create-audit-log.js';
+
+/** Every migration, oldest first. A new migration is added here as well as in this folder. */
+export const MIGRATIONS = [CreateAuditLog1763830000000];

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigError } from './config/config-error.js';
+import { loadConfig, redactUrl } from './config/load-config.js';
+import { openDatabase } from './database/database.js';
+import { setupSwagger } from './docs/swagger.js';
+import { createRootLogger } from './logging/root-logger.js';
+import { securityHeaders } from './security/headers.js';
+import { refuseInsecureUpgrades, requireForwardedHttps, startRedirectServer } from './security/https-only.js';
+import { httpsServerOptions, resolveTls } from './security/tls.js';
+import { Shutdown } from './shutdown.js';
+
+const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createRootLogger(config);
+  const shutdown = new Shutdown(log);
+
+  const tls = await resolveTls(config);
+  const database = await openDatabase(config, (line) => log.debug({ component: 'postgres' }, line));
+  shutdown.add(() => database.stop());
+  log.info({ database: database.embedded ? 'embedded' : redactUrl(database.url) }, 'database ready');
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl: database.url, logger: log }), {
+    httpsOptions: tls ? httpsServerOptions(tls) : undefined,
+    bufferLogs: true,
+    abortOnError: false,
+    forceCloseConnections: true,
+  }).catch(async (err: unknown) => {
+    await database.stop();
+    throw err;
+  });
+  shutdown.add(() => app.close());
+  configureHttp(app, config);
+  await app.listen(config.port, config.host ?? '::');
+  if (config.httpPort) {
+    const redirect = await startRedirectServer(config);
+    shutdown.add(async () => void redirect.close());
+  }
+
+  log.info(
+    { version: VERSION, port: config.port, httpPort: config.httpPort || null, tls: tls?.origin ?? 'terminated by the proxy (TRUST_PROXY)', sha256: tls?.fingerprint256 },
+    `Conclave listening on ${config.trustProxy ? 'http' : 'https'}://localhost:${config.port}`,
+  );
+}
+
+function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(NestPinoLogger));
+  app.disable('x-powered-by');
+  const server = app.getHttpServer() as Server;
+  // Failed handshakes are scanners and old clients, not our errors.
+  server.on('tlsClientError', (err) => app.get(NestPinoLogger).debug?.(`TLS handshake failed: ${err.message}`, 'TLS'));
+  if (config.trustProxy) {
+    app.set('trust proxy', 1);
+    app.use(requireForwardedHttps(config));
+    refuseInsecureUpgrades(server);
+  }
+  app.use(securityHeaders());
+  setupSwagger(app, VERSION);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`conclave: ${err.message}\n`);
+  } else {
+    process.stderr.write(`conclave: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

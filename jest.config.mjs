@@ -1,0 +1,20 @@
+/**
+ * One jest run for every Node-side suite. Nest 12 and our packages are ES modules, so tests run as
+ * ESM (NODE_OPTIONS=--experimental-vm-modules, set by the npm scripts) and ts-jest only transpiles;
+ * `npm run typecheck` does the type checking.
+ */
+const esm = {
+  testEnvironment: 'node',
+  // Suites start real servers, PostgreSQL clusters and browsers.
+  testTimeout: 60_000,
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/test/tsconfig.json' }] },
+};
+
+export default {
+  projects: [
+    { ...esm, displayName: 'api', rootDir: '.', testMatch: ['<rootDir>/test/api/**/*.e2e-spec.ts'] },
+    { ...esm, displayName: 'browser', rootDir: '.', testMatch: ['<rootDir>/test/browser/**/*.e2e-spec.ts'] },
+  ],
+};

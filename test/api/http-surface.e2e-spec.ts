@@ -1,0 +1,163 @@
+import pg from 'pg';
+import request from 'supertest';
+import { rawExchange, tlsHandshake } from '../support/raw.js';
+import { ServerProcess } from '../support/server.js';
+
+let server: ServerProcess;
+const get = (path: string) => request(server.origin).get(path).ca(server.certificate);
+
+beforeAll(async () => {
+  server = await ServerProcess.start();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('health', () => {
+  it('GET /ping answers {"status":"ok"} over HTTPS, verified against the generated certificate', async () => {
+    const res = await get('/ping').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('GET /api/health reports the database up (Terminus)', async () => {
+    const res = await get('/api/health').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+  });
+});
+
+describe('security headers', () => {
+  const paths = ['/', '/ping', '/api/health', '/api/no-such-route', '/sign-in', '/favicon.svg'];
+
+  it.each(paths)('%s carries CSP without unsafe-inline/eval, HSTS, nosniff, frame and referrer rules, Permissions-Policy', async (path) => {
+    const res = await get(path);
+    const csp = res.headers['content-security-policy'];
+    const scriptSrc = / script-src ([^;]*)/.exec(' ' + csp.replace(/;/g, '; '))?.[1] ?? '';
+    expect(scriptSrc).toContain("'self'");
+    expect(scriptSrc).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    const hsts = res.headers['strict-transport-security'];
+    expect(Number(/max-age=(\d+)/.exec(hsts)?.[1])).toBeGreaterThanOrEqual(31_536_000);
+    expect(hsts).toContain('includeSubDomains');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    for (const feature of ['camera', 'microphone', 'geolocation', 'payment']) {
+      expect(res.headers['permissions-policy']).toContain(`${feature}=()`);
+    }
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('only the Swagger UI route gets the looser CSP', async () => {
+    const docs = await get('/api/docs/').expect(200);
+    expect(docs.headers['content-security-policy']).toContain("'unsafe-inline'");
+    const spec = await get('/api/docs-json').expect(200);
+    expect(spec.headers['content-security-policy']).not.toContain('unsafe-inline');
+  });
+
+  it('gives each page a fresh CSP nonce that matches the one in the HTML', async () => {
+    const first = await get('/').expect(200);
+    const second = await get('/').expect(200);
+    const nonceOf = (csp: string) => /'nonce-([^']+)'/.exec(csp)?.[1];
+    const a = nonceOf(first.headers['content-security-policy']);
+    const b = nonceOf(second.headers['content-security-policy']);
+    expect(a).toBeTruthy();
+    expect(a).not.toBe(b);
+    expect(first.text).toContain(`ngcspnonce="${a}"`);
+    expect(first.text).not.toContain('__CSP_NONCE__');
+    expect(first.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('routing', () => {
+  it('serves the Angular app for client-side routes and hashed assets with long caching', async () => {
+    const page = await get('/sign-up').expect(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    const script = /src="(main-[^"]+\.js)"/.exec(page.text)?.[1];
+    const asset = await get(`/${script}`).expect(200);
+    expect(asset.headers['cache-control']).toContain('immutable');
+  });
+
+  it('answers unknown API routes and file-like paths with a JSON 404, not the app', async () => {
+    const api = await get('/api/nope').expect(404);
+    expect(api.body).toMatchObject({ statusCode: 404 });
+    await get('/wp-login.php').expect(404);
+  });
+
+  it('publishes Swagger UI and the OpenAPI document', async () => {
+    const spec = await get('/api/docs-json').expect(200);
+    expect(spec.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/ping', '/api/health']));
+    const ui = await get('/api/docs/').expect(200);
+    expect(ui.text).toContain('swagger-ui');
+  });
+
+  it('logs a 404 scan at debug, not in the info-level production log', async () => {
+    await get('/cgi-bin/scan-probe.php').expect(404);
+    await get('/ping').expect(200);
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = server.stdout.trim().split('\n');
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow(); // JSON lines in production
+    expect(server.stdout).not.toContain('scan-probe');
+    expect(lines.filter((l) => l.includes('"url":"/ping"')).length).toBeGreaterThan(0);
+  });
+});
+
+describe('plain HTTP listener', () => {
+  it('redirects every request to HTTPS and never serves the app', async () => {
+    const res = await request(`http://localhost:${server.httpPort}`).get('/sign-in?x=1').redirects(0).expect(301);
+    expect(res.headers.location).toBe(`https://localhost:${server.port}/sign-in?x=1`);
+    expect(res.text).not.toContain('<cv-root');
+    const post = await request(`http://localhost:${server.httpPort}`).post('/api/health').redirects(0);
+    expect(post.status).toBe(301);
+  });
+
+  it('refuses a plain ws:// upgrade', async () => {
+    const answer = await rawExchange(
+      server.httpPort,
+      'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 403/);
+    expect(answer).not.toContain('101 Switching Protocols');
+  });
+});
+
+describe('TLS', () => {
+  it('accepts TLS 1.3 and TLS 1.2 with an AEAD suite', async () => {
+    expect((await tlsHandshake(server.port, {})).protocol).toBe('TLSv1.3');
+    const tls12 = await tlsHandshake(server.port, { maxVersion: 'TLSv1.2' });
+    expect(tls12.protocol).toBe('TLSv1.2');
+    expect(tls12.cipher).toMatch(/GCM|CHACHA20/);
+  });
+
+  it('refuses TLS 1.1 and 1.0', async () => {
+    for (const version of ['TLSv1.1', 'TLSv1'] as const) {
+      await expect(
+        tlsHandshake(server.port, { minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0' }),
+      ).rejects.toThrow();
+    }
+  });
+
+  it('refuses weak TLS 1.2 suites (CBC, no forward secrecy)', async () => {
+    const weak = 'ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA256:AES128-SHA:AES256-GCM-SHA384';
+    await expect(tlsHandshake(server.port, { maxVersion: 'TLSv1.2', ciphers: weak })).rejects.toThrow();
+  });
+});
+
+describe('database', () => {
+  it('applied every migration at start and recorded the start in the audit log', async () => {
+    const client = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
+    await client.connect();
+    try {
+      const migrations = await client.query('SELECT name FROM migrations ORDER BY id');
+      expect(migrations.rows.map((r) => r.name)).toEqual(['CreateAuditLog1763830000000']);
+      const started = await client.query(`SELECT details FROM audit_log WHERE event = 'server.started'`);
+      expect(started.rows).toHaveLength(1);
+      expect(started.rows[0].details).toMatchObject({ tls: 'self-signed', database: 'embedded' });
+    } finally {
+      await client.end();
+    }
+  });
+});

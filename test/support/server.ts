@@ -1,0 +1,128 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './ports.js';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+const MAIN = join(REPO_ROOT, 'apps/api/dist/main.js');
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServerOptions {
+  /** Extra environment; PORT, HTTP_PORT and DATA_DIR are chosen unless given. */
+  env?: Record<string, string>;
+  dataDir?: string;
+}
+
+/** A real Conclave process (apps/api/dist/main.js) on free ports with its own data directory. */
+export class ServerProcess {
+  readonly exited: Promise<Exit>;
+  private out = '';
+  private err = '';
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    readonly httpPort: number,
+    readonly dataDir: string,
+    readonly env: Record<string, string>,
+  ) {
+    child.stdout!.on('data', (chunk: Buffer) => (this.out += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (this.err += chunk.toString()));
+    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  static async spawn(options: ServerOptions = {}): Promise<ServerProcess> {
+    const dataDir = options.dataDir ?? newDataDir();
+    const env: Record<string, string> = {
+      PORT: String(await freePort()),
+      HTTP_PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    };
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new ServerProcess(child, Number(env.PORT), Number(env.HTTP_PORT), dataDir, env);
+  }
+
+  /** Spawns and waits until /ping answers; throws with the process output if it never does. */
+  static async start(options: ServerOptions = {}): Promise<ServerProcess> {
+    const server = await ServerProcess.spawn(options);
+    await server.ready();
+    return server;
+  }
+
+  get stdout(): string {
+    return this.out;
+  }
+
+  get stderr(): string {
+    return this.err;
+  }
+
+  get proxied(): boolean {
+    return ['1', 'true'].includes(this.env.TRUST_PROXY ?? '');
+  }
+
+  /** The self-signed certificate the server generated (to verify TLS against, not to skip it). */
+  get certificate(): Buffer {
+    return readFileSync(join(this.dataDir, 'tls/cert.pem'));
+  }
+
+  /** https://localhost:<port> (the self-signed certificate names localhost). */
+  get origin(): string {
+    return `${this.proxied ? 'http' : 'https'}://localhost:${this.port}`;
+  }
+
+  /** Connection string of the embedded cluster, read from its lock file and password file. */
+  embeddedDatabaseUrl(): string {
+    const lock = readFileSync(join(this.dataDir, 'postgres/postmaster.pid'), 'utf8').split('\n');
+    const password = readFileSync(join(this.dataDir, 'postgres.secret'), 'utf8').trim();
+    return `postgres://conclave:${encodeURIComponent(password)}@127.0.0.1:${lock[3]}/conclave`;
+  }
+
+  async ready(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let exit: Exit | undefined;
+    void this.exited.then((e) => (exit = e));
+    while (Date.now() < deadline) {
+      if (exit) throw new Error(`server exited (${JSON.stringify(exit)}) before it was ready:\n${this.out}\n${this.err}`);
+      if ((await this.pingStatus().catch(() => 0)) === 200) return;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    throw new Error(`server not ready after ${timeoutMs} ms:\n${this.out}\n${this.err}`);
+  }
+
+  private pingStatus(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const options = { host: '127.0.0.1', port: this.port, path: '/ping', rejectUnauthorized: false, timeout: 2000 };
+      const req = (this.proxied ? httpRequest : httpsRequest)(options, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.end();
+    });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export function newDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'conclave-test-'));
+}
