@@ -7,6 +7,7 @@ const esm = {
   testEnvironment: 'node',
   // Suites start real servers, PostgreSQL clusters and browsers.
   testTimeout: 60_000,
+  setupFilesAfterEnv: ['<rootDir>/test/support/cleanup.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/test/tsconfig.json' }] },

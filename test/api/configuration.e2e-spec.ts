@@ -75,4 +75,17 @@ describe('configuration is validated once at start', () => {
       await server.stop();
     }
   });
+
+  it('logs one readable line per event in development', async () => {
+    const server = await ServerProcess.start({ env: { NODE_ENV: 'development', LOG_LEVEL: 'debug' } });
+    try {
+      await request(server.origin).get('/wp-admin/setup.php').ca(server.certificate).expect(404);
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await server.stop();
+    }
+    expect(server.stdout).toMatch(/^\[[\d:.]+\] INFO: Conclave listening on https:\/\/localhost:\d+ /m);
+    expect(server.stdout).toMatch(/^\[[\d:.]+\] DEBUG: request completed .*"url":"\/wp-admin\/setup.php"/m);
+    expect(server.stdout.split('\n').filter((l) => l.startsWith('{'))).toEqual([]);
+  });
 });

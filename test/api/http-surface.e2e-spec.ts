@@ -144,6 +144,13 @@ describe('TLS', () => {
     const weak = 'ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA256:AES128-SHA:AES256-GCM-SHA384';
     await expect(tlsHandshake(server.port, { maxVersion: 'TLSv1.2', ciphers: weak })).rejects.toThrow();
   });
+
+  it('keeps failed handshakes out of the info-level log (they are logged at debug)', async () => {
+    await expect(tlsHandshake(server.port, { maxVersion: 'TLSv1.1', minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' })).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(server.stdout).not.toMatch(/handshake/i);
+    expect(server.stdout.split('\n').filter((line) => /"level":(40|50|60)/.test(line))).toEqual([]);
+  });
 });
 
 describe('database', () => {

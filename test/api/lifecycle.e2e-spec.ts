@@ -38,6 +38,18 @@ describe('process lifecycle on the embedded database', () => {
     expect(clusterProcesses(dataDir)).toEqual([]);
   });
 
+  it('Ctrl-C at a terminal (SIGINT to the whole process group) still shuts down in order', async () => {
+    const dataDir = newDataDir();
+    const server = await ServerProcess.spawn({ dataDir, detached: true });
+    await server.ready();
+    process.kill(-server.child.pid!, 'SIGINT');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    // Nothing failed on the way down: the database outlived the server's last write.
+    const problems = server.stdout.split('\n').filter((line) => /"level":(40|50|60)/.test(line));
+    expect(problems).toEqual([]);
+    expect(clusterProcesses(dataDir)).toEqual([]);
+  });
+
   it('recovers after kill -9: stops the orphaned PostgreSQL and starts on the same data', async () => {
     const dataDir = newDataDir();
     const first = await ServerProcess.start({ dataDir });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ export interface ServerOptions {
   /** Extra environment; PORT, HTTP_PORT and DATA_DIR are chosen unless given. */
   env?: Record<string, string>;
   dataDir?: string;
+  /** Own process group, so a test can signal the group as a terminal's Ctrl-C does. */
+  detached?: boolean;
 }
 
 /** A real Conclave process (apps/api/dist/main.js) on free ports with its own data directory. */
@@ -52,6 +54,7 @@ export class ServerProcess {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
     });
     return new ServerProcess(child, Number(env.PORT), Number(env.HTTP_PORT), dataDir, env);
   }
@@ -123,6 +126,15 @@ export class ServerProcess {
   }
 }
 
+const dataDirs: string[] = [];
+
+/** A throw-away DATA_DIR, removed by removeDataDirs() when the suite ends (test/support/cleanup.ts). */
 export function newDataDir(): string {
-  return mkdtempSync(join(tmpdir(), 'conclave-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'conclave-test-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
+export function removeDataDirs(): void {
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   });
   shutdown.add(() => app.close());
   configureHttp(app, config);
-  await app.listen(config.port, config.host ?? '::');
+  await (config.host ? app.listen(config.port, config.host) : app.listen(config.port));
   if (config.httpPort) {
     const redirect = await startRedirectServer(config);
     shutdown.add(async () => void redirect.close());

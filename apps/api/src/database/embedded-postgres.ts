@@ -35,8 +35,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
   const logFile = join(clusterDir, 'server.log');
   const runAs = await postgresAccount();
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  // As root, PostgreSQL runs as 'postgres', which must be able to traverse into DATA_DIR.
-  if (runAs) await chmod(dataDir, 0o711);
+  // As root, PostgreSQL runs as 'postgres' (created on first use), which must traverse into DATA_DIR.
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o711);
   const releaseDataDir = await claimDataDir(dataDir);
 
   try {
