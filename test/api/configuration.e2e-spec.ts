@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import request from 'supertest';
 import { freePort } from '../support/ports.js';
+import { processesMentioning } from '../support/processes.js';
 import { tlsHandshake } from '../support/raw.js';
 import { newDataDir, ServerProcess } from '../support/server.js';
 
@@ -54,6 +56,21 @@ describe('configuration is validated once at start', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^conclave: DATABASE_URL: cannot connect to postgres:\/\/conclave:\*\*\*@127\.0\.0\.1:\d+\/conclave \(ECONNREFUSED\)/);
     expect(stderr).not.toContain('hunter2secret');
+  });
+
+  it('names the port that is taken, and leaves no database running behind it', async () => {
+    const blocker = createServer().listen(0);
+    await new Promise((r) => blocker.once('listening', r));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const server = await ServerProcess.spawn({ env: { PORT: String(taken) } });
+      const exit = await server.exited;
+      expect(exit.code).not.toBe(0);
+      expect(server.stderr.trim()).toBe(`conclave: PORT: port ${taken} is already in use`);
+      expect(processesMentioning(server.dataDir)).toEqual([]);
+    } finally {
+      blocker.close();
+    }
   });
 
   it('refuses a certificate and key that do not belong together', async () => {

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigError } from './config/config-error.js';
@@ -13,7 +14,7 @@ import { setupSwagger } from './docs/swagger.js';
 import { createRootLogger } from './logging/root-logger.js';
 import { securityHeaders } from './security/headers.js';
 import { refuseInsecureUpgrades, requireForwardedHttps, startRedirectServer } from './security/https-only.js';
-import { httpsServerOptions, resolveTls } from './security/tls.js';
+import { httpsServerOptions, resolveTls, type TlsMaterial } from './security/tls.js';
 import { Shutdown } from './shutdown.js';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -28,22 +29,12 @@ async function main(): Promise<void> {
   shutdown.add(() => database.stop());
   log.info({ database: database.embedded ? 'embedded' : redactUrl(database.url) }, 'database ready');
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl: database.url, logger: log }), {
-    httpsOptions: tls ? httpsServerOptions(tls) : undefined,
-    bufferLogs: true,
-    abortOnError: false,
-    forceCloseConnections: true,
-  }).catch(async (err: unknown) => {
-    await database.stop();
-    throw err;
-  });
-  shutdown.add(() => app.close());
-  configureHttp(app, config);
-  await (config.host ? app.listen(config.port, config.host) : app.listen(config.port));
-  if (config.httpPort) {
-    const redirect = await startRedirectServer(config);
-    shutdown.add(async () => void redirect.close());
-  }
+  await serveHttp(config, tls, database.url, log)
+    .then((http) => shutdown.add(() => http.close()))
+    .catch(async (err: unknown) => {
+      await database.stop();
+      throw err;
+    });
 
   log.info(
     { version: VERSION, port: config.port, httpPort: config.httpPort || null, tls: tls?.origin ?? 'terminated by the proxy (TRUST_PROXY)', sha256: tls?.fingerprint256 },
@@ -51,12 +42,36 @@ async function main(): Promise<void> {
   );
 }
 
-function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+/** The Nest app on PORT (HTTPS, or HTTP behind the proxy) and the redirect listener on HTTP_PORT. */
+async function serveHttp(config: AppConfig, tls: TlsMaterial | undefined, databaseUrl: string, log: Logger): Promise<{ close(): Promise<void> }> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl, logger: log }), {
+    httpsOptions: tls ? httpsServerOptions(tls) : undefined,
+    bufferLogs: true,
+    abortOnError: false,
+    forceCloseConnections: true,
+  });
+  try {
+    configureHttp(app, config, log);
+    await (config.host ? app.listen(config.port, config.host) : app.listen(config.port)).catch(portError('PORT', config.port));
+    const redirect = config.httpPort ? await startRedirectServer(config).catch(portError('HTTP_PORT', config.httpPort)) : undefined;
+    return {
+      close: async () => {
+        redirect?.close();
+        await app.close();
+      },
+    };
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function configureHttp(app: NestExpressApplication, config: AppConfig, log: Logger): void {
   app.useLogger(app.get(NestPinoLogger));
   app.disable('x-powered-by');
   const server = app.getHttpServer() as Server;
   // Failed handshakes are scanners and old clients, not our errors.
-  server.on('tlsClientError', (err) => app.get(NestPinoLogger).debug?.(`TLS handshake failed: ${err.message}`, 'TLS'));
+  server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
   if (config.trustProxy) {
     app.set('trust proxy', 1);
     app.use(requireForwardedHttps(config));
@@ -64,6 +79,15 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   }
   app.use(securityHeaders());
   setupSwagger(app, VERSION);
+}
+
+/** A port that cannot be bound is the operator's to fix: say which variable. */
+function portError(variable: string, port: number) {
+  return (err: NodeJS.ErrnoException): never => {
+    if (err.code === 'EADDRINUSE') throw new ConfigError(variable, `port ${port} is already in use`);
+    if (err.code === 'EACCES') throw new ConfigError(variable, `port ${port} needs privileges this process lacks`);
+    throw err;
+  };
 }
 
 main().catch((err: unknown) => {

@@ -22,7 +22,7 @@ export class LifecycleAudit implements OnApplicationBootstrap, BeforeApplication
     });
   }
 
-  beforeApplicationShutdown(signal?: string): Promise<void> {
-    return this.audit.record({ event: 'server.stopped', details: { pid: process.pid, signal: signal ?? null } });
+  beforeApplicationShutdown(): Promise<void> {
+    return this.audit.record({ event: 'server.stopped', details: { pid: process.pid } });
   }
 }
