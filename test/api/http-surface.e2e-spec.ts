@@ -51,7 +51,8 @@ describe('security headers', () => {
 
   it('only the Swagger UI route gets the looser CSP', async () => {
     const docs = await get('/api/docs/').expect(200);
-    expect(docs.headers['content-security-policy']).toContain("'unsafe-inline'");
+    expect(docs.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self';");
     const spec = await get('/api/docs-json').expect(200);
     expect(spec.headers['content-security-policy']).not.toContain('unsafe-inline');
   });

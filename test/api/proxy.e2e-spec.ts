@@ -70,4 +70,13 @@ describe('behind a TLS-terminating proxy (TRUST_PROXY=1) on an external DATABASE
       await client.end();
     }
   });
+
+  // Last: takes the database away from the running server.
+  it('reports not-ready on /api/health when the database is down, while /ping still answers', async () => {
+    await postgres.stop();
+    const health = await plain().get('/api/health').set('X-Forwarded-Proto', 'https').expect(503);
+    expect(health.body).toMatchObject({ status: 'error', error: { database: { status: 'down' } } });
+    await plain().get('/ping').set('X-Forwarded-Proto', 'https').expect(200, { status: 'ok' });
+    expect(server.child.exitCode).toBeNull();
+  });
 });

@@ -85,3 +85,16 @@ describe('landing page in chromium', () => {
     await page.close();
   });
 });
+
+describe('Swagger UI in chromium', () => {
+  it('renders the API documentation under its own policy, without violations', async () => {
+    const { page, violations, errors } = await openWatched('/api/docs');
+    await page.locator('.swagger-ui .info .title').waitFor();
+    expect(await page.locator('.swagger-ui .info .title').textContent()).toContain('Conclave API');
+    expect(await page.locator('.opblock-summary-path').allTextContents()).toEqual(expect.arrayContaining(['/ping', '/api/health']));
+    expect(violations).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
