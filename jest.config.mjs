@@ -5,8 +5,6 @@
  */
 const esm = {
   testEnvironment: 'node',
-  // Suites start real servers, PostgreSQL clusters and browsers.
-  testTimeout: 60_000,
   setupFilesAfterEnv: ['<rootDir>/test/support/cleanup.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
@@ -14,6 +12,8 @@ const esm = {
 };
 
 export default {
+  // Suites start real servers, PostgreSQL clusters and browsers (a global option: projects ignore it).
+  testTimeout: 60_000,
   projects: [
     { ...esm, displayName: 'api', rootDir: '.', testMatch: ['<rootDir>/test/api/**/*.e2e-spec.ts'] },
     { ...esm, displayName: 'browser', rootDir: '.', testMatch: ['<rootDir>/test/browser/**/*.e2e-spec.ts'] },

@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import request from 'supertest';
 import { ExternalPostgres } from '../support/postgres.js';
 import { rawExchange } from '../support/raw.js';
-import { ServerProcess } from '../support/server.js';
+import { REPO_ROOT, ServerProcess } from '../support/server.js';
 
 let postgres: ExternalPostgres;
 let server: ServerProcess;
@@ -69,6 +70,15 @@ describe('behind a TLS-terminating proxy (TRUST_PROXY=1) on an external DATABASE
     } finally {
       await client.end();
     }
+  });
+
+  it('drives the same migrations from the TypeORM CLI (ormconfig.ts)', () => {
+    const output = execFileSync('npm', ['run', '--silent', 'migration:show'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      encoding: 'utf8',
+    });
+    expect(output).toContain('[X] 1 CreateAuditLog1763830000000');
   });
 
   // Last: takes the database away from the running server.
