@@ -15,6 +15,7 @@ export default {
   // Suites start real servers, PostgreSQL clusters and browsers (a global option: projects ignore it).
   testTimeout: 60_000,
   projects: [
+    { ...esm, displayName: 'crypto', rootDir: '.', testMatch: ['<rootDir>/libs/crypto/test/**/*.spec.ts'] },
     { ...esm, displayName: 'api', rootDir: '.', testMatch: ['<rootDir>/test/api/**/*.e2e-spec.ts'] },
     { ...esm, displayName: 'browser', rootDir: '.', testMatch: ['<rootDir>/test/browser/**/*.e2e-spec.ts'] },
   ],

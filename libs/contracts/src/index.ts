@@ -1,2 +1,3 @@
 export * from './limits.js';
 export * from './health.js';
+export * from './e2e.js';

@@ -1,7 +1,26 @@
-/** Product limits shared by the API (enforcement) and the web app (input hints). */
+/**
+ * Worst-case bytes one body character takes in the JSON plaintext of a message: a control
+ * character or lone surrogate that JSON.stringify escapes as \uXXXX.
+ */
+const JSON_BYTES_PER_CHAR = 6;
+const MESSAGE_BODY_CHARS = 150;
+/** The 150-character body at its worst case plus the fixed fields: 1024 bytes. */
+const MESSAGE_PLAINTEXT_BYTES = MESSAGE_BODY_CHARS * JSON_BYTES_PER_CHAR + 124;
+const GCM_TAG_BYTES = 16;
+
+/** Product limits shared by the API (enforcement), the web app (input hints) and libs/crypto. */
 export const LIMITS = {
-  /** Characters in a chat message body (plaintext, enforced by the client and by a ciphertext bound on the server). */
-  messageBodyChars: 150,
+  /** Characters (Unicode code points) in a chat message body; enforced by the client. */
+  messageBodyChars: MESSAGE_BODY_CHARS,
+  /**
+   * Bytes of a message's JSON plaintext. A file message (descriptor with a name of at most
+   * fileNameChars) fits the same bound.
+   */
+  messagePlaintextBytes: MESSAGE_PLAINTEXT_BYTES,
+  /** Bytes of a message ciphertext (plaintext + the GCM tag): the server's bound on `ct`. */
+  messageCiphertextBytes: MESSAGE_PLAINTEXT_BYTES + GCM_TAG_BYTES,
+  /** Characters of a shared file's name as carried in its message (longer names are shortened). */
+  fileNameChars: 100,
   /** Bytes in a shared file before encryption: 8 MiB. */
   fileBytes: 8 * 1024 * 1024,
   /** Characters in a room code. */
@@ -19,3 +38,4 @@ export const ALLOWED_FILE_TYPES = {
 } as const;
 
 export type AllowedFileExtension = keyof typeof ALLOWED_FILE_TYPES;
+export type AllowedMimeType = (typeof ALLOWED_FILE_TYPES)[AllowedFileExtension];

@@ -1,5 +1,25 @@
 /**
- * The E2E protocol of shared/design/e2e.md on WebCrypto. The primitives land with the libs/crypto
- * issue; the version string is already part of every derivation label and AAD ("conclave/v1/...").
+ * @conclave/crypto: the end-to-end encryption protocol of shared/design/e2e.md (v1) on WebCrypto.
+ * The same code runs in browsers (secure contexts) and in Node ≥ 20. See README.md for the wire formats.
  */
 export const PROTOCOL_VERSION = 'conclave/v1';
+
+export * from './errors.js';
+export { isWebCryptoAvailable } from './webcrypto.js';
+export { deriveAccountKeys, type AccountKeys } from './password.js';
+export {
+  generateIdentity,
+  exportPublicKeys,
+  importPublicKeys,
+  sealKeyBackup,
+  openKeyBackup,
+  type NewIdentity,
+  type PrivateIdentity,
+  type PublicIdentity,
+} from './identity.js';
+export { generateEpochKey, sealKeyBox, verifyKeyBox, openKeyBox, type SealKeyBoxInput, type OpenKeyBoxInput } from './keybox.js';
+export { textContent, encryptMessage, decryptMessage, messageAad, type EncryptMessageInput, type DecryptMessageInput } from './message.js';
+export { characterCount } from './content.js';
+export { sniffFileType, checkFileType, encryptFile, decryptFile, type EncryptedFile } from './file.js';
+export { fingerprint, safetyNumber, formatSafetyNumber, type IdentityRef } from './fingerprint.js';
+export { checkTestVectors, type TestVectors } from './vectors.js';

@@ -1,0 +1,83 @@
+/**
+ * Wire formats of the end-to-end encryption protocol (shared/design/e2e.md), produced and checked by
+ * libs/crypto. Every binary field is standard base64 with padding (RFC 4648 §4). The server stores
+ * and routes these objects and can read none of the secrets inside.
+ */
+import type { AllowedMimeType } from './limits.js';
+
+/** A user's public identity keys, uploaded at registration and immutable. */
+export interface PublicKeys {
+  /** RSA-OAEP 4096-bit, SHA-256, exponent 65537: SubjectPublicKeyInfo DER, base64. */
+  enc: string;
+  /** ECDSA P-256: SubjectPublicKeyInfo DER, base64. */
+  sig: string;
+}
+
+/** The user's two private keys sealed with wrapKey (AES-256-GCM, AAD "conclave/v1/backup|" + userId). */
+export interface KeyBackup {
+  v: 1;
+  /** 12 random bytes. */
+  iv: string;
+  /** AES-GCM ciphertext with its 16-byte tag appended, of the JSON {"v":1,"enc":pkcs8,"sig":pkcs8}. */
+  ct: string;
+}
+
+/** One epoch key of one room for one member, wrapped to the member and signed by the sharer. */
+export interface KeyBox {
+  roomId: string;
+  /** 1, 2, … */
+  epoch: number;
+  recipientId: string;
+  sharerId: string;
+  /** RSA-OAEP(recipient.enc, raw 32-byte AES key): 512 bytes. */
+  wrapped: string;
+  /** ECDSA P-256/SHA-256 by the sharer over the canonical encoding of the fields above: 64 bytes r‖s. */
+  sig: string;
+}
+
+/** A message as the sender submits it. The server adds senderId, seq and createdAt. */
+export interface MessageEnvelope {
+  roomId: string;
+  epoch: number;
+  /** A UUID chosen by the sender; makes sending idempotent. */
+  clientMsgId: string;
+  /** 12 random bytes. */
+  iv: string;
+  /** AES-256-GCM ciphertext of the JSON MessageContent, 16-byte tag appended. */
+  ct: string;
+  /** ECDSA P-256/SHA-256 by the sender over aad + "|" + iv + "|" + ct: 64 bytes r‖s. */
+  sig: string;
+}
+
+/** What a member's browser decrypts from a message. */
+export type MessageContent = TextContent | FileContent;
+
+export interface TextContent {
+  type: 'text';
+  /** At most LIMITS.messageBodyChars code points; markdown. */
+  body: string;
+  /** Sender's clock, milliseconds since 1970 (UTC). */
+  sentAt: number;
+}
+
+/** Everything needed to fetch, decrypt and check a shared file. */
+export interface FileDescriptor {
+  /** Display name, at most LIMITS.fileNameChars code points. */
+  name: string;
+  mime: AllowedMimeType;
+  /** Plaintext bytes. */
+  size: number;
+  /** SHA-256 of the plaintext, base64. */
+  sha256: string;
+  /** The file's own AES-256-GCM key, raw 32 bytes, base64. */
+  key: string;
+  /** 12 bytes, base64. */
+  iv: string;
+}
+
+export interface FileContent extends FileDescriptor {
+  type: 'file';
+  /** The server's id of the uploaded ciphertext. */
+  fileId: string;
+  sentAt: number;
+}

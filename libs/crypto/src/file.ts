@@ -1,0 +1,116 @@
+import { ALLOWED_FILE_TYPES, type AllowedFileExtension, type AllowedMimeType, type FileDescriptor, LIMITS } from '@conclave/contracts';
+import {
+  DecryptionError,
+  FileIntegrityError,
+  FileTooLargeError,
+  FileTypeMismatchError,
+  InvalidInputError,
+  UnsupportedFileTypeError,
+} from './errors.js';
+import { equalBytes, fromBase64, toBase64, utf8 } from './encoding.js';
+import { IV_BYTES, V1 } from './labels.js';
+import { attempt, randomBytes, subtle } from './webcrypto.js';
+
+const MAGIC: ReadonlyArray<{ mime: AllowedMimeType; bytes: ReadonlyArray<number | null> }> = [
+  { mime: 'image/png', bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
+  { mime: 'image/jpeg', bytes: [0xff, 0xd8, 0xff] },
+  // GIF87a / GIF89a
+  { mime: 'image/gif', bytes: [0x47, 0x49, 0x46, 0x38, null, 0x61] },
+  // %PDF-
+  { mime: 'application/pdf', bytes: [0x25, 0x50, 0x44, 0x46, 0x2d] },
+];
+
+/** The allowed type the bytes are, by magic number; text/plain for valid UTF-8 without NUL bytes. */
+export function sniffFileType(bytes: Uint8Array): AllowedMimeType | undefined {
+  for (const { mime, bytes: magic } of MAGIC) {
+    if (magic.every((b, i) => b === null ? (bytes[i] === 0x37 || bytes[i] === 0x39) : bytes[i] === b)) return mime;
+  }
+  if (bytes.includes(0)) return undefined;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return 'text/plain';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The type a file may be shared as: its extension must be allowed (TXT, PDF, PNG, JPG, JPEG, GIF)
+ * and its content must be that type by magic bytes, so a renamed file is refused.
+ */
+export function checkFileType(bytes: Uint8Array, fileName: string): AllowedMimeType {
+  const extension = /\.([^.]+)$/.exec(fileName)?.[1]?.toLowerCase();
+  if (!extension || !Object.hasOwn(ALLOWED_FILE_TYPES, extension)) {
+    throw new UnsupportedFileTypeError(`"${fileName}": only ${Object.keys(ALLOWED_FILE_TYPES).join(', ').toUpperCase()} files can be shared`);
+  }
+  const declared = ALLOWED_FILE_TYPES[extension as AllowedFileExtension];
+  const actual = sniffFileType(bytes);
+  if (actual !== declared) {
+    throw new FileTypeMismatchError(`"${fileName}" is named .${extension} but its content is ${actual ?? 'not an allowed type'}`);
+  }
+  return declared;
+}
+
+export interface EncryptedFile {
+  /** Upload this: AES-256-GCM ciphertext with its tag. */
+  ciphertext: Uint8Array<ArrayBuffer>;
+  /** Send this inside the (encrypted) file message. */
+  descriptor: FileDescriptor;
+}
+
+/** Checks size and type, then encrypts with a fresh per-file key (AAD "conclave/v1/file"). */
+export async function encryptFile(bytes: Uint8Array<ArrayBuffer>, fileName: string): Promise<EncryptedFile> {
+  if (bytes.length > LIMITS.fileBytes) throw new FileTooLargeError(bytes.length, LIMITS.fileBytes);
+  const key = await attempt(
+    () => subtle().generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']),
+    (cause) => new InvalidInputError('file key generation failed', { cause }),
+  );
+  return encryptFileWith(bytes, fileName, key, randomBytes(IV_BYTES));
+}
+
+/** @internal Deterministic core of encryptFile, for the test vectors. Never reuse a key and IV. */
+export async function encryptFileWith(bytes: Uint8Array<ArrayBuffer>, fileName: string, key: CryptoKey, iv: Uint8Array<ArrayBuffer>): Promise<EncryptedFile> {
+  if (bytes.length > LIMITS.fileBytes) throw new FileTooLargeError(bytes.length, LIMITS.fileBytes);
+  const mime = checkFileType(bytes, fileName);
+  const wc = subtle();
+  const [ciphertext, sha256, rawKey] = await attempt(
+    () => Promise.all([wc.encrypt({ name: 'AES-GCM', iv, additionalData: utf8(V1.fileAad) }, key, bytes), wc.digest('SHA-256', bytes), wc.exportKey('raw', key)]),
+    (cause) => new InvalidInputError('file encryption failed', { cause }),
+  );
+  return {
+    ciphertext: new Uint8Array(ciphertext),
+    descriptor: { name: shortenName(fileName), mime, size: bytes.length, sha256: toBase64(sha256), key: toBase64(rawKey), iv: toBase64(iv) },
+  };
+}
+
+/**
+ * Decrypts a downloaded file and checks it against its descriptor: size, SHA-256, and that the
+ * content really is the declared type (a member cannot pass off HTML as an image).
+ */
+export async function decryptFile(ciphertext: Uint8Array<ArrayBuffer>, descriptor: FileDescriptor): Promise<Uint8Array<ArrayBuffer>> {
+  const wc = subtle();
+  const key = await attempt(
+    () => wc.importKey('raw', fromBase64(descriptor?.key, 'file key'), 'AES-GCM', false, ['decrypt']),
+    (cause) => new InvalidInputError('file key must be 32 bytes', { cause }),
+  );
+  const plaintext = new Uint8Array(
+    await attempt(
+      () => wc.decrypt({ name: 'AES-GCM', iv: fromBase64(descriptor.iv, 'file iv'), additionalData: utf8(V1.fileAad) }, key, ciphertext),
+      (cause) => new DecryptionError(`"${descriptor.name}" cannot be decrypted: altered or not this file`, { cause }),
+    ),
+  );
+  if (plaintext.length !== descriptor.size) throw new FileIntegrityError(`"${descriptor.name}" is ${plaintext.length} bytes, not ${descriptor.size}`);
+  const digest = new Uint8Array(await wc.digest('SHA-256', plaintext));
+  if (!equalBytes(digest, fromBase64(descriptor.sha256, 'sha256'))) throw new FileIntegrityError(`"${descriptor.name}" does not match its SHA-256`);
+  if (sniffFileType(plaintext) !== descriptor.mime) throw new FileTypeMismatchError(`"${descriptor.name}" is not the ${descriptor.mime} it claims to be`);
+  return plaintext;
+}
+
+/** Keeps the extension and the start of the name within LIMITS.fileNameChars code points. */
+function shortenName(fileName: string): string {
+  const chars = [...fileName]; // code points, as characterCount counts them
+  if (chars.length <= LIMITS.fileNameChars) return fileName;
+  const extension = [...(/\.[^.]+$/.exec(fileName)?.[0] ?? '')];
+  return chars.slice(0, LIMITS.fileNameChars - extension.length - 1).join('') + '…' + extension.join('');
+}
+

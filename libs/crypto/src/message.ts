@@ -1,0 +1,106 @@
+import { LIMITS, type MessageContent, type MessageEnvelope, type TextContent } from '@conclave/contracts';
+import { assertSendable, contentProblem } from './content.js';
+import { DecryptionError, InvalidInputError, MalformedPlaintextError, MessageTooLongError, SignatureError } from './errors.js';
+import { fromBase64, toBase64, utf8, utf8Decode } from './encoding.js';
+import { IV_BYTES, V1 } from './labels.js';
+import { checkEpoch, checkId, checkUuid } from './validate.js';
+import { attempt, randomBytes, subtle } from './webcrypto.js';
+
+const ECDSA_SHA256 = { name: 'ECDSA', hash: 'SHA-256' } as const;
+
+/** A text message's content, stamped with the sender's clock. */
+export function textContent(body: string, sentAt = Date.now()): TextContent {
+  return { type: 'text', body, sentAt };
+}
+
+export interface EncryptMessageInput {
+  roomId: string;
+  senderId: string;
+  epoch: number;
+  epochKey: CryptoKey;
+  /** The sender's private sig key. */
+  senderSig: CryptoKey;
+  content: MessageContent;
+  /** Reuse the same id when resending the same message (idempotence); a new UUID otherwise. */
+  clientMsgId?: string;
+}
+
+/** aad = "conclave/v1/msg|" + roomId + "|" + senderId + "|" + epoch + "|" + clientMsgId */
+export function messageAad(roomId: string, senderId: string, epoch: number, clientMsgId: string): string {
+  return `${V1.messageAad}${checkId(roomId, 'roomId')}|${checkId(senderId, 'senderId')}|${checkEpoch(epoch)}|${checkUuid(clientMsgId, 'clientMsgId')}`;
+}
+
+/**
+ * Encrypts and signs one message: ct = AES-256-GCM(epochKey, iv, JSON(content), aad),
+ * sig = ECDSA(sender.sig, aad + "|" + b64(iv) + "|" + b64(ct)).
+ */
+export async function encryptMessage(input: EncryptMessageInput): Promise<MessageEnvelope> {
+  return encryptMessageWithIv(input, randomBytes(IV_BYTES));
+}
+
+/** @internal Deterministic core of encryptMessage, for the test vectors. Never reuse an IV. */
+export async function encryptMessageWithIv(input: EncryptMessageInput, iv: Uint8Array<ArrayBuffer>): Promise<MessageEnvelope> {
+  assertSendable(input.content);
+  const problem = contentProblem(input.content);
+  if (problem) throw new InvalidInputError(problem);
+  const clientMsgId = input.clientMsgId ?? globalThis.crypto.randomUUID();
+  const aad = messageAad(input.roomId, input.senderId, input.epoch, clientMsgId);
+  const plaintext = utf8(JSON.stringify(input.content));
+  if (plaintext.length > LIMITS.messagePlaintextBytes) throw new MessageTooLongError(plaintext.length, LIMITS.messagePlaintextBytes, 'bytes');
+
+  const wc = subtle();
+  const ct = toBase64(
+    await attempt(
+      () => wc.encrypt({ name: 'AES-GCM', iv, additionalData: utf8(aad) }, input.epochKey, plaintext),
+      (cause) => new InvalidInputError('epochKey cannot encrypt (an AES-GCM epoch key is needed)', { cause }),
+    ),
+  );
+  const ivText = toBase64(iv);
+  const sig = await attempt(
+    () => wc.sign(ECDSA_SHA256, input.senderSig, utf8(`${aad}|${ivText}|${ct}`)),
+    (cause) => new InvalidInputError('senderSig cannot sign (the sender’s private ECDSA key is needed)', { cause }),
+  );
+  return { roomId: input.roomId, epoch: input.epoch, clientMsgId, iv: ivText, ct, sig: toBase64(sig) };
+}
+
+export interface DecryptMessageInput {
+  epochKey: CryptoKey;
+  /** The public sig key of the sender the server names. */
+  senderSig: CryptoKey;
+}
+
+/**
+ * Verifies the sender's signature, then decrypts and checks the content. Anything altered, moved to
+ * another room, epoch or sender, or replayed under another clientMsgId fails the signature
+ * (SignatureError); a wrong epoch key fails decryption (DecryptionError); authentic nonsense from a
+ * member is a MalformedPlaintextError.
+ */
+export async function decryptMessage(envelope: MessageEnvelope & { senderId: string }, input: DecryptMessageInput): Promise<MessageContent> {
+  const aad = messageAad(envelope?.roomId, envelope?.senderId, envelope?.epoch, envelope?.clientMsgId);
+  const iv = fromBase64(envelope.iv, 'iv');
+  if (iv.length !== IV_BYTES) throw new InvalidInputError(`iv must be ${IV_BYTES} bytes`);
+  const ct = fromBase64(envelope.ct, 'ct');
+  if (ct.length > LIMITS.messageCiphertextBytes) throw new InvalidInputError(`ct is longer than ${LIMITS.messageCiphertextBytes} bytes`);
+  const signature = fromBase64(envelope.sig, 'sig');
+
+  const wc = subtle();
+  const valid = await attempt(
+    () => wc.verify(ECDSA_SHA256, input.senderSig, signature, utf8(`${aad}|${envelope.iv}|${envelope.ct}`)),
+    () => new SignatureError('message signature is unusable'),
+  );
+  if (!valid) throw new SignatureError(`message ${envelope.clientMsgId} is not signed by ${envelope.senderId} for this room and epoch`);
+
+  const plaintext = await attempt(
+    () => wc.decrypt({ name: 'AES-GCM', iv, additionalData: utf8(aad) }, input.epochKey, ct),
+    (cause) => new DecryptionError(`message ${envelope.clientMsgId} cannot be decrypted with this epoch key`, { cause }),
+  );
+  let content: unknown;
+  try {
+    content = JSON.parse(utf8Decode(new Uint8Array(plaintext)));
+  } catch {
+    throw new MalformedPlaintextError('message plaintext is not JSON');
+  }
+  const problem = contentProblem(content);
+  if (problem) throw new MalformedPlaintextError(problem);
+  return content as MessageContent;
+}
