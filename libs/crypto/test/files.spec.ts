@@ -1,0 +1,83 @@
+import { LIMITS } from '@conclave/contracts';
+import {
+  DecryptionError,
+  FileIntegrityError,
+  FileTooLargeError,
+  FileTypeMismatchError,
+  UnsupportedFileTypeError,
+  decryptFile,
+  encryptFile,
+  sniffFileType,
+} from '@conclave/crypto';
+import { flipBit } from './support.js';
+
+const bytes = (...parts: Array<number[] | string>) =>
+  new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))));
+
+// The smallest files that start the way real ones do.
+const SAMPLES = {
+  'notes.txt': new TextEncoder().encode('Meeting notes — ünïcödé ✓\n'),
+  'report.pdf': bytes('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n'),
+  'logo.png': bytes([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13], 'IHDR'),
+  'photo.jpg': bytes([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10], 'JFIF\0'),
+  'photo.JPEG': bytes([0xff, 0xd8, 0xff, 0xe1, 0x00, 0x10], 'Exif\0'),
+  'anim.gif': bytes('GIF89a', [1, 0, 1, 0, 0, 0, 0]),
+  'old.gif': bytes('GIF87a', [1, 0, 1, 0, 0, 0, 0]),
+};
+
+describe('files', () => {
+  it.each(Object.entries(SAMPLES))('round-trips %s, with its type from its magic bytes', async (name, content) => {
+    const { ciphertext, descriptor } = await encryptFile(content, name);
+    expect(descriptor).toMatchObject({ name, size: content.length, mime: sniffFileType(content) });
+    expect(Buffer.from(ciphertext).includes(Buffer.from(content))).toBe(false);
+    expect(await decryptFile(ciphertext, descriptor)).toEqual(content);
+  });
+
+  it('uses a fresh key and IV for every file', async () => {
+    const a = await encryptFile(SAMPLES['notes.txt'], 'notes.txt');
+    const b = await encryptFile(SAMPLES['notes.txt'], 'notes.txt');
+    expect(a.descriptor.key).not.toBe(b.descriptor.key);
+    expect(a.descriptor.iv).not.toBe(b.descriptor.iv);
+  });
+
+  it(`accepts exactly ${LIMITS.fileBytes} bytes and refuses one more`, async () => {
+    const limit = new Uint8Array(LIMITS.fileBytes).fill(0x61);
+    await expect(encryptFile(limit, 'big.txt')).resolves.toBeDefined();
+    const over = encryptFile(new Uint8Array(LIMITS.fileBytes + 1).fill(0x61), 'big.txt');
+    await expect(over).rejects.toBeInstanceOf(FileTooLargeError);
+    await expect(over).rejects.toMatchObject({ code: 'file-too-large', limit: LIMITS.fileBytes });
+  });
+
+  it.each(['setup.exe', 'page.html', 'archive.tar.gz', 'README', 'image.svg'])('refuses %s: not an allowed type', async (name) => {
+    await expect(encryptFile(SAMPLES['notes.txt'], name)).rejects.toBeInstanceOf(UnsupportedFileTypeError);
+  });
+
+  it.each([
+    ['a PNG renamed .txt', SAMPLES['logo.png'], 'logo.txt'],
+    ['text renamed .png', SAMPLES['notes.txt'], 'notes.png'],
+    ['a GIF renamed .jpg', SAMPLES['anim.gif'], 'anim.jpg'],
+    ['binary renamed .pdf', bytes([0, 1, 2, 3, 4]), 'x.pdf'],
+    ['invalid UTF-8 as .txt', bytes([0xc3, 0x28]), 'x.txt'],
+  ])('refuses %s', async (_case, content, name) => {
+    await expect(encryptFile(content, name)).rejects.toBeInstanceOf(FileTypeMismatchError);
+  });
+
+  it('shortens a long name, keeping its extension', async () => {
+    const name = 'ü'.repeat(300) + '.txt';
+    const { descriptor } = await encryptFile(SAMPLES['notes.txt'], name);
+    expect([...descriptor.name]).toHaveLength(LIMITS.fileNameChars);
+    expect(descriptor.name.endsWith('….txt')).toBe(true);
+  });
+
+  it('rejects a tampered download, a wrong key, or a descriptor that does not match', async () => {
+    const { ciphertext, descriptor } = await encryptFile(SAMPLES['logo.png'], 'logo.png');
+    const flipped = new Uint8Array(ciphertext);
+    flipped[3]! ^= 1;
+    await expect(decryptFile(flipped, descriptor)).rejects.toBeInstanceOf(DecryptionError);
+    await expect(decryptFile(ciphertext, { ...descriptor, key: flipBit(descriptor.key) })).rejects.toBeInstanceOf(DecryptionError);
+    await expect(decryptFile(ciphertext, { ...descriptor, sha256: flipBit(descriptor.sha256) })).rejects.toBeInstanceOf(FileIntegrityError);
+    await expect(decryptFile(ciphertext, { ...descriptor, size: descriptor.size + 1 })).rejects.toBeInstanceOf(FileIntegrityError);
+    // a member passing a PNG off as a PDF (say, to trick a viewer) is caught after decryption
+    await expect(decryptFile(ciphertext, { ...descriptor, mime: 'application/pdf' })).rejects.toBeInstanceOf(FileTypeMismatchError);
+  });
+});
