@@ -47,6 +47,8 @@ describe('landing page in chromium', () => {
     expect(await page.title()).toBe('Conclave');
     expect(await page.getByRole('link', { name: 'Create account' }).getAttribute('href')).toBe('/sign-up');
     expect(await page.getByRole('link', { name: 'Sign in' }).getAttribute('href')).toBe('/sign-in');
+    // Served over HTTPS, the page can encrypt: no "cannot encrypt" alert.
+    expect(await page.getByRole('alert').count()).toBe(0);
     // Angular's component styles were applied (they are nonce-tagged <style> elements).
     const actionsDisplay = await page.locator('.actions').evaluate((el) => getComputedStyle(el).display);
     expect(actionsDisplay).toBe('flex');

@@ -1,11 +1,16 @@
+import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { LIMITS } from '@conclave/contracts';
+import { CryptoService } from '../../core/crypto.service';
 import { LandingComponent } from './landing.component';
 
 describe('LandingComponent', () => {
-  async function render(): Promise<HTMLElement> {
-    await TestBed.configureTestingModule({ imports: [LandingComponent], providers: [provideRouter([])] }).compileComponents();
+  async function render(cryptoAvailable = true): Promise<HTMLElement> {
+    await TestBed.configureTestingModule({
+      imports: [LandingComponent],
+      providers: [provideRouter([]), { provide: CryptoService, useValue: { available: signal(cryptoAvailable) } }],
+    }).compileComponents();
     const fixture = TestBed.createComponent(LandingComponent);
     await fixture.whenStable();
     return fixture.nativeElement as HTMLElement;
@@ -31,5 +36,11 @@ describe('LandingComponent', () => {
     const text = el.textContent ?? '';
     expect(text).toContain(`${LIMITS.roomCodeLength}-character code`);
     expect(text).toContain(`${LIMITS.fileBytes / 1024 / 1024} MiB`);
+  });
+
+  it('warns, as an alert, when the browser cannot encrypt (no WebCrypto outside a secure context)', async () => {
+    expect((await render(true)).querySelector('[role="alert"]')).toBeNull();
+    TestBed.resetTestingModule();
+    expect((await render(false)).querySelector('[role="alert"]')?.textContent).toContain('cannot encrypt');
   });
 });

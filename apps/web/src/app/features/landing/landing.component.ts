@@ -1,6 +1,7 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { LIMITS } from '@conclave/contracts';
+import { CryptoService } from '../../core/crypto.service';
 
 interface Feature {
   title: string;
@@ -15,6 +16,8 @@ interface Feature {
   styleUrl: './landing.component.css',
 })
 export class LandingComponent {
+  protected readonly crypto = inject(CryptoService);
+
   protected readonly features: readonly Feature[] = [
     {
       title: 'End-to-end encrypted',
