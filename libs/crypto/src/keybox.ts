@@ -53,7 +53,8 @@ export async function sealKeyBox(input: SealKeyBoxInput): Promise<KeyBox> {
 
 /** Throws SignatureError unless `box` was signed by the holder of `sharerSig` (a public key). */
 export async function verifyKeyBox(box: KeyBox, sharerSig: CryptoKey): Promise<void> {
-  const wrapped = fromBase64(box?.wrapped, 'wrapped');
+  if (typeof box !== 'object' || box === null) throw new InvalidInputError('a key box must be an object');
+  const wrapped = fromBase64(box.wrapped, 'wrapped');
   const fields = canonical(V1.keyBox, checkId(box.roomId, 'roomId'), checkEpoch(box.epoch), checkId(box.recipientId, 'recipientId'), checkId(box.sharerId, 'sharerId'), wrapped);
   const signature = fromBase64(box.sig, 'sig');
   const valid = await attempt(
@@ -77,7 +78,8 @@ export interface OpenKeyBoxInput {
  * signature verifies. The epoch key comes back extractable, so this member can share it onward.
  */
 export async function openKeyBox(box: KeyBox, input: OpenKeyBoxInput): Promise<CryptoKey> {
-  if (box?.recipientId !== input.recipientId) throw new WrongRecipientError(input.recipientId, String(box?.recipientId));
+  if (typeof box !== 'object' || box === null) throw new InvalidInputError('a key box must be an object');
+  if (box.recipientId !== input.recipientId) throw new WrongRecipientError(input.recipientId, String(box.recipientId));
   await verifyKeyBox(box, input.sharerSig);
   return attempt(
     () => subtle().unwrapKey('raw', fromBase64(box.wrapped, 'wrapped'), input.recipientEnc, { name: 'RSA-OAEP' }, AES_GCM_256, true, ['encrypt', 'decrypt']),

@@ -127,6 +127,14 @@ describe('key boxes', () => {
     await expect(openKeyBox({ ...box, recipientId: carol.userId }, { ...asCarol, recipientId: carol.userId })).rejects.toBeInstanceOf(SignatureError);
   });
 
+  it('refuses a malformed box with a typed error', async () => {
+    const { box } = await boxForBob();
+    const input = { recipientId: bob.userId, recipientEnc: bob.priv.enc, sharerSig: alice.pub.sig };
+    for (const bad of [null, 'box', { ...box, epoch: -1 }, { ...box, wrapped: 'x' }, { ...box, sig: undefined }]) {
+      await expect(openKeyBox(bad as unknown as KeyBox, input)).rejects.toBeInstanceOf(InvalidInputError);
+    }
+  });
+
   it.each([
     ['roomId', (b: KeyBox) => ({ ...b, roomId: 'b3b4c5d6-e7f8-4a9b-8c0d-1e2f3a4b5c6d' })],
     ['epoch', (b: KeyBox) => ({ ...b, epoch: 4 })],
