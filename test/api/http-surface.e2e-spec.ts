@@ -1,6 +1,7 @@
 import pg from 'pg';
 import request from 'supertest';
 import { rawExchange, tlsHandshake } from '../support/raw.js';
+import { MIGRATION_NAMES } from '../support/migrations.js';
 import { ServerProcess } from '../support/server.js';
 
 let server: ServerProcess;
@@ -160,7 +161,7 @@ describe('database', () => {
     await client.connect();
     try {
       const migrations = await client.query('SELECT name FROM migrations ORDER BY id');
-      expect(migrations.rows.map((r) => r.name)).toEqual(['CreateAuditLog1763830000000']);
+      expect(migrations.rows.map((r) => r.name)).toEqual(MIGRATION_NAMES);
       const started = await client.query(`SELECT details FROM audit_log WHERE event = 'server.started'`);
       expect(started.rows).toHaveLength(1);
       expect(started.rows[0].details).toMatchObject({ tls: 'self-signed', database: 'embedded' });

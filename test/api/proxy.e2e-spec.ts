@@ -3,6 +3,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { ExternalPostgres } from '../support/postgres.js';
 import { rawExchange } from '../support/raw.js';
+import { MIGRATION_NAMES } from '../support/migrations.js';
 import { REPO_ROOT, ServerProcess } from '../support/server.js';
 
 let postgres: ExternalPostgres;
@@ -64,7 +65,7 @@ describe('behind a TLS-terminating proxy (TRUST_PROXY=1) on an external DATABASE
     await client.connect();
     try {
       const migrations = await client.query('SELECT name FROM migrations');
-      expect(migrations.rows.map((r) => r.name)).toEqual(['CreateAuditLog1763830000000']);
+      expect(migrations.rows.map((r) => r.name)).toEqual(MIGRATION_NAMES);
       const started = await client.query(`SELECT details FROM audit_log WHERE event = 'server.started'`);
       expect(started.rows[0].details).toMatchObject({ tls: 'proxy', database: 'external', trustProxy: true });
     } finally {
@@ -78,7 +79,7 @@ describe('behind a TLS-terminating proxy (TRUST_PROXY=1) on an external DATABASE
       env: { ...process.env, DATABASE_URL: databaseUrl },
       encoding: 'utf8',
     });
-    expect(output).toContain('[X] 1 CreateAuditLog1763830000000');
+    MIGRATION_NAMES.forEach((name, i) => expect(output).toContain(`[X] ${i + 1} ${name}`));
   });
 
   // Last: takes the database away from the running server.

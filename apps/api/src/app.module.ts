@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         DatabaseModule.forRoot(databaseUrl),
         SecurityModule,
         HealthModule,
+        AuthModule,
         // Last: the SPA fallback must not shadow an API route.
         WebModule,
       ],

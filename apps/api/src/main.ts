@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
@@ -78,6 +79,8 @@ function configureHttp(app: NestExpressApplication, config: AppConfig, log: Logg
     refuseInsecureUpgrades(server);
   }
   app.use(securityHeaders());
+  // Every body is checked against its class-validator DTO: unknown fields and bad values are a 400.
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   setupSwagger(app, VERSION);
 }
 

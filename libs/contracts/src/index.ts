@@ -1,3 +1,4 @@
 export * from './limits.js';
 export * from './health.js';
 export * from './e2e.js';
+export * from './auth.js';

@@ -15,7 +15,24 @@ export interface AppConfig {
   /** e.g. https://chat.example.com; undefined = derived from each request's Host header. */
   readonly publicOrigin: string | undefined;
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
+  readonly auth: AuthConfig;
 }
+
+export interface AuthConfig {
+  /** A session unused this long ends. */
+  readonly sessionIdleSeconds: number;
+  /** A session ends this long after sign-in, used or not. */
+  readonly sessionMaxSeconds: number;
+  readonly bcryptCost: number;
+  /** LOGIN_MAX_FAILURES failures within windowSeconds block the IP and the username for blockSeconds. */
+  readonly lockout: { readonly maxFailures: number; readonly windowSeconds: number; readonly blockSeconds: number };
+  readonly registerPerHour: number;
+  readonly captcha: CaptchaConfig;
+}
+
+export type CaptchaConfig =
+  | { readonly provider: 'altcha'; readonly cost: number; readonly maxCounter: number }
+  | { readonly provider: 'recaptcha'; readonly siteKey: string; readonly secretKey: string; readonly verifyUrl: string };
 
 export type TlsSource =
   | { readonly mode: 'files'; readonly cert: Buffer; readonly key: Buffer; readonly certFile: string }

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateIf } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -69,4 +69,63 @@ export class Environment {
   @IsOptional()
   @IsIn(['json', 'pretty'])
   LOG_FORMAT?: 'json' | 'pretty';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds (1 or more)' })
+  @Min(1, { message: 'must be a whole number of seconds (1 or more)' })
+  SESSION_IDLE_SECONDS = 12 * 3600;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds (1 or more)' })
+  @Min(1, { message: 'must be a whole number of seconds (1 or more)' })
+  SESSION_MAX_SECONDS = 7 * 24 * 3600;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number (1 or more)' })
+  @Min(1, { message: 'must be a whole number (1 or more)' })
+  LOGIN_MAX_FAILURES = 3;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds (1 or more)' })
+  @Min(1, { message: 'must be a whole number of seconds (1 or more)' })
+  LOGIN_FAILURE_WINDOW_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds (1 or more)' })
+  @Min(1, { message: 'must be a whole number of seconds (1 or more)' })
+  LOGIN_LOCKOUT_SECONDS = 300;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 4 to 15' })
+  @Min(4, { message: 'must be a whole number from 4 to 15' })
+  @Max(15, { message: 'must be a whole number from 4 to 15' })
+  BCRYPT_COST = 11;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number (1 or more)' })
+  @Min(1, { message: 'must be a whole number (1 or more)' })
+  REGISTER_LIMIT_PER_HOUR = 10;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of PBKDF2 iterations (1 or more)' })
+  @Min(1, { message: 'must be a whole number of PBKDF2 iterations (1 or more)' })
+  ALTCHA_COST = 1000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number (2 or more)' })
+  @Min(2, { message: 'must be a whole number (2 or more)' })
+  ALTCHA_MAX_COUNTER = 10000;
+
+  @Transform(blankToUndefined)
+  @ValidateIf((env: Environment) => env.RECAPTCHA_SITE_KEY !== undefined || env.RECAPTCHA_SECRET_KEY !== undefined)
+  @IsString({ message: 'must be set together with RECAPTCHA_SECRET_KEY' })
+  RECAPTCHA_SITE_KEY?: string;
+
+  @Transform(blankToUndefined)
+  @ValidateIf((env: Environment) => env.RECAPTCHA_SITE_KEY !== undefined || env.RECAPTCHA_SECRET_KEY !== undefined)
+  @IsString({ message: 'must be set together with RECAPTCHA_SITE_KEY' })
+  RECAPTCHA_SECRET_KEY?: string;
+
+  @IsUrl({ require_tld: false, protocols: ['https', 'http'], require_protocol: true }, { message: 'must be an http(s) URL' })
+  RECAPTCHA_VERIFY_URL = 'https://www.google.com/recaptcha/api/siteverify';
 }

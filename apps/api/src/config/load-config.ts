@@ -30,6 +30,17 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
     trustProxy: env.TRUST_PROXY,
     publicOrigin: env.PUBLIC_ORIGIN === undefined ? undefined : checkOrigin(env.PUBLIC_ORIGIN),
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
+    auth: {
+      sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
+      sessionMaxSeconds: env.SESSION_MAX_SECONDS,
+      bcryptCost: env.BCRYPT_COST,
+      lockout: { maxFailures: env.LOGIN_MAX_FAILURES, windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS, blockSeconds: env.LOGIN_LOCKOUT_SECONDS },
+      registerPerHour: env.REGISTER_LIMIT_PER_HOUR,
+      captcha:
+        env.RECAPTCHA_SITE_KEY && env.RECAPTCHA_SECRET_KEY
+          ? { provider: 'recaptcha', siteKey: env.RECAPTCHA_SITE_KEY, secretKey: env.RECAPTCHA_SECRET_KEY, verifyUrl: env.RECAPTCHA_VERIFY_URL }
+          : { provider: 'altcha', cost: env.ALTCHA_COST, maxCounter: env.ALTCHA_MAX_COUNTER },
+    },
   };
 }
 

@@ -1,16 +1,22 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditEvent } from './audit/audit-event.entity.js';
 import { AuditService } from './audit/audit.service.js';
 import { LifecycleAudit } from './audit/lifecycle-audit.js';
+import { SameOriginMiddleware } from './same-origin.middleware.js';
+import { ServerSecretsService } from './secrets/server-secrets.service.js';
 
 /**
- * Security concerns that live inside Nest: the audit log (and, in later issues, throttling).
- * TLS, headers and the HTTPS-only rules are applied in main.ts, around the Nest application.
+ * Security concerns that live inside Nest: the audit log, shared server secrets, the same-origin
+ * (CSRF) check. TLS, headers and the HTTPS-only rules are applied in main.ts, around the Nest app.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent])],
-  providers: [AuditService, LifecycleAudit],
-  exports: [AuditService],
+  providers: [AuditService, LifecycleAudit, ServerSecretsService],
+  exports: [AuditService, ServerSecretsService],
 })
-export class SecurityModule {}
+export class SecurityModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SameOriginMiddleware).forRoutes('api/{*path}');
+  }
+}

@@ -1,0 +1,94 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import { type CaptchaConfig, type LoginResponse, type MeResponse, type RegisterResponse, SESSION_COOKIE } from '@conclave/contracts';
+import type { Request, Response } from 'express';
+import { AuditService } from '../security/audit/audit.service.js';
+import { AuthService } from './auth.service.js';
+import { CaptchaService } from './captcha/captcha.service.js';
+import { ChangePasswordDto, RegisterDto } from './dto.js';
+import { RetryAfterFilter } from './lockout/too-many-attempts.js';
+import { LocalAuthGuard, LoginAttemptGuard } from './login.guard.js';
+import { CurrentUserId, SessionGuard } from './session/session.guard.js';
+import type { User } from './users/user.entity.js';
+import { UsersService } from './users/users.service.js';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly captcha: CaptchaService,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Get('captcha')
+  @ApiOperation({ summary: 'The captcha the sign-up page shows: an ALTCHA challenge, or the reCAPTCHA site key' })
+  getCaptcha(): Promise<CaptchaConfig> {
+    return this.captcha.challenge();
+  }
+
+  @Post('register')
+  @UseGuards(ThrottlerGuard)
+  @ApiOperation({ summary: 'Create an account: credential (authKey), public keys, sealed key backup, captcha solution' })
+  @ApiCreatedResponse({ description: 'The account exists; sign in next' })
+  @ApiBadRequestResponse({ description: 'Malformed field or captcha not solved' })
+  @ApiConflictResponse({ description: 'Username (or user id) taken' })
+  @ApiTooManyRequestsResponse({ description: 'Too many registrations from this address' })
+  register(@Body() dto: RegisterDto, @Req() req: Request): Promise<RegisterResponse> {
+    return this.auth.register(dto, req.ip ?? 'unknown');
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @UseGuards(LoginAttemptGuard, LocalAuthGuard)
+  @UseFilters(RetryAfterFilter)
+  @ApiOperation({ summary: 'Sign in with username + authKey; starts a new session and returns the sealed key backup' })
+  @ApiOkResponse({ description: 'Signed in; the session cookie is set' })
+  @ApiUnauthorizedResponse({ description: 'Wrong username or password' })
+  @ApiTooManyRequestsResponse({ description: 'Locked out after repeated failures (Retry-After says for how long)' })
+  async login(@Req() req: Request): Promise<LoginResponse> {
+    const user = req.user as User;
+    // A fresh session id at every sign-in: no session fixation.
+    await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+    req.session.userId = user.id;
+    req.session.signedInAt = Date.now();
+    await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+    await this.audit.record({ event: 'auth.login', actorId: user.id, ip: req.ip ?? null });
+    return this.auth.loginResponse(user);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End this session (the browser also forgets its keys)' })
+  @ApiNoContentResponse()
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    const userId = req.session?.userId;
+    if (req.session) await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: true, sameSite: 'strict' });
+    if (userId) await this.audit.record({ event: 'auth.logout', actorId: userId, ip: req.ip ?? null });
+  }
+
+  @Get('me')
+  @UseGuards(SessionGuard)
+  @ApiOperation({ summary: 'The signed-in user' })
+  @ApiOkResponse()
+  @ApiUnauthorizedResponse({ description: 'Not signed in, or the session ended' })
+  async me(@CurrentUserId() userId: string): Promise<MeResponse> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new UnauthorizedException('Sign in first');
+    return { id: user.id, username: user.username, publicKeys: { enc: user.encPublicKey, sig: user.sigPublicKey } };
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @UseGuards(SessionGuard)
+  @UseFilters(RetryAfterFilter)
+  @ApiOperation({ summary: 'Change the password: prove the current authKey, store the new one and the re-sealed backup, end other sessions' })
+  @ApiNoContentResponse()
+  @ApiUnauthorizedResponse({ description: 'The current password is wrong' })
+  changePassword(@Body() dto: ChangePasswordDto, @CurrentUserId() userId: string, @Req() req: Request): Promise<void> {
+    return this.auth.changePassword(userId, dto.currentAuthKey, dto.newAuthKey, dto.newKeyBackup, req.sessionID, req.ip ?? 'unknown');
+  }
+}

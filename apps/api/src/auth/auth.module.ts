@@ -1,0 +1,60 @@
+import { Inject, type MiddlewareConsumer, Module, type NestModule, type OnApplicationShutdown } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { DATABASE_URL } from '../database/database.module.js';
+import { SecurityModule } from '../security/security.module.js';
+import { ServerSecretsService } from '../security/secrets/server-secrets.service.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { CaptchaService } from './captcha/captcha.service.js';
+import { LocalStrategy } from './local.strategy.js';
+import { LoginLockoutService } from './lockout/login-lockout.service.js';
+import { LoginAttemptGuard } from './login.guard.js';
+import { createSessionHandler, SESSION_HANDLER, type SessionHandler } from './session/session.js';
+import { SessionGuard } from './session/session.guard.js';
+import { UsersController } from './users.controller.js';
+import { User } from './users/user.entity.js';
+import { UsersService } from './users/users.service.js';
+
+/** Accounts: registration with captcha, login, server-side sessions, lockout, the key directory. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([User]),
+    PassportModule,
+    SecurityModule,
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({ throttlers: [{ name: 'register', ttl: 3_600_000, limit: config.auth.registerPerHour }] }),
+    }),
+  ],
+  controllers: [AuthController, UsersController],
+  providers: [
+    AuthService,
+    UsersService,
+    CaptchaService,
+    LoginLockoutService,
+    LocalStrategy,
+    LoginAttemptGuard,
+    SessionGuard,
+    {
+      provide: SESSION_HANDLER,
+      inject: [APP_CONFIG, DATABASE_URL, ServerSecretsService],
+      useFactory: async (config: AppConfig, url: string, secrets: ServerSecretsService) =>
+        createSessionHandler(config, url, await secrets.get('session-cookie')),
+    },
+  ],
+  exports: [UsersService, SessionGuard, SESSION_HANDLER],
+})
+export class AuthModule implements NestModule, OnApplicationShutdown {
+  constructor(@Inject(SESSION_HANDLER) private readonly sessions: SessionHandler) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(this.sessions.middleware).forRoutes('api/{*path}');
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.sessions.close();
+  }
+}

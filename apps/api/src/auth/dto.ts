@@ -1,0 +1,105 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { ChangePasswordRequest, KeyBackup, LoginRequest, PublicKeys, RegisterRequest } from '@conclave/contracts';
+import { USERNAME_PATTERN } from '@conclave/contracts';
+import { Transform, Type } from 'class-transformer';
+import { Equals, IsDefined, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+
+/** base64 of exactly 32 bytes (an authKey). */
+const AUTH_KEY = /^[A-Za-z0-9+/]{43}=$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const lowercase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+
+export class PublicKeysDto implements PublicKeys {
+  @ApiProperty({ description: 'RSA-OAEP-4096 public key, SPKI DER, base64' })
+  @IsString()
+  @MaxLength(1024)
+  @Matches(BASE64, { message: 'enc must be base64' })
+  enc!: string;
+
+  @ApiProperty({ description: 'ECDSA P-256 public key, SPKI DER, base64' })
+  @IsString()
+  @MaxLength(256)
+  @Matches(BASE64, { message: 'sig must be base64' })
+  sig!: string;
+}
+
+export class KeyBackupDto implements KeyBackup {
+  @ApiProperty({ enum: [1] })
+  @Equals(1, { message: 'keyBackup.v must be 1' })
+  v!: 1;
+
+  @ApiProperty({ description: '12 bytes, base64' })
+  @Matches(/^[A-Za-z0-9+/]{16}$/, { message: 'keyBackup.iv must be 12 bytes of base64' })
+  iv!: string;
+
+  @ApiProperty({ description: 'AES-256-GCM ciphertext of both private keys, base64' })
+  @IsString()
+  @MaxLength(8192)
+  @Matches(BASE64, { message: 'keyBackup.ct must be base64' })
+  ct!: string;
+}
+
+export class RegisterDto implements RegisterRequest {
+  @ApiProperty({ format: 'uuid', description: 'Chosen by the client; the key backup is bound to it' })
+  @IsUUID('all', { message: 'userId must be a UUID' })
+  userId!: string;
+
+  @ApiProperty({ example: 'alice', description: '3-32 of a-z 0-9 _ . - (lowercased)' })
+  @Transform(lowercase)
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 characters of a-z, 0-9, _, . and -' })
+  username!: string;
+
+  @ApiProperty({ description: 'The client-derived credential: base64 of 32 bytes' })
+  @IsString()
+  @Matches(AUTH_KEY, { message: 'authKey must be base64 of 32 bytes' })
+  authKey!: string;
+
+  @ApiProperty({ type: PublicKeysDto })
+  @IsDefined({ message: 'publicKeys is required' })
+  @ValidateNested()
+  @Type(() => PublicKeysDto)
+  publicKeys!: PublicKeysDto;
+
+  @ApiProperty({ type: KeyBackupDto })
+  @IsDefined({ message: 'keyBackup is required' })
+  @ValidateNested()
+  @Type(() => KeyBackupDto)
+  keyBackup!: KeyBackupDto;
+
+  @ApiProperty({ description: 'The ALTCHA payload or the reCAPTCHA token' })
+  @IsString({ message: 'captcha is required' })
+  @MaxLength(16384)
+  captcha!: string;
+}
+
+export class LoginDto implements LoginRequest {
+  @ApiProperty({ example: 'alice' })
+  @Transform(lowercase)
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 characters of a-z, 0-9, _, . and -' })
+  username!: string;
+
+  @ApiProperty({ description: 'The client-derived credential: base64 of 32 bytes' })
+  @IsString()
+  @Matches(AUTH_KEY, { message: 'authKey must be base64 of 32 bytes' })
+  authKey!: string;
+}
+
+export class ChangePasswordDto implements ChangePasswordRequest {
+  @ApiProperty()
+  @IsString()
+  @Matches(AUTH_KEY, { message: 'currentAuthKey must be base64 of 32 bytes' })
+  currentAuthKey!: string;
+
+  @ApiProperty()
+  @IsString()
+  @Matches(AUTH_KEY, { message: 'newAuthKey must be base64 of 32 bytes' })
+  newAuthKey!: string;
+
+  @ApiProperty({ type: KeyBackupDto })
+  @IsDefined({ message: 'newKeyBackup is required' })
+  @ValidateNested()
+  @Type(() => KeyBackupDto)
+  newKeyBackup!: KeyBackupDto;
+}

@@ -1,0 +1,50 @@
+import type { RequestHandler } from 'express';
+import connectPgSimple from 'connect-pg-simple';
+import session from 'express-session';
+import pg from 'pg';
+import { SESSION_COOKIE } from '@conclave/contracts';
+import type { AppConfig } from '../../config/app-config.js';
+
+/** What a signed-in session holds (server-side, in PostgreSQL; the cookie only names it). */
+declare module 'express-session' {
+  interface SessionData {
+    userId: string;
+    /** ms since 1970: the absolute expiry counts from here. */
+    signedInAt: number;
+  }
+}
+
+export const SESSION_HANDLER = Symbol('SESSION_HANDLER');
+
+export interface SessionHandler {
+  readonly middleware: RequestHandler;
+  close(): Promise<void>;
+}
+
+/**
+ * express-session on the `session` table. The cookie is __Host- prefixed, HttpOnly, Secure,
+ * SameSite=Strict; it rolls with each request up to the idle timeout (the absolute limit is checked
+ * by SessionGuard). The Socket.IO handshake reuses this handler.
+ */
+export function createSessionHandler(config: AppConfig, databaseUrl: string, secret: string): SessionHandler {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 5, application_name: 'conclave-sessions' });
+  const PgStore = connectPgSimple(session);
+  const store = new PgStore({ pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60 });
+  const middleware = session({
+    name: SESSION_COOKIE,
+    secret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    proxy: config.trustProxy,
+    cookie: { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: config.auth.sessionIdleSeconds * 1000 },
+  });
+  return {
+    middleware,
+    close: async () => {
+      store.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { KeyBackup, PublicKeys } from '@conclave/contracts';
+import type { DataSource, Repository } from 'typeorm';
+import { User } from './user.entity.js';
+
+export interface NewUser {
+  id: string;
+  username: string;
+  authHash: string;
+  publicKeys: PublicKeys;
+  keyBackup: KeyBackup;
+}
+
+/** The users table; other modules reach users only through this service (AuthModule exports it). */
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByUsername(username: string): Promise<User | null> {
+    return this.users.findOneBy({ username });
+  }
+
+  /** Inserts the user; resolves to 'username-taken' / 'id-taken' when a unique key already exists. */
+  async create(user: NewUser): Promise<'created' | 'username-taken' | 'id-taken'> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `INSERT INTO users (id, username, auth_hash, enc_public_key, sig_public_key, key_backup)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id`,
+      [user.id, user.username, user.authHash, user.publicKeys.enc, user.publicKeys.sig, JSON.stringify(user.keyBackup)],
+    );
+    if (rows.length === 1) return 'created';
+    return (await this.findByUsername(user.username)) ? 'username-taken' : 'id-taken';
+  }
+
+  /**
+   * Swaps in a new credential and re-sealed backup and ends the user's other sessions, in one
+   * transaction: either the new password works everywhere or nothing changed.
+   */
+  async changeCredential(userId: string, authHash: string, keyBackup: KeyBackup, keepSessionId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(`UPDATE users SET auth_hash = $2, key_backup = $3, credential_changed_at = now() WHERE id = $1`, [
+        userId,
+        authHash,
+        JSON.stringify(keyBackup),
+      ]);
+      await tx.query(`DELETE FROM session WHERE sess ->> 'userId' = $1 AND sid <> $2`, [userId, keepSessionId]);
+    });
+  }
+
+  /** Ends every session of the user (all devices). */
+  async endSessions(userId: string): Promise<void> {
+    await this.db.query(`DELETE FROM session WHERE sess ->> 'userId' = $1`, [userId]);
+  }
+}

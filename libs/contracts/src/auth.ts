@@ -1,0 +1,85 @@
+import type { KeyBackup, PublicKeys } from './e2e.js';
+
+/** Usernames: 3-32 of a-z 0-9 _ . - (the client lowercases what the user types). */
+export const USERNAME_PATTERN = /^[a-z0-9_.-]{3,32}$/;
+/** Checked in the browser only: the server never sees the password. */
+export const PASSWORD_MIN_LENGTH = 12;
+/** The session cookie; __Host- pins it to this origin, path / and Secure. */
+export const SESSION_COOKIE = '__Host-conclave.sid';
+
+export const AUTH_PATHS = {
+  captcha: '/api/auth/captcha',
+  register: '/api/auth/register',
+  login: '/api/auth/login',
+  logout: '/api/auth/logout',
+  me: '/api/auth/me',
+  password: '/api/auth/password',
+  userKeys: (userId: string) => `/api/users/${encodeURIComponent(userId)}/keys`,
+} as const;
+
+/** GET /api/auth/captcha: which captcha the sign-up page shows. */
+export type CaptchaConfig =
+  | { provider: 'altcha'; /** The challenge for the ALTCHA widget (JSON). */ challenge: unknown }
+  | { provider: 'recaptcha'; siteKey: string };
+
+/** POST /api/auth/register */
+export interface RegisterRequest {
+  /** A UUID the client chose: the key backup and fingerprints are bound to it before the server sees it. */
+  userId: string;
+  username: string;
+  /** deriveAccountKeys(password, username).authKey: base64 of 32 bytes. */
+  authKey: string;
+  publicKeys: PublicKeys;
+  keyBackup: KeyBackup;
+  /** The ALTCHA payload, or the reCAPTCHA response token. */
+  captcha: string;
+}
+
+export interface RegisterResponse {
+  id: string;
+  username: string;
+}
+
+/** POST /api/auth/login */
+export interface LoginRequest {
+  username: string;
+  authKey: string;
+}
+
+/** The signed-in user, with what the browser needs to open its keys. */
+export interface LoginResponse {
+  id: string;
+  username: string;
+  publicKeys: PublicKeys;
+  keyBackup: KeyBackup;
+}
+
+/** GET /api/auth/me */
+export interface MeResponse {
+  id: string;
+  username: string;
+  publicKeys: PublicKeys;
+}
+
+/** POST /api/auth/password: proves the current credential, swaps in the new one and the re-sealed backup. */
+export interface ChangePasswordRequest {
+  currentAuthKey: string;
+  newAuthKey: string;
+  newKeyBackup: KeyBackup;
+}
+
+/** GET /api/users/:id/keys */
+export interface UserKeysResponse {
+  id: string;
+  username: string;
+  publicKeys: PublicKeys;
+}
+
+/** Every 4xx/5xx body (Nest's shape). */
+export interface ErrorResponse {
+  statusCode: number;
+  message: string | string[];
+  error?: string;
+  /** 429 from the login lockout: seconds until a new attempt is accepted (also in Retry-After). */
+  retryAfterSeconds?: number;
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { CaptchaConfig, KeyBackup, PublicKeys, RegisterRequest } from '@conclave/contracts';
+import { type AccountKeys, deriveAccountKeys, exportPublicKeys, generateIdentity, type NewIdentity, sealKeyBackup } from '@conclave/crypto';
+import { solveChallenge } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
+import request from 'supertest';
+import type { ServerProcess } from './server.js';
+
+/** Environment that makes auth suites fast: a trivial captcha and cheap bcrypt. */
+export const FAST_AUTH_ENV = { ALTCHA_COST: '1', ALTCHA_MAX_COUNTER: '8', BCRYPT_COST: '4' };
+
+/** A user as a browser would create one: real key derivation, identity keys and sealed backup. */
+export interface Account {
+  userId: string;
+  username: string;
+  password: string;
+  keys: AccountKeys;
+  identity: NewIdentity;
+  publicKeys: PublicKeys;
+  keyBackup: KeyBackup;
+}
+
+export async function newAccount(username: string, password = `${username} has a long passphrase`): Promise<Account> {
+  const userId = randomUUID();
+  const [keys, identity] = await Promise.all([deriveAccountKeys(password, username), generateIdentity()]);
+  return {
+    userId,
+    username,
+    password,
+    keys,
+    identity,
+    publicKeys: await exportPublicKeys(identity),
+    keyBackup: await sealKeyBackup(identity, keys.wrapKey, userId),
+  };
+}
+
+/** Fetches an ALTCHA challenge and solves it as the widget does; returns the payload to submit. */
+export async function solveCaptcha(server: ServerProcess): Promise<string> {
+  const res = await request(server.origin).get('/api/auth/captcha').ca(server.certificate).expect(200);
+  const config = res.body as CaptchaConfig;
+  if (config.provider !== 'altcha') throw new Error(`expected an ALTCHA challenge, got ${config.provider}`);
+  const challenge = config.challenge as Parameters<typeof solveChallenge>[0]['challenge'];
+  const solution = await solveChallenge({ challenge, deriveKey });
+  if (!solution) throw new Error('could not solve the captcha');
+  return Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
+}
+
+export function registerBody(account: Account, captcha: string): RegisterRequest {
+  return {
+    userId: account.userId,
+    username: account.username,
+    authKey: account.keys.authKey,
+    publicKeys: account.publicKeys,
+    keyBackup: account.keyBackup,
+    captcha,
+  };
+}
