@@ -26,7 +26,11 @@ import { UsersService } from './users/users.service.js';
     SecurityModule,
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ throttlers: [{ name: 'register', ttl: 3_600_000, limit: config.auth.registerPerHour }] }),
+      // One throttler, applied to registration only (ThrottlerGuard on that route): REGISTER_LIMIT_PER_HOUR per IP.
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ ttl: 3_600_000, limit: config.auth.registerPerHour }],
+        errorMessage: 'Too many sign-ups from this address: try again later',
+      }),
     }),
   ],
   controllers: [AuthController, UsersController],
