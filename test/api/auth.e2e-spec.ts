@@ -119,8 +119,10 @@ describe('login, session, logout', () => {
     expect(keys.sig.extractable).toBe(false);
 
     expect((await client.get('/api/auth/me').expect(200)).body).toEqual({ id: alice.userId, username: 'alice', publicKeys: alice.publicKeys });
+    expect((await client.get('/api/auth/session').expect(200)).body).toEqual({ user: { id: alice.userId, username: 'alice', publicKeys: alice.publicKeys } });
     await client.post('/api/auth/logout').expect(204);
     await client.get('/api/auth/me').expect(401);
+    expect((await client.get('/api/auth/session').expect(200)).body).toEqual({ user: null });
   });
 
   it('refuses a session cookie after logout, even when replayed', async () => {

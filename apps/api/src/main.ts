@@ -78,7 +78,7 @@ function configureHttp(app: NestExpressApplication, config: AppConfig, log: Logg
     app.use(requireForwardedHttps(config));
     refuseInsecureUpgrades(server);
   }
-  app.use(securityHeaders());
+  app.use(securityHeaders(config));
   // Every body is checked against its class-validator DTO: unknown fields and bad values are a 400.
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   setupSwagger(app, VERSION);

@@ -13,6 +13,7 @@ export const AUTH_PATHS = {
   login: '/api/auth/login',
   logout: '/api/auth/logout',
   me: '/api/auth/me',
+  session: '/api/auth/session',
   password: '/api/auth/password',
   userKeys: (userId: string) => `/api/users/${encodeURIComponent(userId)}/keys`,
 } as const;
@@ -59,6 +60,11 @@ export interface MeResponse {
   id: string;
   username: string;
   publicKeys: PublicKeys;
+}
+
+/** GET /api/auth/session: like /me, but 200 with null when nobody is signed in (the web app's start-up check). */
+export interface SessionResponse {
+  user: MeResponse | null;
 }
 
 /** POST /api/auth/password: proves the current credential, swaps in the new one and the re-sealed backup. */

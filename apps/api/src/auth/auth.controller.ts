@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import { type CaptchaConfig, type LoginResponse, type MeResponse, type RegisterResponse, SESSION_COOKIE } from '@conclave/contracts';
+import { type CaptchaConfig, type LoginResponse, type MeResponse, type RegisterResponse, SESSION_COOKIE, type SessionResponse } from '@conclave/contracts';
 import type { Request, Response } from 'express';
 import { AuditService } from '../security/audit/audit.service.js';
 import { AuthService } from './auth.service.js';
@@ -21,6 +21,7 @@ export class AuthController {
     private readonly captcha: CaptchaService,
     private readonly users: UsersService,
     private readonly audit: AuditService,
+    private readonly sessionGuard: SessionGuard,
   ) {}
 
   @Get('captcha')
@@ -78,7 +79,16 @@ export class AuthController {
   async me(@CurrentUserId() userId: string): Promise<MeResponse> {
     const user = await this.users.findById(userId);
     if (!user) throw new UnauthorizedException('Sign in first');
-    return { id: user.id, username: user.username, publicKeys: { enc: user.encPublicKey, sig: user.sigPublicKey } };
+    return this.auth.me(user);
+  }
+
+  @Get('session')
+  @ApiOperation({ summary: 'Who is signed in on this session, if anyone (200 either way)' })
+  @ApiOkResponse()
+  async session(@Req() req: Request): Promise<SessionResponse> {
+    const userId = await this.sessionGuard.liveUserId(req);
+    const user = userId ? await this.users.findById(userId) : null;
+    return { user: user && this.auth.me(user) };
   }
 
   @Post('password')

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { KeyBackup, LoginResponse, RegisterResponse } from '@conclave/contracts';
+import type { KeyBackup, LoginResponse, MeResponse, RegisterResponse } from '@conclave/contracts';
 import { importPublicKeys } from '@conclave/crypto';
 import { compare, hash } from 'bcryptjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -73,8 +73,12 @@ export class AuthService {
     await this.audit.record({ event: 'auth.password_changed', actorId: userId, ip });
   }
 
+  me(user: User): MeResponse {
+    return { id: user.id, username: user.username, publicKeys: { enc: user.encPublicKey, sig: user.sigPublicKey } };
+  }
+
   loginResponse(user: User): LoginResponse {
-    return { id: user.id, username: user.username, publicKeys: { enc: user.encPublicKey, sig: user.sigPublicKey }, keyBackup: user.keyBackup };
+    return { ...this.me(user), keyBackup: user.keyBackup };
   }
 
   private async failed(username: string, ip: string, event: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
+import type { AppConfig } from '../config/app-config.js';
 
 /** Powerful features the app never uses, switched off for every page. */
 const PERMISSIONS_POLICY = [
@@ -10,7 +11,6 @@ const PERMISSIONS_POLICY = [
   'payment=()',
   'usb=()',
   'serial=()',
-  'bluetooth=()',
   'midi=()',
   'magnetometer=()',
   'gyroscope=()',
@@ -30,29 +30,37 @@ const common = {
   referrerPolicy: { policy: 'no-referrer' as const },
 };
 
-const appHeaders = helmet({
-  ...common,
-  contentSecurityPolicy: {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'self'"],
-      // Angular's bundles are same-origin files; the per-response nonce covers the styles (and any
-      // loader script) Angular inserts at run time. No 'unsafe-inline', no 'unsafe-eval'.
-      scriptSrc: ["'self'", nonce],
-      scriptSrcAttr: ["'none'"],
-      styleSrc: ["'self'", nonce],
-      imgSrc: ["'self'", 'data:', 'blob:'],
-      fontSrc: ["'self'"],
-      connectSrc: ["'self'"],
-      workerSrc: ["'self'", 'blob:'],
-      objectSrc: ["'none'"],
-      baseUri: ["'self'"],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
-      upgradeInsecureRequests: [],
+/** Google reCAPTCHA v2, when configured instead of ALTCHA, loads its script and frame from these. */
+const RECAPTCHA_SCRIPTS = ['https://www.google.com/recaptcha/', 'https://www.gstatic.com/recaptcha/'];
+const RECAPTCHA_FRAMES = ['https://www.google.com/recaptcha/', 'https://recaptcha.google.com/recaptcha/'];
+
+function appHeaders(recaptcha: boolean) {
+  return helmet({
+    ...common,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        // Angular's bundles are same-origin files; the per-response nonce covers the styles (and any
+        // loader script) Angular inserts at run time. No 'unsafe-inline', no 'unsafe-eval'.
+        scriptSrc: ["'self'", nonce, ...(recaptcha ? RECAPTCHA_SCRIPTS : [])],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'", nonce],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        // The captcha's proof-of-work runs in a same-origin worker.
+        workerSrc: ["'self'", 'blob:'],
+        frameSrc: recaptcha ? RECAPTCHA_FRAMES : ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: [],
+      },
     },
-  },
-});
+  });
+}
 
 const docsHeaders = helmet({
   ...common,
@@ -73,11 +81,12 @@ const docsHeaders = helmet({
 });
 
 /** helmet on every response, a fresh CSP nonce per response, and Permissions-Policy. */
-export function securityHeaders(): RequestHandler {
+export function securityHeaders(config: AppConfig): RequestHandler {
+  const app = appHeaders(config.auth.captcha.provider === 'recaptcha');
   return (req: Request, res: Response, next: NextFunction) => {
     res.locals.cspNonce = randomBytes(16).toString('base64');
     res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);
     const isDocs = req.path === DOCS_PATH || req.path.startsWith(`${DOCS_PATH}/`);
-    (isDocs ? docsHeaders : appHeaders)(req, res, next);
+    (isDocs ? docsHeaders : app)(req, res, next);
   };
 }

@@ -9,13 +9,18 @@ export class SessionGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
-    const { userId, signedInAt } = req.session ?? {};
-    if (!userId || !signedInAt) throw new UnauthorizedException('Sign in first');
-    if (Date.now() - signedInAt > this.config.auth.sessionMaxSeconds * 1000) {
-      await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
-      throw new UnauthorizedException('Your session has expired: sign in again');
-    }
+    if (!req.session?.userId) throw new UnauthorizedException('Sign in first');
+    if (!(await this.liveUserId(req))) throw new UnauthorizedException('Your session has expired: sign in again');
     return true;
+  }
+
+  /** The session's user if the session is live; ends a session past its absolute limit. */
+  async liveUserId(req: Request): Promise<string | undefined> {
+    const { userId, signedInAt } = req.session ?? {};
+    if (!userId || !signedInAt) return undefined;
+    if (Date.now() - signedInAt <= this.config.auth.sessionMaxSeconds * 1000) return userId;
+    await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    return undefined;
   }
 }
 

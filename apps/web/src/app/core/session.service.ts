@@ -1,0 +1,90 @@
+import { computed, inject, Injectable, signal } from '@angular/core';
+import type { MeResponse } from '@conclave/contracts';
+import { DecryptionError, type PrivateIdentity } from '@conclave/crypto';
+import { ApiClient, ApiError } from './api-client.service';
+import { CryptoService, type KeyGenerationStep } from './crypto.service';
+import { KeyStoreService } from './key-store.service';
+
+export type SessionState = 'unknown' | 'signed-out' | 'signed-in';
+
+export interface SignUpInput {
+  username: string;
+  password: string;
+  /** The captcha widget's solution. */
+  captcha: string;
+}
+
+/**
+ * Who is signed in, and the sign-up / sign-in / sign-out flows. The password only ever reaches
+ * libs/crypto; the server gets the derived authKey and the sealed backup.
+ */
+@Injectable({ providedIn: 'root' })
+export class SessionService {
+  private readonly api = inject(ApiClient);
+  private readonly crypto = inject(CryptoService);
+  private readonly keyStore = inject(KeyStoreService);
+
+  private readonly current = signal<{ user: MeResponse; keys: PrivateIdentity } | null | undefined>(undefined);
+  readonly user = computed(() => this.current()?.user ?? null);
+  readonly state = computed<SessionState>(() => (this.current() === undefined ? 'unknown' : this.current() ? 'signed-in' : 'signed-out'));
+
+  /** At start-up: a live server session plus this browser's stored keys means signed in. */
+  async restore(): Promise<void> {
+    try {
+      const user = await this.api.currentUser();
+      const keys = user ? await this.keyStore.load(user.id) : undefined;
+      if (user && keys) return this.current.set({ user, keys });
+      // A session whose keys are gone (site data cleared) cannot decrypt anything: sign in again.
+      if (user) await this.api.logout();
+      this.current.set(null);
+    } catch {
+      this.current.set(null);
+    }
+  }
+
+  async signUp(input: SignUpInput, onStep: (step: KeyGenerationStep | 'registering' | 'signing-in') => void): Promise<void> {
+    const username = input.username.trim().toLowerCase();
+    const account = await this.crypto.createAccount(username, input.password, onStep);
+    onStep('registering');
+    await this.api.register({
+      userId: account.userId,
+      username,
+      authKey: account.keys.authKey,
+      publicKeys: account.publicKeys,
+      keyBackup: account.keyBackup,
+      captcha: input.captcha,
+    });
+    onStep('signing-in');
+    await this.finishSignIn(username, account.keys.authKey, account.keys.wrapKey);
+  }
+
+  async signIn(usernameInput: string, password: string): Promise<void> {
+    const username = usernameInput.trim().toLowerCase();
+    const keys = await this.crypto.deriveAccountKeys(password, username);
+    await this.finishSignIn(username, keys.authKey, keys.wrapKey);
+  }
+
+  /** Ends the session on the server and forgets this browser's keys, even if the server cannot be reached. */
+  async signOut(): Promise<void> {
+    try {
+      await this.api.logout();
+    } finally {
+      await this.keyStore.clear();
+      this.current.set(null);
+    }
+  }
+
+  private async finishSignIn(username: string, authKey: string, wrapKey: CryptoKey): Promise<void> {
+    const response = await this.api.login({ username, authKey });
+    let keys: PrivateIdentity;
+    try {
+      keys = await this.crypto.openKeyBackup(response.keyBackup, wrapKey, response.id);
+    } catch (err) {
+      // The server accepted the credential but the backup does not open: never keep such a session.
+      await this.api.logout().catch(() => undefined);
+      throw err instanceof DecryptionError ? new ApiError(0, 'Your key backup could not be opened with this password') : err;
+    }
+    await this.keyStore.save(response.id, keys);
+    this.current.set({ user: { id: response.id, username: response.username, publicKeys: response.publicKeys }, keys });
+  }
+}

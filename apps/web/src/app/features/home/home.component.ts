@@ -1,0 +1,39 @@
+import { ChangeDetectionStrategy, Component, computed, inject, resource } from '@angular/core';
+import { Router } from '@angular/router';
+import { CryptoService } from '../../core/crypto.service';
+import { SessionService } from '../../core/session.service';
+
+/** The signed-in landing (the dashboard of rooms grows here). */
+@Component({
+  selector: 'cv-home',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <main class="panel" aria-labelledby="home-heading">
+      <h1 id="home-heading">Welcome, {{ user()?.username }}</h1>
+      <p>You are signed in. Your encryption keys are unlocked in this browser only.</p>
+      <h2>Your fingerprint</h2>
+      <p class="hint">Members of your rooms can compare it with you (in person or on a call) to be sure it is really you.</p>
+      <p class="fingerprint" aria-label="Your fingerprint">
+        @for (group of fingerprint.value() ?? []; track $index) {
+          <span>{{ group }}</span>
+        }
+      </p>
+      <button class="button" type="button" (click)="signOut()">Sign out</button>
+    </main>
+  `,
+})
+export class HomeComponent {
+  private readonly session = inject(SessionService);
+  private readonly crypto = inject(CryptoService);
+  private readonly router = inject(Router);
+  protected readonly user = this.session.user;
+  protected readonly fingerprint = resource({
+    params: computed(() => this.user() ?? undefined),
+    loader: ({ params: user }) => this.crypto.fingerprint(user.id, user.publicKeys),
+  });
+
+  protected async signOut(): Promise<void> {
+    await this.session.signOut();
+    await this.router.navigateByUrl('/');
+  }
+}

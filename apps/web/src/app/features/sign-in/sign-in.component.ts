@@ -1,0 +1,56 @@
+import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, signal } from '@angular/core';
+import { Router, RouterLink } from '@angular/router';
+import { ApiError } from '../../core/api-client.service';
+import { SessionService } from '../../core/session.service';
+
+@Component({
+  selector: 'cv-sign-in',
+  imports: [RouterLink],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './sign-in.component.html',
+})
+export class SignInComponent {
+  private readonly session = inject(SessionService);
+  private readonly router = inject(Router);
+
+  protected readonly username = signal('');
+  protected readonly password = signal('');
+  protected readonly busy = signal(false);
+  protected readonly error = signal<string | null>(null);
+  /** Seconds left of a lockout (429), counting down. */
+  protected readonly lockedFor = signal(0);
+  protected readonly canSubmit = computed(() => !this.busy() && this.lockedFor() === 0 && this.username().trim() !== '' && this.password() !== '');
+  private countdown?: ReturnType<typeof setInterval>;
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => clearInterval(this.countdown));
+  }
+
+  protected async submit(event: Event): Promise<void> {
+    event.preventDefault();
+    if (!this.canSubmit()) return;
+    this.busy.set(true);
+    this.error.set(null);
+    try {
+      await this.session.signIn(this.username(), this.password());
+      await this.router.navigateByUrl('/home');
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 429 && err.retryAfterSeconds) this.startCountdown(err.retryAfterSeconds);
+      this.error.set(err instanceof ApiError ? err.message : 'Sign-in failed: ' + (err as Error).message);
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  private startCountdown(seconds: number): void {
+    clearInterval(this.countdown);
+    this.lockedFor.set(seconds);
+    this.countdown = setInterval(() => {
+      this.lockedFor.update((s) => Math.max(0, s - 1));
+      if (this.lockedFor() === 0) {
+        clearInterval(this.countdown);
+        this.error.set(null);
+      }
+    }, 1000);
+  }
+}

@@ -1,0 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
+import { REPO_ROOT, ServerProcess } from '../support/server.js';
+
+const PASSWORD = 'Quiet otter sings at noon 7!';
+let server: ServerProcess;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+/** Everything any page sent, to prove the typed password never left the browser. */
+const sent: string[] = [];
+const violations: string[] = [];
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([
+    // A light proof-of-work keeps the suite quick; the widget still has to solve it for real.
+    ServerProcess.start({ env: { ALTCHA_COST: '50', ALTCHA_MAX_COUNTER: '40', BCRYPT_COST: '4', LOGIN_MAX_FAILURES: '3', LOGIN_LOCKOUT_SECONDS: '60' } }),
+    launchChromium(),
+  ]);
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+async function freshPage(): Promise<Page> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  contexts.push(context);
+  context.on('request', (request) => sent.push([request.url(), JSON.stringify(request.headers()), request.postData() ?? ''].join('\n')));
+  const page = await context.newPage();
+  await page.exposeFunction('reportCspViolation', (text: string) => violations.push(text));
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as unknown as { reportCspViolation(t: string): void }).reportCspViolation(`${e.violatedDirective} ${e.blockedURI}`),
+    ),
+  );
+  page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
+  return page;
+}
+
+async function signUp(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(`${server.origin}/sign-up`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Repeat the password').fill(password);
+  await page.locator('altcha-widget').getByText("I'm not a robot").click();
+  await page.locator('altcha-widget .altcha[data-state="verified"]').waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(`${server.origin}/sign-in`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+describe('accounts in chromium', () => {
+  it('validates the sign-up form inline before anything is sent', async () => {
+    const page = await freshPage();
+    await page.goto(`${server.origin}/sign-up`);
+    await page.getByLabel('Username').fill('Zo');
+    await page.getByLabel('Password', { exact: true }).fill('password1234');
+    await page.getByLabel('Repeat the password').fill('password12345');
+    await page.getByLabel('Repeat the password').blur();
+    await expect(page.locator('#su-username-error').textContent()).resolves.toContain('3 to 32 characters');
+    await expect(page.locator('#su-password-error').textContent()).resolves.toBe('This password is too common: choose something less guessable');
+    await expect(page.locator('#su-confirm-error').textContent()).resolves.toBe('The two passwords differ');
+  });
+
+  it('signs up through the real ALTCHA widget with key-generation progress, and lands signed in', async () => {
+    const page = await freshPage();
+    const steps: string[] = [];
+    await page.exposeFunction('recordStep', (text: string) => steps.push(text));
+    await page.addInitScript(() => {
+      new MutationObserver(() => {
+        const text = document.querySelector('.progress')?.textContent?.trim();
+        if (text) (window as unknown as { recordStep(t: string): void }).recordStep(text);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    await signUp(page, 'zoe', PASSWORD);
+    await page.waitForURL('**/home', { timeout: 60_000 });
+    await page.getByRole('heading', { level: 1, name: 'Welcome, zoe' }).waitFor();
+    await expect(page.locator('.fingerprint span').count()).resolves.toBe(6);
+    expect(steps).toEqual(expect.arrayContaining([expect.stringContaining('Generating your encryption keys (RSA-4096')]));
+
+    mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true });
+    await page.screenshot({ path: join(REPO_ROOT, 'test-output/home-signed-in.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${server.origin}/`);
+    await page.goto(`${server.origin}/home`);
+    await page.waitForURL('**/sign-in');
+  });
+
+  it('signs in from a fresh browser, opens the key backup, and keeps the keys non-extractable in IndexedDB', async () => {
+    const page = await freshPage();
+    await signIn(page, 'Zoe', PASSWORD);
+    await page.waitForURL('**/home');
+    const stored = await page.evaluate(
+      () =>
+        new Promise<{ enc: boolean; sig: boolean; types: string[] }>((resolve, reject) => {
+          const open = indexedDB.open('conclave');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction('identity').objectStore('identity').get('current');
+            get.onsuccess = () => {
+              const { enc, sig } = get.result as { enc: CryptoKey; sig: CryptoKey };
+              resolve({ enc: enc.extractable, sig: sig.extractable, types: [enc.algorithm.name, sig.algorithm.name] });
+            };
+          };
+        }),
+    );
+    expect(stored).toEqual({ enc: false, sig: false, types: ['RSA-OAEP', 'ECDSA'] });
+    // A reload keeps the session and the keys.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Welcome, zoe' }).waitFor();
+    expect(page.url()).toBe(`${server.origin}/home`);
+  });
+
+  it('shows the server’s reasons: a taken username, a wrong password, a lockout with the time left', async () => {
+    const page = await freshPage();
+    await signUp(page, 'zoe', 'Another long passphrase 99');
+    await expect(page.locator('.form-error').textContent()).resolves.toContain('The username "zoe" is taken');
+
+    for (let i = 0; i < 2; i++) {
+      await signIn(page, 'zoe', 'Not the right passphrase');
+      await expect(page.locator('.form-error').textContent()).resolves.toContain('Wrong username or password');
+    }
+    await signIn(page, 'zoe', 'Not the right passphrase');
+    await expect(page.locator('.form-error').textContent()).resolves.toMatch(/Too many failed sign-ins: try again in 1 minute \(\d+ s\)/);
+    await expect(page.getByRole('button', { name: 'Sign in' }).isDisabled()).resolves.toBe(true);
+  });
+
+  it('never sent the typed password anywhere, and the pages broke no CSP rule', () => {
+    expect(sent.length).toBeGreaterThan(10);
+    const forms = [PASSWORD, encodeURIComponent(PASSWORD), Buffer.from(PASSWORD).toString('base64'), JSON.stringify(PASSWORD).slice(1, -1)];
+    for (const entry of sent) for (const form of forms) expect(entry).not.toContain(form);
+    expect(violations).toEqual([]);
+  });
+});
