@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import type { ChangePasswordRequest, KeyBackup, LoginRequest, PublicKeys, RegisterRequest } from '@conclave/contracts';
 import { USERNAME_PATTERN } from '@conclave/contracts';
@@ -39,11 +40,14 @@ export class KeyBackupDto implements KeyBackup {
   ct!: string;
 }
 
-export class RegisterDto implements RegisterRequest {
-  @ApiProperty({ format: 'uuid', description: 'Chosen by the client; the key backup is bound to it' })
-  @IsUUID('all', { message: 'userId must be a UUID' })
-  userId!: string;
+/** A client-derived credential field: base64 of exactly 32 bytes. */
+const IsAuthKey = (field: string) => applyDecorators(IsString(), Matches(AUTH_KEY, { message: `${field} must be base64 of 32 bytes` }));
 
+/** A sealed key backup field (see KeyBackupDto). */
+const IsKeyBackup = (field: string) =>
+  applyDecorators(IsDefined({ message: `${field} is required` }), ValidateNested(), Type(() => KeyBackupDto));
+
+export class LoginDto implements LoginRequest {
   @ApiProperty({ example: 'alice', description: '3-32 of a-z 0-9 _ . - (lowercased)' })
   @Transform(lowercase)
   @IsString()
@@ -51,9 +55,14 @@ export class RegisterDto implements RegisterRequest {
   username!: string;
 
   @ApiProperty({ description: 'The client-derived credential: base64 of 32 bytes' })
-  @IsString()
-  @Matches(AUTH_KEY, { message: 'authKey must be base64 of 32 bytes' })
+  @IsAuthKey('authKey')
   authKey!: string;
+}
+
+export class RegisterDto extends LoginDto implements RegisterRequest {
+  @ApiProperty({ format: 'uuid', description: 'Chosen by the client; the key backup is bound to it' })
+  @IsUUID('all', { message: 'userId must be a UUID' })
+  userId!: string;
 
   @ApiProperty({ type: PublicKeysDto })
   @IsDefined({ message: 'publicKeys is required' })
@@ -62,9 +71,7 @@ export class RegisterDto implements RegisterRequest {
   publicKeys!: PublicKeysDto;
 
   @ApiProperty({ type: KeyBackupDto })
-  @IsDefined({ message: 'keyBackup is required' })
-  @ValidateNested()
-  @Type(() => KeyBackupDto)
+  @IsKeyBackup('keyBackup')
   keyBackup!: KeyBackupDto;
 
   @ApiProperty({ description: 'The ALTCHA payload or the reCAPTCHA token' })
@@ -73,33 +80,16 @@ export class RegisterDto implements RegisterRequest {
   captcha!: string;
 }
 
-export class LoginDto implements LoginRequest {
-  @ApiProperty({ example: 'alice' })
-  @Transform(lowercase)
-  @IsString()
-  @Matches(USERNAME_PATTERN, { message: 'username must be 3-32 characters of a-z, 0-9, _, . and -' })
-  username!: string;
-
-  @ApiProperty({ description: 'The client-derived credential: base64 of 32 bytes' })
-  @IsString()
-  @Matches(AUTH_KEY, { message: 'authKey must be base64 of 32 bytes' })
-  authKey!: string;
-}
-
 export class ChangePasswordDto implements ChangePasswordRequest {
   @ApiProperty()
-  @IsString()
-  @Matches(AUTH_KEY, { message: 'currentAuthKey must be base64 of 32 bytes' })
+  @IsAuthKey('currentAuthKey')
   currentAuthKey!: string;
 
   @ApiProperty()
-  @IsString()
-  @Matches(AUTH_KEY, { message: 'newAuthKey must be base64 of 32 bytes' })
+  @IsAuthKey('newAuthKey')
   newAuthKey!: string;
 
   @ApiProperty({ type: KeyBackupDto })
-  @IsDefined({ message: 'newKeyBackup is required' })
-  @ValidateNested()
-  @Type(() => KeyBackupDto)
+  @IsKeyBackup('newKeyBackup')
   newKeyBackup!: KeyBackupDto;
 }

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateIf } from 'class-validator';
 
@@ -10,6 +11,9 @@ const toBool = ({ value }: { value: unknown }) => {
   if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
   return value;
 };
+/** An integer variable in [min, max]; every check reports the same message, naming the range. */
+const IntegerVar = (min: number, max: number, message: string) =>
+  applyDecorators(Transform(toInt), IsInt({ message }), Min(min, { message }), ...(Number.isFinite(max) ? [Max(max, { message })] : []));
 const blankToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
@@ -18,16 +22,10 @@ export class Environment {
   @IsIn(['production', 'development', 'test'])
   NODE_ENV: 'production' | 'development' | 'test' = 'production';
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a port number (1-65535)' })
-  @Min(1, { message: 'must be a port number (1-65535)' })
-  @Max(65535, { message: 'must be a port number (1-65535)' })
+  @IntegerVar(1, 65535, 'must be a port number (1-65535)')
   PORT = 8443;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a port number (1-65535), or 0 to turn the redirect off' })
-  @Min(0, { message: 'must be a port number (1-65535), or 0 to turn the redirect off' })
-  @Max(65535, { message: 'must be a port number (1-65535), or 0 to turn the redirect off' })
+  @IntegerVar(0, 65535, 'must be a port number (1-65535), or 0 to turn the redirect off')
   HTTP_PORT = 8080;
 
   @Transform(blankToUndefined)
@@ -70,50 +68,31 @@ export class Environment {
   @IsIn(['json', 'pretty'])
   LOG_FORMAT?: 'json' | 'pretty';
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds (1 or more)' })
-  @Min(1, { message: 'must be a whole number of seconds (1 or more)' })
+  @IntegerVar(1, Infinity, 'must be a whole number of seconds (1 or more)')
   SESSION_IDLE_SECONDS = 12 * 3600;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds (1 or more)' })
-  @Min(1, { message: 'must be a whole number of seconds (1 or more)' })
+  @IntegerVar(1, Infinity, 'must be a whole number of seconds (1 or more)')
   SESSION_MAX_SECONDS = 7 * 24 * 3600;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number (1 or more)' })
-  @Min(1, { message: 'must be a whole number (1 or more)' })
+  @IntegerVar(1, Infinity, 'must be a whole number (1 or more)')
   LOGIN_MAX_FAILURES = 3;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds (1 or more)' })
-  @Min(1, { message: 'must be a whole number of seconds (1 or more)' })
+  @IntegerVar(1, Infinity, 'must be a whole number of seconds (1 or more)')
   LOGIN_FAILURE_WINDOW_SECONDS = 900;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds (1 or more)' })
-  @Min(1, { message: 'must be a whole number of seconds (1 or more)' })
+  @IntegerVar(1, Infinity, 'must be a whole number of seconds (1 or more)')
   LOGIN_LOCKOUT_SECONDS = 300;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 4 to 15' })
-  @Min(4, { message: 'must be a whole number from 4 to 15' })
-  @Max(15, { message: 'must be a whole number from 4 to 15' })
+  @IntegerVar(4, 15, 'must be a whole number from 4 to 15')
   BCRYPT_COST = 11;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number (1 or more)' })
-  @Min(1, { message: 'must be a whole number (1 or more)' })
+  @IntegerVar(1, Infinity, 'must be a whole number (1 or more)')
   REGISTER_LIMIT_PER_HOUR = 10;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of PBKDF2 iterations (1 or more)' })
-  @Min(1, { message: 'must be a whole number of PBKDF2 iterations (1 or more)' })
+  @IntegerVar(1, Infinity, 'must be a whole number of PBKDF2 iterations (1 or more)')
   ALTCHA_COST = 1000;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number (2 or more)' })
-  @Min(2, { message: 'must be a whole number (2 or more)' })
+  @IntegerVar(2, Infinity, 'must be a whole number (2 or more)')
   ALTCHA_MAX_COUNTER = 10000;
 
   @Transform(blankToUndefined)
