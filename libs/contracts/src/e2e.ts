@@ -5,6 +5,9 @@
  */
 import type { AllowedMimeType } from './limits.js';
 
+/** Standard base64 with padding, strictly: the one binary encoding on the wire. */
+export const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /** A user's public identity keys, uploaded at registration and immutable. */
 export interface PublicKeys {
   /** RSA-OAEP 4096-bit, SHA-256, exponent 65537: SubjectPublicKeyInfo DER, base64. */

@@ -1,7 +1,7 @@
+import { BASE64_PATTERN as BASE64 } from '@conclave/contracts';
 import { InvalidInputError } from './errors.js';
 
 const encoder = new TextEncoder();
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export const utf8 = (text: string): Uint8Array<ArrayBuffer> => encoder.encode(text);
 

@@ -1,13 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import type { ChangePasswordRequest, KeyBackup, LoginRequest, PublicKeys, RegisterRequest } from '@conclave/contracts';
-import { USERNAME_PATTERN } from '@conclave/contracts';
+import { BASE64_PATTERN as BASE64, USERNAME_PATTERN } from '@conclave/contracts';
 import { Transform, Type } from 'class-transformer';
 import { Equals, IsDefined, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
 
 /** base64 of exactly 32 bytes (an authKey). */
 const AUTH_KEY = /^[A-Za-z0-9+/]{43}=$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const lowercase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
 export class PublicKeysDto implements PublicKeys {
