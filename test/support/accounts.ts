@@ -57,3 +57,25 @@ export function registerBody(account: Account, captcha: string): RegisterRequest
     captcha,
   };
 }
+
+/** A browser-like HTTPS client: keeps the session cookie and sends the server's Origin. */
+export interface Client {
+  get(path: string): request.Test;
+  post(path: string, body?: object): request.Test;
+}
+
+export function browserClient(server: ServerProcess): Client {
+  const agent = request.agent(server.origin).ca(server.certificate);
+  return {
+    get: (path) => agent.get(path).set('Origin', server.origin),
+    post: (path, body) => agent.post(path).set('Origin', server.origin).send(body),
+  };
+}
+
+/** Registers `account` (solving the captcha) and returns a signed-in client. */
+export async function registeredClient(server: ServerProcess, account: Account): Promise<Client> {
+  const client = browserClient(server);
+  await client.post('/api/auth/register', registerBody(account, await solveCaptcha(server))).expect(201);
+  await client.post('/api/auth/login', { username: account.username, authKey: account.keys.authKey }).expect(200);
+  return client;
+}

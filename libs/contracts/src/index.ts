@@ -2,3 +2,4 @@ export * from './limits.js';
 export * from './health.js';
 export * from './e2e.js';
 export * from './auth.js';
+export * from './rooms.js';

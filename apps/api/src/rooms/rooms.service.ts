@@ -1,0 +1,179 @@
+import { randomInt } from 'node:crypto';
+import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ROOM_CODE_ALPHABET, ROOM_MEMBERS_MAX, type RoomDetail, type RoomHistory, type RoomRole, type RoomSummary } from '@conclave/contracts';
+import { compare, hash } from 'bcryptjs';
+import type { DataSource, EntityManager } from 'typeorm';
+import { UsersService } from '../auth/users/users.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { AuditService } from '../security/audit/audit.service.js';
+import type { CreateRoomDto } from './dto.js';
+
+interface RoomRow {
+  id: string;
+  code: string;
+  name: string;
+  history: RoomHistory;
+  max_members: number;
+  password_hash: string | null;
+  current_epoch: number;
+  last_seq: string;
+  member_count: number;
+  role: RoomRole;
+  last_read_seq: string;
+}
+
+const SUMMARY_COLUMNS = `r.id, r.code, r.name, r.history, r.max_members, r.password_hash, r.current_epoch, r.last_seq,
+  (SELECT count(*)::int FROM room_members c WHERE c.room_id = r.id) AS member_count, m.role, m.last_read_seq`;
+
+/** Rooms and membership: codes, passwords, capacity (race-free), ownership, read markers. */
+@Injectable()
+export class RoomsService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(ownerId: string, dto: CreateRoomDto): Promise<RoomSummary> {
+    const passwordHash = dto.password ? await hash(dto.password, this.config.auth.bcryptCost) : null;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const code = Array.from({ length: 4 }, () => ROOM_CODE_ALPHABET[randomInt(ROOM_CODE_ALPHABET.length)]).join('');
+      const created = await this.db.transaction(async (tx) => {
+        const rows: Array<{ id: string }> = await tx.query(
+          `INSERT INTO rooms (code, name, owner_id, password_hash, max_members, history) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (code) DO NOTHING RETURNING id`,
+          [code, dto.name, ownerId, passwordHash, dto.maxMembers ?? ROOM_MEMBERS_MAX, dto.history],
+        );
+        if (!rows.length) return undefined; // the code is taken: draw another
+        await tx.query(`INSERT INTO room_members (room_id, user_id, role, joined_epoch) VALUES ($1, $2, 'owner', 1)`, [rows[0]!.id, ownerId]);
+        return rows[0]!.id;
+      });
+      if (created) {
+        await this.audit.record({ event: 'room.created', actorId: ownerId, details: { roomId: created, code } });
+        return this.summary(code, ownerId);
+      }
+    }
+    throw new ConflictException('No free room code found: try again');
+  }
+
+  /** Admits the caller (code, password, capacity). Joining a room one is already in changes nothing. */
+  async join(code: string, userId: string, password: string | undefined): Promise<RoomSummary> {
+    const room = await this.findRoom(code);
+    const isMember = await this.db.query(`SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2`, [room.id, userId]);
+    if (isMember.length) return this.summary(code, userId);
+    if (room.password_hash && !(password && (await compare(password, room.password_hash)))) {
+      throw new ForbiddenException(password ? 'Wrong room password' : 'This room needs a password');
+    }
+    await this.db.transaction(async (tx) => {
+      // The row lock serialises concurrent joins, so the count below cannot be raced past the limit.
+      const [locked] = await tx.query(`SELECT max_members, current_epoch FROM rooms WHERE id = $1 FOR UPDATE`, [room.id]);
+      if (!locked) throw new NotFoundException(`No room with code ${code}`);
+      const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM room_members WHERE room_id = $1`, [room.id]);
+      if (n >= locked.max_members) throw new ConflictException(`This room is full (${locked.max_members} members)`);
+      await tx.query(
+        `INSERT INTO room_members (room_id, user_id, role, joined_epoch) VALUES ($1, $2, 'member', $3) ON CONFLICT DO NOTHING`,
+        [room.id, userId, locked.current_epoch],
+      );
+    });
+    await this.audit.record({ event: 'room.joined', actorId: userId, details: { roomId: room.id } });
+    return this.summary(code, userId);
+  }
+
+  async leave(code: string, userId: string): Promise<void> {
+    const room = await this.findRoom(code);
+    await this.db.transaction((tx) => this.removeMembership(tx, room.id, userId));
+    await this.audit.record({ event: 'room.left', actorId: userId, details: { roomId: room.id } });
+  }
+
+  /** The owner removes a member; the room then needs a new key epoch. */
+  async removeMember(code: string, ownerId: string, memberId: string): Promise<void> {
+    const room = await this.findRoom(code);
+    if ((await this.roleOf(room.id, ownerId)) !== 'owner') throw new ForbiddenException('Only the room owner can remove members');
+    if (memberId === ownerId) throw new BadRequestException('The owner leaves a room rather than removing themselves');
+    await this.db.transaction((tx) => this.removeMembership(tx, room.id, memberId));
+    await this.audit.record({ event: 'room.member_removed', actorId: ownerId, details: { roomId: room.id, memberId } });
+  }
+
+  async list(userId: string): Promise<RoomSummary[]> {
+    const rows: RoomRow[] = await this.db.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1 ORDER BY lower(r.name), r.code`,
+      [userId],
+    );
+    return rows.map(toSummary);
+  }
+
+  /** The room with its members and their public keys; members only. */
+  async detail(code: string, userId: string): Promise<RoomDetail> {
+    const summary = await this.summary(code, userId);
+    const rows: Array<{ user_id: string; role: RoomRole; joined_at: Date }> = await this.db.query(
+      `SELECT user_id, role, joined_at FROM room_members WHERE room_id = $1 ORDER BY joined_at, user_id`,
+      [summary.id],
+    );
+    const users = new Map((await this.users.findByIds(rows.map((r) => r.user_id))).map((u) => [u.id, u]));
+    const members = rows.map((r) => {
+      const user = users.get(r.user_id)!;
+      return { id: r.user_id, username: user.username, role: r.role, joinedAt: r.joined_at.toISOString(), publicKeys: { enc: user.encPublicKey, sig: user.sigPublicKey } };
+    });
+    return { ...summary, members };
+  }
+
+  private async summary(code: string, userId: string): Promise<RoomSummary> {
+    const room = await this.findRoom(code);
+    const [row]: RoomRow[] = await this.db.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM rooms r JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1`,
+      [room.id, userId],
+    );
+    if (!row) throw new ForbiddenException('You are not a member of this room');
+    return toSummary(row);
+  }
+
+  private async findRoom(code: string): Promise<{ id: string; password_hash: string | null }> {
+    const [room] = await this.db.query(`SELECT id, password_hash FROM rooms WHERE code = $1`, [code]);
+    if (!room) throw new NotFoundException(`No room with code ${code}`);
+    return room;
+  }
+
+  private async roleOf(roomId: string, userId: string): Promise<RoomRole | undefined> {
+    const [row] = await this.db.query(`SELECT role FROM room_members WHERE room_id = $1 AND user_id = $2`, [roomId, userId]);
+    return row?.role;
+  }
+
+  /**
+   * Ends a membership. The last member leaving deletes the room; an owner leaving hands the room to
+   * the longest-standing member; anyone leaving marks the room for a new key epoch.
+   */
+  private async removeMembership(tx: EntityManager, roomId: string, userId: string): Promise<void> {
+    await tx.query(`SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
+    // A DELETE ... RETURNING comes back from TypeORM as [rows, count].
+    const [deleted]: [Array<{ role: RoomRole }>, number] = await tx.query(`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 RETURNING role`, [roomId, userId]);
+    const removed = deleted[0];
+    if (!removed) throw new NotFoundException('Not a member of this room');
+    const [heir] = await tx.query(`SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY joined_at, user_id LIMIT 1`, [roomId]);
+    if (!heir) {
+      await tx.query(`DELETE FROM rooms WHERE id = $1`, [roomId]);
+      return;
+    }
+    if (removed.role === 'owner') {
+      await tx.query(`UPDATE room_members SET role = 'owner' WHERE room_id = $1 AND user_id = $2`, [roomId, heir.user_id]);
+      await tx.query(`UPDATE rooms SET owner_id = $2 WHERE id = $1`, [roomId, heir.user_id]);
+    }
+    await tx.query(`UPDATE rooms SET rotation_pending = true WHERE id = $1`, [roomId]);
+  }
+}
+
+function toSummary(row: RoomRow): RoomSummary {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    history: row.history,
+    maxMembers: row.max_members,
+    hasPassword: row.password_hash !== null,
+    memberCount: row.member_count,
+    role: row.role,
+    currentEpoch: row.current_epoch,
+    unread: Math.max(0, Number(row.last_seq) - Number(row.last_read_seq)),
+  };
+}
