@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { MessagesModule } from './messages/messages.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
 import { SecurityModule } from './security/security.module.js';
 import { WebModule } from './web/web.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         HealthModule,
         AuthModule,
         RoomsModule,
+        MessagesModule,
         // Last: the SPA fallback must not shadow an API route.
         WebModule,
       ],

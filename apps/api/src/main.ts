@@ -12,6 +12,7 @@ import { ConfigError } from './config/config-error.js';
 import { loadConfig, redactUrl } from './config/load-config.js';
 import { openDatabase } from './database/database.js';
 import { setupSwagger } from './docs/swagger.js';
+import { ConclaveSocketAdapter } from './messages/socket-adapter.js';
 import { createRootLogger } from './logging/root-logger.js';
 import { securityHeaders } from './security/headers.js';
 import { refuseInsecureUpgrades, requireForwardedHttps, startRedirectServer } from './security/https-only.js';
@@ -69,6 +70,7 @@ async function serveHttp(config: AppConfig, tls: TlsMaterial | undefined, databa
 
 function configureHttp(app: NestExpressApplication, config: AppConfig, log: Logger): void {
   app.useLogger(app.get(NestPinoLogger));
+  app.useWebSocketAdapter(new ConclaveSocketAdapter(app, config));
   app.disable('x-powered-by');
   const server = app.getHttpServer() as Server;
   // Failed handshakes are scanners and old clients, not our errors.

@@ -3,3 +3,4 @@ export * from './health.js';
 export * from './e2e.js';
 export * from './auth.js';
 export * from './rooms.js';
+export * from './chat.js';

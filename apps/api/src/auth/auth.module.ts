@@ -14,6 +14,7 @@ import { LoginLockoutService } from './lockout/login-lockout.service.js';
 import { LoginAttemptGuard } from './login.guard.js';
 import { createSessionHandler, SESSION_HANDLER, type SessionHandler } from './session/session.js';
 import { SessionGuard } from './session/session.guard.js';
+import { SessionStoreService } from './session/session-store.service.js';
 import { UsersController } from './users.controller.js';
 import { User } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
@@ -42,6 +43,7 @@ import { UsersService } from './users/users.service.js';
     LocalStrategy,
     LoginAttemptGuard,
     SessionGuard,
+    SessionStoreService,
     {
       provide: SESSION_HANDLER,
       inject: [APP_CONFIG, DATABASE_URL, ServerSecretsService],
@@ -49,7 +51,7 @@ import { UsersService } from './users/users.service.js';
         createSessionHandler(config, url, await secrets.get('session-cookie')),
     },
   ],
-  exports: [UsersService, SessionGuard, SESSION_HANDLER],
+  exports: [UsersService, SessionGuard, SessionStoreService, SESSION_HANDLER],
 })
 export class AuthModule implements NestModule, OnApplicationShutdown {
   constructor(@Inject(SESSION_HANDLER) private readonly sessions: SessionHandler) {}

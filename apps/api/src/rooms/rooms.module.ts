@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { SecurityModule } from '../security/security.module.js';
+import { RoomEvents } from './room-events.js';
 import { RoomsController } from './rooms.controller.js';
 import { RoomsService } from './rooms.service.js';
 
@@ -8,7 +9,7 @@ import { RoomsService } from './rooms.service.js';
 @Module({
   imports: [AuthModule, SecurityModule],
   controllers: [RoomsController],
-  providers: [RoomsService],
-  exports: [RoomsService],
+  providers: [RoomsService, RoomEvents],
+  exports: [RoomsService, RoomEvents],
 })
 export class RoomsModule {}

@@ -8,6 +8,7 @@ import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuditService } from '../security/audit/audit.service.js';
 import type { CreateRoomDto } from './dto.js';
+import { RoomEvents } from './room-events.js';
 
 interface RoomRow {
   id: string;
@@ -34,6 +35,7 @@ export class RoomsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
     private readonly audit: AuditService,
+    private readonly events: RoomEvents,
   ) {}
 
   async create(ownerId: string, dto: CreateRoomDto): Promise<RoomSummary> {
@@ -78,6 +80,7 @@ export class RoomsService {
       );
     });
     await this.audit.record({ event: 'room.joined', actorId: userId, details: { roomId: room.id } });
+    this.events.membership.next({ roomId: room.id, code, userId, change: 'joined' });
     return this.summary(code, userId);
   }
 
@@ -85,6 +88,7 @@ export class RoomsService {
     const room = await this.findRoom(code);
     await this.db.transaction((tx) => this.removeMembership(tx, room.id, userId));
     await this.audit.record({ event: 'room.left', actorId: userId, details: { roomId: room.id } });
+    this.events.membership.next({ roomId: room.id, code, userId, change: 'left' });
   }
 
   /** The owner removes a member; the room then needs a new key epoch. */
@@ -94,6 +98,20 @@ export class RoomsService {
     if (memberId === ownerId) throw new BadRequestException('The owner leaves a room rather than removing themselves');
     await this.db.transaction((tx) => this.removeMembership(tx, room.id, memberId));
     await this.audit.record({ event: 'room.member_removed', actorId: ownerId, details: { roomId: room.id, memberId } });
+    this.events.membership.next({ roomId: room.id, code, userId: memberId, change: 'removed' });
+  }
+
+  /** What a member needs to enter a room's live channel; 404 / 403 otherwise. */
+  async liveState(code: string, userId: string): Promise<{ roomId: string; code: string; currentEpoch: number; lastSeq: number }> {
+    const summary = await this.summary(code, userId);
+    const [row] = await this.db.query(`SELECT last_seq FROM rooms WHERE id = $1`, [summary.id]);
+    return { roomId: summary.id, code: summary.code, currentEpoch: summary.currentEpoch, lastSeq: Number(row.last_seq) };
+  }
+
+  /** The ids of the rooms a user belongs to. */
+  async roomIdsOf(userId: string): Promise<string[]> {
+    const rows: Array<{ room_id: string }> = await this.db.query(`SELECT room_id FROM room_members WHERE user_id = $1`, [userId]);
+    return rows.map((r) => r.room_id);
   }
 
   async list(userId: string): Promise<RoomSummary[]> {

@@ -1,4 +1,5 @@
 import { ForbiddenException, Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
@@ -26,8 +27,13 @@ export class SameOriginMiddleware implements NestMiddleware {
   }
 
   private expectedOrigin(req: Request): string {
-    if (this.config.publicOrigin) return this.config.publicOrigin;
-    // Behind the proxy, express (trust proxy) takes the host from X-Forwarded-Host.
-    return `https://${this.config.trustProxy ? req.get('x-forwarded-host') ?? req.get('host') : req.get('host')}`;
+    return expectedOrigin(this.config, req.headers);
   }
+}
+
+/** This server's own origin as a browser names it: PUBLIC_ORIGIN, or https:// + the (forwarded) Host. */
+export function expectedOrigin(config: AppConfig, headers: IncomingHttpHeaders): string {
+  if (config.publicOrigin) return config.publicOrigin;
+  const forwarded = config.trustProxy ? headers['x-forwarded-host']?.toString().split(',')[0]?.trim() : undefined;
+  return `https://${forwarded ?? headers.host}`;
 }

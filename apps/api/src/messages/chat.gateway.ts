@@ -1,0 +1,187 @@
+import { Inject, Logger, type OnModuleDestroy, UseFilters, UsePipes, ValidationPipe } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import { type Ack, CHAT_EVENTS, type EnterRoomResult, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
+import type { Request } from 'express';
+import type { Subscription } from 'rxjs';
+import type { Server, Socket } from 'socket.io';
+import { SESSION_HANDLER, type SessionHandler } from '../auth/session/session.js';
+import { SessionStoreService } from '../auth/session/session-store.service.js';
+import { UsersService } from '../auth/users/users.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RoomEvents } from '../rooms/room-events.js';
+import { RoomsService } from '../rooms/rooms.service.js';
+import { RoomRefDto, TypingDto } from './dto.js';
+import { membersChannel, roomChannel, type SocketUser, userChannel, usersIn } from './presence.js';
+import { ChatError, SocketErrorFilter } from './socket-errors.js';
+
+/** How often live sockets are checked against their sessions (sign-out, password change, expiry). */
+const SESSION_SWEEP_MS = 2_000;
+
+type ChatSocket = Socket & { data: SocketUser & { entered: Record<string, string> } };
+
+/**
+ * The live side of rooms over Socket.IO (wss only). The handshake is authenticated from the session
+ * cookie; every event passes the session check, payload validation and (for room events)
+ * membership, and a refusal comes back as 'chat:error' with a code.
+ */
+@WebSocketGateway()
+@UseFilters(SocketErrorFilter)
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+  @WebSocketServer() private server!: Server;
+  private readonly log = new Logger('ChatGateway');
+  private sweeper?: ReturnType<typeof setInterval>;
+  private membership?: Subscription;
+
+  constructor(
+    @Inject(SESSION_HANDLER) private readonly sessions: SessionHandler,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sessionStore: SessionStoreService,
+    private readonly users: UsersService,
+    private readonly rooms: RoomsService,
+    private readonly roomEvents: RoomEvents,
+  ) {}
+
+  afterInit(server: Server): void {
+    // express-session reads the cookie of the handshake request, as it does for REST calls.
+    server.engine.use(this.sessions.middleware);
+    server.use((socket, next) => {
+      this.authenticate(socket as ChatSocket).then(
+        () => next(),
+        () => next(new Error('unauthorized: sign in first')),
+      );
+    });
+    this.membership = this.roomEvents.membership.subscribe((change) => void this.onMembership(change).catch((err) => this.log.error(err)));
+    this.sweeper = setInterval(() => void this.sweepSessions().catch((err) => this.log.error(err)), SESSION_SWEEP_MS);
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+    this.membership?.unsubscribe();
+  }
+
+  async handleConnection(socket: ChatSocket): Promise<void> {
+    const { userId, username } = socket.data;
+    socket.data.entered = {};
+    const roomIds = await this.rooms.roomIdsOf(userId);
+    const firstSocket = (await this.server.in(userChannel(userId)).fetchSockets()).length === 0;
+    await socket.join([userChannel(userId), ...roomIds.map(membersChannel)]);
+    const online = new Map<string, { userId: string; username: string }>();
+    for (const roomId of roomIds) for (const entry of await usersIn(this.server, membersChannel(roomId))) online.set(entry.userId, entry);
+    socket.emit(CHAT_EVENTS.online, { online: [...online.values()] });
+    if (firstSocket && roomIds.length) this.announcePresence(socket, roomIds, { userId, username, online: true });
+  }
+
+  async handleDisconnect(socket: ChatSocket): Promise<void> {
+    const { userId, username, entered } = socket.data;
+    if (!userId) return;
+    for (const [code, roomId] of Object.entries<string>(entered ?? {})) await this.broadcastRoster(code, roomId);
+    if ((await this.server.in(userChannel(userId)).fetchSockets()).length === 0) {
+      const roomIds = await this.rooms.roomIdsOf(userId);
+      if (roomIds.length) this.announcePresence(socket, roomIds, { userId, username, online: false });
+    }
+  }
+
+  @SubscribeMessage(CHAT_EVENTS.enter)
+  async enter(@ConnectedSocket() socket: ChatSocket, @MessageBody() { code }: RoomRefDto): Promise<Ack<EnterRoomResult>> {
+    this.checkSession(socket);
+    const state = await this.rooms.liveState(code, socket.data.userId);
+    await socket.join(roomChannel(state.roomId));
+    socket.data.entered[code] = state.roomId;
+    await this.broadcastRoster(code, state.roomId);
+    return { ok: true, result: state };
+  }
+
+  @SubscribeMessage(CHAT_EVENTS.leave)
+  async leave(@ConnectedSocket() socket: ChatSocket, @MessageBody() { code }: RoomRefDto): Promise<Ack<{ code: string }>> {
+    this.checkSession(socket);
+    const roomId = this.enteredRoom(socket, code);
+    await socket.leave(roomChannel(roomId));
+    delete socket.data.entered[code];
+    await this.broadcastRoster(code, roomId);
+    return { ok: true, result: { code } };
+  }
+
+  @SubscribeMessage(CHAT_EVENTS.typing)
+  typing(@ConnectedSocket() socket: ChatSocket, @MessageBody() { code, typing }: TypingDto): void {
+    this.checkSession(socket);
+    const roomId = this.enteredRoom(socket, code);
+    const notice: TypingNotice = { code, userId: socket.data.userId, username: socket.data.username, typing };
+    socket.to(roomChannel(roomId)).emit(CHAT_EVENTS.typingNotice, notice);
+  }
+
+  /** The room the socket entered under `code`; membership was checked when it entered. */
+  private enteredRoom(socket: ChatSocket, code: string): string {
+    const roomId = socket.data.entered[code];
+    if (!roomId || !socket.rooms.has(roomChannel(roomId))) throw new ChatError('not-entered', `Enter room ${code} first`);
+    return roomId;
+  }
+
+  private async authenticate(socket: ChatSocket): Promise<void> {
+    const req = socket.request as unknown as Request;
+    const { userId, signedInAt } = req.session ?? {};
+    if (!userId || !signedInAt || Date.now() - signedInAt > this.config.auth.sessionMaxSeconds * 1000) throw new Error('no session');
+    const user = await this.users.findById(userId);
+    if (!user) throw new Error('no user');
+    socket.data.userId = userId;
+    socket.data.username = user.username;
+    socket.data.sessionId = req.sessionID;
+    socket.data.signedInAt = signedInAt;
+  }
+
+  /** Every event: the session must still be within its absolute limit (the sweeper catches the rest). */
+  private checkSession(socket: ChatSocket): void {
+    if (Date.now() - socket.data.signedInAt > this.config.auth.sessionMaxSeconds * 1000) {
+      this.endSession(socket, 'Your session has expired: sign in again');
+      throw new ChatError('unauthorized', 'Your session has expired: sign in again');
+    }
+  }
+
+  /** Closes the sockets of sessions that ended: sign-out, password change elsewhere, idle or absolute expiry. */
+  private async sweepSessions(): Promise<void> {
+    const sockets = (await this.server.local.fetchSockets()) as unknown as ChatSocket[];
+    if (!sockets.length) return;
+    const live = await this.sessionStore.liveSessionIds([...new Set(sockets.map((s) => s.data.sessionId))]);
+    const maxMs = this.config.auth.sessionMaxSeconds * 1000;
+    for (const socket of sockets) {
+      if (!live.has(socket.data.sessionId) || Date.now() - socket.data.signedInAt > maxMs) this.endSession(socket, 'Your session ended: sign in again');
+    }
+  }
+
+  private endSession(socket: ChatSocket, reason: string): void {
+    const notice: SessionEnded = { reason };
+    socket.emit(CHAT_EVENTS.sessionEnded, notice);
+    socket.disconnect(true);
+  }
+
+  private async onMembership(change: { roomId: string; code: string; userId: string; change: 'joined' | 'left' | 'removed' }): Promise<void> {
+    const sockets = this.server.in(userChannel(change.userId));
+    if (change.change === 'joined') {
+      sockets.socketsJoin(membersChannel(change.roomId));
+      return;
+    }
+    // Cut off at once: out of the live channel and of presence, on every instance.
+    sockets.socketsLeave([roomChannel(change.roomId), membersChannel(change.roomId)]);
+    const notice: RoomRemoved = { code: change.code, reason: change.change };
+    this.server.to(userChannel(change.userId)).emit(CHAT_EVENTS.removed, notice);
+    await this.broadcastRoster(change.code, change.roomId);
+  }
+
+  private async broadcastRoster(code: string, roomId: string): Promise<void> {
+    const roster: RoomRoster = { code, present: await usersIn(this.server, roomChannel(roomId)) };
+    this.server.to(roomChannel(roomId)).emit(CHAT_EVENTS.roster, roster);
+  }
+
+  private announcePresence(socket: ChatSocket, roomIds: string[], change: PresenceChange): void {
+    socket.broadcast.to(roomIds.map(membersChannel)).except(userChannel(change.userId)).emit(CHAT_EVENTS.presence, change);
+  }
+}

@@ -1,0 +1,49 @@
+import { type ArgumentsHost, BadRequestException, Catch, ForbiddenException, HttpException, Logger, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
+import { CHAT_EVENTS, type SocketError, type SocketErrorCode } from '@conclave/contracts';
+import type { Socket } from 'socket.io';
+
+/** A refusal with a code from the contract. */
+export class ChatError extends WsException {
+  constructor(
+    readonly code: SocketErrorCode,
+    message: string,
+  ) {
+    super({ code, message });
+  }
+}
+
+/**
+ * Every failed event answers with 'chat:error' { code, message, event } and, when the client asked
+ * for an acknowledgement, with { ok: false, error }. Nothing a client sends can take the process down.
+ */
+@Catch()
+export class SocketErrorFilter extends BaseWsExceptionFilter {
+  private readonly log = new Logger('ChatGateway');
+
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    const ws = host.switchToWs();
+    const socket = ws.getClient<Socket>();
+    const event = ws.getPattern();
+    const error: SocketError = { ...toCodeAndMessage(exception, this.log), event };
+    socket.emit(CHAT_EVENTS.error, error);
+    const ack = host.getArgs().find((arg, i) => i > 0 && typeof arg === 'function') as ((reply: unknown) => void) | undefined;
+    ack?.({ ok: false, error });
+  }
+}
+
+function toCodeAndMessage(exception: unknown, log: Logger): { code: SocketErrorCode; message: string } {
+  if (exception instanceof ChatError) return { code: exception.code, message: exception.message };
+  if (exception instanceof BadRequestException) return { code: 'invalid-payload', message: flatten(exception) };
+  if (exception instanceof NotFoundException) return { code: 'no-such-room', message: exception.message };
+  if (exception instanceof ForbiddenException) return { code: 'not-member', message: exception.message };
+  if (exception instanceof UnauthorizedException) return { code: 'unauthorized', message: exception.message };
+  if (exception instanceof HttpException) return { code: 'invalid-payload', message: exception.message };
+  log.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+  return { code: 'server-error', message: 'Something went wrong on the server' };
+}
+
+function flatten(exception: BadRequestException): string {
+  const body = exception.getResponse() as { message?: string | string[] };
+  return [body.message ?? exception.message].flat().join('; ');
+}

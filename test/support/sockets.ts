@@ -1,0 +1,53 @@
+import { CHAT_EVENTS, SESSION_COOKIE } from '@conclave/contracts';
+import { io, type Socket } from 'socket.io-client';
+import request from 'supertest';
+import type { Account } from './accounts.js';
+import type { ServerProcess } from './server.js';
+
+/** Signs `account` in and returns its session cookie ("name=value"). */
+export async function sessionCookie(server: ServerProcess, account: Account): Promise<string> {
+  const res = await request(server.origin).post('/api/auth/login').ca(server.certificate).send({ username: account.username, authKey: account.keys.authKey }).expect(200);
+  return [res.headers['set-cookie']].flat().find((c: string) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+}
+
+/** A real socket.io-client over wss://, verifying the server's certificate, as a signed-in browser would connect. */
+export function connect(server: ServerProcess, cookie?: string, origin = server.origin): Socket {
+  return io(server.origin, {
+    transports: ['websocket'],
+    ca: server.certificate.toString(),
+    extraHeaders: { Origin: origin, ...(cookie ? { Cookie: cookie } : {}) },
+    reconnection: false,
+    forceNew: true,
+  });
+}
+
+export function connected(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+}
+
+/** The next `event` the socket receives (optionally the next one matching `where`). */
+export function next<T>(socket: Socket, event: string, where: (payload: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, listener);
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (payload: T) => {
+      if (!where(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, listener);
+      resolve(payload);
+    };
+    socket.on(event, listener);
+  });
+}
+
+/** Emits with an acknowledgement and resolves with the reply. */
+export function ask<T>(socket: Socket, event: string, payload: unknown): Promise<T> {
+  return socket.timeout(5000).emitWithAck(event, payload) as Promise<T>;
+}
+
+export { CHAT_EVENTS };
