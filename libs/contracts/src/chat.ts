@@ -25,13 +25,37 @@ export const CHAT_EVENTS = {
   online: 'roster:online',
   /** s→c: one of them came online or went offline. */
   presence: 'roster:presence',
+  /** c→s: store and relay an encrypted message (MessageEnvelope). Ack: SendResult, only once stored. */
+  send: 'message:send',
+  /** s→c: a new message in a room I entered (StoredMessage). */
+  message: 'message:new',
+  /** c→s: a page of history, newest first. Ack: HistoryPage. */
+  history: 'message:history',
+  /** c→s: everything after the last sequence number I saw, oldest first. Ack: HistoryPage. */
+  resync: 'message:resync',
+  /** c→s: I have read up to seq (moves my unread marker). Ack: { seq }. */
+  read: 'room:read',
+  /** s→c: a message was refused for its rate; says when to retry. */
+  rateLimited: 'rate-limited',
   /** s→c: a request failed; carries a code. */
   error: 'chat:error',
   /** s→c: the session ended (sign-out, password change, expiry): the socket is about to close. */
   sessionEnded: 'session:ended',
 } as const;
 
-export type SocketErrorCode = 'unauthorized' | 'invalid-payload' | 'no-such-room' | 'not-member' | 'not-entered' | 'rate-limited' | 'server-error';
+export type SocketErrorCode =
+  | 'unauthorized'
+  | 'invalid-payload'
+  | 'no-such-room'
+  | 'not-member'
+  | 'not-entered'
+  | 'stale-epoch'
+  | 'rate-limited'
+  | 'server-error';
+
+/** Messages per page of history, and the most a resync returns at once. */
+export const HISTORY_PAGE_SIZE = 50;
+export const RESYNC_MAX = 500;
 
 /** s→c 'chat:error', and the { error } of a failed acknowledgement. */
 export interface SocketError {
@@ -90,6 +114,48 @@ export interface SessionEnded {
 
 /** An acknowledgement: the result, or the error. */
 export type Ack<T> = { ok: true; result: T } | { ok: false; error: SocketError };
+
+export interface SendResult {
+  seq: number;
+  createdAt: string;
+  /** True when this clientMsgId was already stored (a resend): nothing new was stored. */
+  duplicate: boolean;
+}
+
+/** c→s 'message:history': before = a seq to page back from (omit for the newest page). */
+export interface HistoryRequest {
+  roomId: string;
+  before?: number;
+}
+
+/** c→s 'message:resync' */
+export interface ResyncRequest {
+  roomId: string;
+  afterSeq: number;
+}
+
+export interface HistoryPage {
+  messages: StoredMessage[];
+  /** More messages exist beyond this page. */
+  more: boolean;
+}
+
+export interface ReadRequest {
+  roomId: string;
+  seq: number;
+}
+
+/** s→c 'rate-limited' */
+export interface RateLimited {
+  retryAfterMs: number;
+  message: string;
+}
+
+/** s→c 'chat:error' with code 'stale-epoch' carries the epoch to re-encrypt under. */
+export interface StaleEpoch extends SocketError {
+  code: 'stale-epoch';
+  currentEpoch: number;
+}
 
 /** A message as members receive it. */
 export interface StoredMessage extends MessageEnvelope {

@@ -16,6 +16,12 @@ export interface AppConfig {
   readonly publicOrigin: string | undefined;
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
   readonly auth: AuthConfig;
+  readonly chat: ChatConfig;
+}
+
+export interface ChatConfig {
+  /** Messages per user: `limit` within `windowMs`; going over mutes the user for `blockMs`. */
+  readonly rate: { readonly profile: 'steady' | 'burst'; readonly limit: number; readonly windowMs: number; readonly blockMs: number };
 }
 
 export interface AuthConfig {

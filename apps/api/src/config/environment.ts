@@ -105,6 +105,9 @@ export class Environment {
   @IsString({ message: 'must be set together with RECAPTCHA_SITE_KEY' })
   RECAPTCHA_SECRET_KEY?: string;
 
+  @IsIn(['steady', 'burst'], { message: 'must be "steady" (1 message per second) or "burst" (5 per 10 seconds, then muted 10 seconds)' })
+  CHAT_RATE_LIMIT: 'steady' | 'burst' = 'steady';
+
   @IsUrl({ require_tld: false, protocols: ['https', 'http'], require_protocol: true }, { message: 'must be an http(s) URL' })
   RECAPTCHA_VERIFY_URL = 'https://www.google.com/recaptcha/api/siteverify';
 }

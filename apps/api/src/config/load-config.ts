@@ -41,6 +41,12 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
           ? { provider: 'recaptcha', siteKey: env.RECAPTCHA_SITE_KEY, secretKey: env.RECAPTCHA_SECRET_KEY, verifyUrl: env.RECAPTCHA_VERIFY_URL }
           : { provider: 'altcha', cost: env.ALTCHA_COST, maxCounter: env.ALTCHA_MAX_COUNTER },
     },
+    chat: {
+      rate:
+        env.CHAT_RATE_LIMIT === 'burst'
+          ? { profile: 'burst', limit: 5, windowMs: 10_000, blockMs: 10_000 }
+          : { profile: 'steady', limit: 1, windowMs: 1_000, blockMs: 1_000 },
+    },
   };
 }
 

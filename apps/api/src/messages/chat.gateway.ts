@@ -9,7 +9,7 @@ import {
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
-import { type Ack, CHAT_EVENTS, type EnterRoomResult, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
+import { type Ack, CHAT_EVENTS, type EnterRoomResult, type HistoryPage, type SendResult, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
 import type { Request } from 'express';
 import type { Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
@@ -19,7 +19,9 @@ import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RoomEvents } from '../rooms/room-events.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import { RoomRefDto, TypingDto } from './dto.js';
+import { HistoryDto, ReadDto, ResyncDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
+import { MessageRateLimiter } from './message-rate-limiter.js';
+import { MessagesService } from './messages.service.js';
 import { membersChannel, roomChannel, type SocketUser, userChannel, usersIn } from './presence.js';
 import { ChatError, SocketErrorFilter } from './socket-errors.js';
 
@@ -49,6 +51,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly users: UsersService,
     private readonly rooms: RoomsService,
     private readonly roomEvents: RoomEvents,
+    private readonly messages: MessagesService,
+    private readonly rateLimiter: MessageRateLimiter,
   ) {}
 
   afterInit(server: Server): void {
@@ -117,6 +121,55 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const roomId = this.enteredRoom(socket, code);
     const notice: TypingNotice = { code, userId: socket.data.userId, username: socket.data.username, typing };
     socket.to(roomChannel(roomId)).emit(CHAT_EVENTS.typingNotice, notice);
+  }
+
+  @SubscribeMessage(CHAT_EVENTS.send)
+  async send(@ConnectedSocket() socket: ChatSocket, @MessageBody() envelope: SendMessageDto): Promise<Ack<SendResult>> {
+    this.checkSession(socket);
+    this.enteredById(socket, envelope.roomId);
+    const limited = await this.rateLimiter.check(socket.data.userId);
+    if (limited) {
+      socket.emit(CHAT_EVENTS.rateLimited, limited);
+      throw new ChatError('rate-limited', limited.message, { retryAfterMs: limited.retryAfterMs });
+    }
+    const outcome = await this.messages.store(socket.data.userId, envelope);
+    if ('staleEpoch' in outcome) {
+      throw new ChatError('stale-epoch', `Epoch ${envelope.epoch} is over: re-encrypt under epoch ${outcome.staleEpoch}`, { currentEpoch: outcome.staleEpoch });
+    }
+    // Acknowledged only now that the row is committed; relayed to everyone else in the room.
+    if (!outcome.duplicate) socket.to(roomChannel(envelope.roomId)).emit(CHAT_EVENTS.message, outcome.stored);
+    return { ok: true, result: { seq: outcome.stored.seq, createdAt: outcome.stored.createdAt, duplicate: outcome.duplicate } };
+  }
+
+  @SubscribeMessage(CHAT_EVENTS.history)
+  async history(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId, before }: HistoryDto): Promise<Ack<HistoryPage>> {
+    this.checkSession(socket);
+    this.enteredById(socket, roomId);
+    const from = await this.rooms.readableFrom(roomId, socket.data.userId);
+    return { ok: true, result: await this.messages.history(roomId, from, before) };
+  }
+
+  @SubscribeMessage(CHAT_EVENTS.resync)
+  async resync(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId, afterSeq }: ResyncDto): Promise<Ack<HistoryPage>> {
+    this.checkSession(socket);
+    this.enteredById(socket, roomId);
+    const from = await this.rooms.readableFrom(roomId, socket.data.userId);
+    return { ok: true, result: await this.messages.resync(roomId, from, afterSeq) };
+  }
+
+  @SubscribeMessage(CHAT_EVENTS.read)
+  async read(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId, seq }: ReadDto): Promise<Ack<{ seq: number }>> {
+    this.checkSession(socket);
+    this.enteredById(socket, roomId);
+    return { ok: true, result: { seq: await this.rooms.markRead(roomId, socket.data.userId, seq) } };
+  }
+
+  /** The code under which the socket entered room `roomId`. */
+  private enteredById(socket: ChatSocket, roomId: string): string {
+    const code = Object.keys(socket.data.entered).find((c) => socket.data.entered[c] === roomId);
+    if (!code) throw new ChatError('not-entered', 'Enter the room first');
+    this.enteredRoom(socket, code);
+    return code;
   }
 
   /** The room the socket entered under `code`; membership was checked when it entered. */

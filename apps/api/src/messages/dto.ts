@@ -1,6 +1,28 @@
-import { ROOM_CODE_PATTERN } from '@conclave/contracts';
+import {
+  BASE64_PATTERN,
+  type HistoryRequest,
+  LIMITS,
+  type MessageEnvelope,
+  type ReadRequest,
+  type ResyncRequest,
+  ROOM_CODE_PATTERN,
+} from '@conclave/contracts';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsString, Matches } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, ValidateBy } from 'class-validator';
+
+/** Standard base64 that decodes to min..max bytes (checked on the decoded length, not the text's). */
+const Base64Bytes = (min: number, max: number, message: string) =>
+  ValidateBy({
+    name: 'base64Bytes',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string' || !BASE64_PATTERN.test(value)) return false;
+        const bytes = (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0);
+        return bytes >= min && bytes <= max;
+      },
+      defaultMessage: () => message,
+    },
+  });
 
 const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
@@ -14,4 +36,58 @@ export class RoomRefDto {
 export class TypingDto extends RoomRefDto {
   @IsBoolean({ message: 'typing must be true or false' })
   typing!: boolean;
+}
+
+/** The envelope as the sender submits it: shapes and sizes only (the server cannot check content). */
+export class SendMessageDto implements MessageEnvelope {
+  @IsUUID('all', { message: 'roomId must be a UUID' })
+  roomId!: string;
+
+  @IsInt({ message: 'epoch must be a positive integer' })
+  @Min(1, { message: 'epoch must be a positive integer' })
+  @Max(2_147_483_647, { message: 'epoch must be a positive integer' })
+  epoch!: number;
+
+  @IsUUID('all', { message: 'clientMsgId must be a UUID' })
+  clientMsgId!: string;
+
+  @IsString({ message: 'iv must be 12 bytes of base64' })
+  @Matches(/^[A-Za-z0-9+/]{16}$/, { message: 'iv must be 12 bytes of base64' })
+  iv!: string;
+
+  /** The 150-character limit, enforced on ciphertext: at most LIMITS.messageCiphertextBytes. */
+  @Base64Bytes(17, LIMITS.messageCiphertextBytes, `ct must be 17 to ${LIMITS.messageCiphertextBytes} bytes of base64`)
+  ct!: string;
+
+  @IsString({ message: 'sig must be 64 bytes of base64' })
+  @Matches(/^[A-Za-z0-9+/]{86}==$/, { message: 'sig must be 64 bytes of base64' })
+  sig!: string;
+}
+
+export class HistoryDto implements HistoryRequest {
+  @IsUUID('all', { message: 'roomId must be a UUID' })
+  roomId!: string;
+
+  @IsOptional()
+  @IsInt({ message: 'before must be a sequence number' })
+  @Min(1, { message: 'before must be a sequence number' })
+  before?: number;
+}
+
+export class ResyncDto implements ResyncRequest {
+  @IsUUID('all', { message: 'roomId must be a UUID' })
+  roomId!: string;
+
+  @IsInt({ message: 'afterSeq must be a sequence number (0 for everything)' })
+  @Min(0, { message: 'afterSeq must be a sequence number (0 for everything)' })
+  afterSeq!: number;
+}
+
+export class ReadDto implements ReadRequest {
+  @IsUUID('all', { message: 'roomId must be a UUID' })
+  roomId!: string;
+
+  @IsInt({ message: 'seq must be a sequence number' })
+  @Min(0, { message: 'seq must be a sequence number' })
+  seq!: number;
 }

@@ -2,10 +2,12 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { ChatGateway } from './chat.gateway.js';
+import { MessageRateLimiter } from './message-rate-limiter.js';
+import { MessagesService } from './messages.service.js';
 
-/** The chat gateway (and, next, the message store and history). */
+/** The message store, history and the chat gateway. */
 @Module({
   imports: [AuthModule, RoomsModule],
-  providers: [ChatGateway],
+  providers: [ChatGateway, MessagesService, MessageRateLimiter],
 })
 export class MessagesModule {}

@@ -8,6 +8,8 @@ export class ChatError extends WsException {
   constructor(
     readonly code: SocketErrorCode,
     message: string,
+    /** Extra fields for the client (e.g. currentEpoch with 'stale-epoch'). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super({ code, message });
   }
@@ -33,7 +35,7 @@ export class SocketErrorFilter extends BaseWsExceptionFilter {
 }
 
 function toCodeAndMessage(exception: unknown, log: Logger): { code: SocketErrorCode; message: string } {
-  if (exception instanceof ChatError) return { code: exception.code, message: exception.message };
+  if (exception instanceof ChatError) return { ...exception.details, code: exception.code, message: exception.message };
   if (exception instanceof BadRequestException) return { code: 'invalid-payload', message: flatten(exception) };
   if (exception instanceof NotFoundException) return { code: 'no-such-room', message: exception.message };
   if (exception instanceof ForbiddenException) return { code: 'not-member', message: exception.message };

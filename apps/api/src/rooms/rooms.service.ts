@@ -70,13 +70,13 @@ export class RoomsService {
     }
     await this.db.transaction(async (tx) => {
       // The row lock serialises concurrent joins, so the count below cannot be raced past the limit.
-      const [locked] = await tx.query(`SELECT max_members, current_epoch FROM rooms WHERE id = $1 FOR UPDATE`, [room.id]);
+      const [locked] = await tx.query(`SELECT max_members, current_epoch, last_seq FROM rooms WHERE id = $1 FOR UPDATE`, [room.id]);
       if (!locked) throw new NotFoundException(`No room with code ${code}`);
       const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM room_members WHERE room_id = $1`, [room.id]);
       if (n >= locked.max_members) throw new ConflictException(`This room is full (${locked.max_members} members)`);
       await tx.query(
-        `INSERT INTO room_members (room_id, user_id, role, joined_epoch) VALUES ($1, $2, 'member', $3) ON CONFLICT DO NOTHING`,
-        [room.id, userId, locked.current_epoch],
+        `INSERT INTO room_members (room_id, user_id, role, joined_epoch, joined_seq, last_read_seq) VALUES ($1, $2, 'member', $3, $4, $4) ON CONFLICT DO NOTHING`,
+        [room.id, userId, locked.current_epoch, locked.last_seq],
       );
     });
     await this.audit.record({ event: 'room.joined', actorId: userId, details: { roomId: room.id } });
@@ -106,6 +106,41 @@ export class RoomsService {
     const summary = await this.summary(code, userId);
     const [row] = await this.db.query(`SELECT last_seq FROM rooms WHERE id = $1`, [summary.id]);
     return { roomId: summary.id, code: summary.code, currentEpoch: summary.currentEpoch, lastSeq: Number(row.last_seq) };
+  }
+
+  /**
+   * Takes the room's next sequence number inside the caller's transaction, if `epoch` is the room's
+   * current one (the row lock orders concurrent senders). Otherwise says which epoch is current.
+   */
+  async allocateSeq(tx: EntityManager, roomId: string, epoch: number): Promise<{ seq: number } | { currentEpoch: number }> {
+    const [updated]: [Array<{ last_seq: string }>, number] = await tx.query(
+      `UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 AND current_epoch = $2 RETURNING last_seq`,
+      [roomId, epoch],
+    );
+    if (updated[0]) return { seq: Number(updated[0].last_seq) };
+    const [room] = await tx.query(`SELECT current_epoch FROM rooms WHERE id = $1`, [roomId]);
+    return { currentEpoch: room?.current_epoch ?? 0 };
+  }
+
+  /** From which sequence number a member may read: 0 in a "shared" room, their join point in a "joined" one. */
+  async readableFrom(roomId: string, userId: string): Promise<number> {
+    const [row] = await this.db.query(
+      `SELECT r.history, m.joined_seq FROM rooms r JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1`,
+      [roomId, userId],
+    );
+    if (!row) throw new ForbiddenException('You are not a member of this room');
+    return row.history === 'joined' ? Number(row.joined_seq) : 0;
+  }
+
+  /** Moves the member's read marker forward (never back, never past the last message). */
+  async markRead(roomId: string, userId: string, seq: number): Promise<number> {
+    const [updated]: [Array<{ last_read_seq: string }>, number] = await this.db.query(
+      `UPDATE room_members m SET last_read_seq = GREATEST(m.last_read_seq, LEAST($3::bigint, r.last_seq))
+         FROM rooms r WHERE r.id = m.room_id AND m.room_id = $1 AND m.user_id = $2 RETURNING m.last_read_seq`,
+      [roomId, userId, seq],
+    );
+    if (!updated[0]) throw new ForbiddenException('You are not a member of this room');
+    return Number(updated[0].last_read_seq);
   }
 
   /** The ids of the rooms a user belongs to. */

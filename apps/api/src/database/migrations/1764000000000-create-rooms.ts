@@ -31,6 +31,8 @@ export class CreateRooms1764000000000 implements MigrationInterface {
         role text NOT NULL CHECK (role IN ('owner', 'member')),
         joined_at timestamptz NOT NULL DEFAULT now(),
         joined_epoch integer NOT NULL,
+        -- The room's last_seq when this member joined: in a "joined" history room they see only later messages.
+        joined_seq bigint NOT NULL DEFAULT 0,
         last_read_seq bigint NOT NULL DEFAULT 0,
         PRIMARY KEY (room_id, user_id)
       )`);

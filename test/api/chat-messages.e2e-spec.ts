@@ -1,0 +1,219 @@
+import type { Ack, EnterRoomResult, HistoryPage, MessageEnvelope, RateLimited, RoomSummary, SendResult, StoredMessage } from '@conclave/contracts';
+import { decryptMessage, encryptMessage, generateEpochKey, importPublicKeys, textContent } from '@conclave/crypto';
+import pg from 'pg';
+import type { Socket } from 'socket.io-client';
+import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { ServerProcess } from '../support/server.js';
+import { ask, CHAT_EVENTS, connect, connected, next, sessionCookie } from '../support/sockets.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Member {
+  account: Account;
+  rest: Client;
+  socket: Socket;
+}
+
+async function member(server: ServerProcess, name: string): Promise<Member> {
+  const account = await newAccount(name);
+  const rest = await registeredClient(server, account);
+  const socket = connect(server, await sessionCookie(server, account));
+  await connected(socket);
+  return { account, rest, socket };
+}
+
+async function enter(m: Member, code: string): Promise<EnterRoomResult> {
+  const reply = await ask<Ack<EnterRoomResult>>(m.socket, CHAT_EVENTS.enter, { code });
+  if (!reply.ok) throw new Error(reply.error.message);
+  return reply.result;
+}
+
+async function sql<T = Record<string, unknown>>(server: ServerProcess, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('encrypted messages (steady rate: 1 message per second per user)', () => {
+  let server: ServerProcess;
+  let ann: Member;
+  let ben: Member;
+  let room: RoomSummary;
+  let epochKey: CryptoKey;
+  const bodies: string[] = [];
+
+  const envelope = (from: Member, body: string, extra: Partial<Parameters<typeof encryptMessage>[0]> = {}) => {
+    bodies.push(body);
+    return encryptMessage({ roomId: room.id, senderId: from.account.userId, epoch: 1, epochKey, senderSig: from.account.identity.sig.privateKey, content: textContent(body), ...extra });
+  };
+  const send = (from: Member, e: MessageEnvelope | object) => ask<Ack<SendResult>>(from.socket, CHAT_EVENTS.send, e);
+
+  beforeAll(async () => {
+    server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, REGISTER_LIMIT_PER_HOUR: '1000' } });
+    [ann, ben] = [await member(server, 'ann'), await member(server, 'ben')];
+    room = (await ann.rest.post('/api/rooms', { name: 'Encrypted', history: 'shared' }).expect(201)).body;
+    await ben.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
+    await enter(ann, room.code);
+    await enter(ben, room.code);
+    // Until the key-exchange events land, the test hands both members the epoch key itself.
+    epochKey = await generateEpochKey();
+  });
+
+  afterAll(async () => {
+    ann?.socket.disconnect();
+    ben?.socket.disconnect();
+    await server?.stop();
+  });
+
+  it('stores a signed ciphertext, acknowledges it with its sequence number, and relays it to the room', async () => {
+    const incoming = next<StoredMessage>(ben.socket, CHAT_EVENTS.message);
+    const sent = await envelope(ann, 'hello **ben** 👋');
+    expect(await send(ann, sent)).toEqual({ ok: true, result: { seq: 1, createdAt: expect.any(String), duplicate: false } });
+    const received = await incoming;
+    expect(received).toMatchObject({ ...sent, senderId: ann.account.userId, seq: 1 });
+    // Ben checks the sender's signature with the key directory's copy of ann's key, then decrypts.
+    const keys = (await ben.rest.get(`/api/users/${ann.account.userId}/keys`).expect(200)).body.publicKeys;
+    const content = await decryptMessage(received, { epochKey, senderSig: (await importPublicKeys(keys)).sig });
+    expect(content).toMatchObject({ type: 'text', body: 'hello **ben** 👋' });
+  });
+
+  it('stores a resend once (idempotent on clientMsgId)', async () => {
+    await sleep(1100);
+    const sent = await envelope(ann, 'only once');
+    const first = await send(ann, sent);
+    await sleep(1100);
+    const again = await send(ann, sent);
+    expect(first).toMatchObject({ ok: true, result: { duplicate: false } });
+    expect(again).toEqual({ ok: true, result: { ...(first as { result: SendResult }).result, duplicate: true } });
+    const rows = await sql(server, `SELECT seq FROM messages WHERE client_msg_id = $1`, [sent.clientMsgId]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('refuses a message under a stale epoch, telling the client which epoch to use', async () => {
+    await sleep(1100);
+    const reply = await send(ben, await envelope(ben, 'from the future', { epoch: 2 }));
+    expect(reply).toMatchObject({ ok: false, error: { code: 'stale-epoch', currentEpoch: 1 } });
+  });
+
+  it('refuses malformed envelopes with invalid-payload, and stores nothing', async () => {
+    const before = await sql<{ n: number }>(server, `SELECT count(*)::int AS n FROM messages`);
+    const good = await envelope(ben, 'template');
+    const cases: object[] = [
+      { ...good, ct: Buffer.alloc(1041).toString('base64') }, // one byte past the 150-character ciphertext bound
+      { ...good, ct: Buffer.alloc(16).toString('base64') }, // a tag and no ciphertext
+      { ...good, iv: 'AAAA' },
+      { ...good, sig: undefined },
+      { ...good, clientMsgId: 'again' },
+      { ...good, epoch: 0 },
+      { ...good, extra: 'field' },
+    ];
+    for (const bad of cases) expect(await send(ben, bad)).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    const after = await sql<{ n: number }>(server, `SELECT count(*)::int AS n FROM messages`);
+    expect(after).toEqual(before);
+  });
+
+  it('limits each user to one message per second: the extra one is refused, not stored, with a rate-limit event', async () => {
+    await sleep(1100);
+    const warned = next<RateLimited>(ben.socket, CHAT_EVENTS.rateLimited);
+    expect(await send(ben, await envelope(ben, 'first'))).toMatchObject({ ok: true });
+    const refusedEnvelope = await envelope(ben, 'second, too soon');
+    expect(await send(ben, refusedEnvelope)).toMatchObject({ ok: false, error: { code: 'rate-limited' } });
+    expect(await warned).toEqual({ retryAfterMs: 1000, message: 'Rate limit exceeded! Please wait 1 second before sending more messages.' });
+    expect(await sql(server, `SELECT 1 FROM messages WHERE client_msg_id = $1`, [refusedEnvelope.clientMsgId])).toEqual([]);
+  });
+
+  it('refuses sending, history and resync in a room the socket has not entered', async () => {
+    const outsider = await member(server, 'cat');
+    for (const [event, payload] of [
+      [CHAT_EVENTS.send, await envelope(outsider, 'let me in')],
+      [CHAT_EVENTS.history, { roomId: room.id }],
+      [CHAT_EVENTS.resync, { roomId: room.id, afterSeq: 0 }],
+    ] as const) {
+      expect(await ask(outsider.socket, event, payload)).toMatchObject({ ok: false, error: { code: 'not-entered' } });
+    }
+    outsider.socket.disconnect();
+  });
+
+  it('pages history newest first, 50 at a time, and resyncs from a sequence number with no gap and no duplicate', async () => {
+    const big = (await ann.rest.post('/api/rooms', { name: 'Busy', history: 'shared' }).expect(201)).body as RoomSummary;
+    const template = await envelope(ann, 'filler');
+    await sql(
+      server,
+      `INSERT INTO messages (room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig)
+       SELECT $1, s, $2, 1, gen_random_uuid(), $3, $4, $5 FROM generate_series(1, 120) AS s`,
+      [big.id, ann.account.userId, template.iv, template.ct, template.sig],
+    );
+    await sql(server, `UPDATE rooms SET last_seq = 120 WHERE id = $1`, [big.id]);
+    await enter(ann, big.code);
+    const page = async (before?: number) => ((await ask<Ack<HistoryPage>>(ann.socket, CHAT_EVENTS.history, { roomId: big.id, before })) as { result: HistoryPage }).result;
+    const first = await page();
+    expect(first.messages.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 120 - i));
+    expect(first.more).toBe(true);
+    const second = await page(71);
+    expect(second.messages.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 70 - i));
+    const third = await page(21);
+    expect(third.messages.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 20 - i));
+    expect(third.more).toBe(false);
+
+    const resync = await ask<Ack<HistoryPage>>(ann.socket, CHAT_EVENTS.resync, { roomId: big.id, afterSeq: 100 });
+    expect((resync as { result: HistoryPage }).result.messages.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 101 + i));
+  });
+
+  it('keeps the unread count from the read marker', async () => {
+    const reply = await ask<Ack<{ seq: number }>>(ben.socket, CHAT_EVENTS.read, { roomId: room.id, seq: 1 });
+    expect(reply).toEqual({ ok: true, result: { seq: 1 } });
+    const mine = (await ben.rest.get('/api/rooms').expect(200)).body as RoomSummary[];
+    const [{ last_seq }] = await sql<{ last_seq: string }>(server, `SELECT last_seq FROM rooms WHERE id = $1`, [room.id]);
+    expect(mine.find((r) => r.id === room.id)!.unread).toBe(Number(last_seq) - 1);
+  });
+
+  it('shows a joiner of a "joined" room only what was sent after they joined', async () => {
+    const late = (await ann.rest.post('/api/rooms', { name: 'From now on', history: 'joined' }).expect(201)).body as RoomSummary;
+    await enter(ann, late.code);
+    await sleep(1100);
+    expect(await send(ann, await envelope(ann, 'before dan', { roomId: late.id }))).toMatchObject({ ok: true });
+    const dan = await member(server, 'dan');
+    await dan.rest.post(`/api/rooms/${late.code}/join`, {}).expect(200);
+    await enter(dan, late.code);
+    await sleep(1100);
+    expect(await send(ann, await envelope(ann, 'after dan', { roomId: late.id }))).toMatchObject({ ok: true, result: { seq: 2 } });
+    const history = (await ask<Ack<HistoryPage>>(dan.socket, CHAT_EVENTS.history, { roomId: late.id })) as { result: HistoryPage };
+    expect(history.result.messages.map((m) => m.seq)).toEqual([2]);
+    dan.socket.disconnect();
+  });
+
+  it('keeps no plaintext on the server', async () => {
+    const dump = JSON.stringify(await sql(server, `SELECT * FROM messages`)) + JSON.stringify(await sql(server, `SELECT * FROM audit_log`));
+    expect(dump).toContain(room.id);
+    for (const body of bodies) expect(dump).not.toContain(body);
+  });
+});
+
+describe('the "burst" rate profile (5 messages per 10 seconds, then muted 10 seconds)', () => {
+  it('refuses the sixth message with the seed’s warning', async () => {
+    const server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst' } });
+    try {
+      const eve = await member(server, 'eve');
+      const room = (await eve.rest.post('/api/rooms', { name: 'Burst', history: 'shared' }).expect(201)).body as RoomSummary;
+      await enter(eve, room.code);
+      const epochKey = await generateEpochKey();
+      const sendOne = async (i: number) =>
+        ask<Ack<SendResult>>(
+          eve.socket,
+          CHAT_EVENTS.send,
+          await encryptMessage({ roomId: room.id, senderId: eve.account.userId, epoch: 1, epochKey, senderSig: eve.account.identity.sig.privateKey, content: textContent(`burst ${i}`) }),
+        );
+      for (let i = 1; i <= 5; i++) expect(await sendOne(i)).toMatchObject({ ok: true, result: { seq: i } });
+      const warned = next<RateLimited>(eve.socket, CHAT_EVENTS.rateLimited);
+      expect(await sendOne(6)).toMatchObject({ ok: false, error: { code: 'rate-limited', message: 'Rate limit exceeded! Please wait 10 seconds before sending more messages.' } });
+      expect(await warned).toEqual({ retryAfterMs: 10_000, message: 'Rate limit exceeded! Please wait 10 seconds before sending more messages.' });
+      eve.socket.disconnect();
+    } finally {
+      await server.stop();
+    }
+  });
+});
