@@ -1,4 +1,4 @@
-import type { MessageEnvelope } from './e2e.js';
+import type { KeyBox, MessageEnvelope, PublicKeys } from './e2e.js';
 
 /** Socket.IO path (the default); the socket connects with wss:// on the app's own origin. */
 export const SOCKET_PATH = '/socket.io';
@@ -37,6 +37,22 @@ export const CHAT_EVENTS = {
   read: 'room:read',
   /** s→c: a message was refused for its rate; says when to retry. */
   rateLimited: 'rate-limited',
+  /** c→s: make the room's next key epoch: { roomId, epoch, boxes } with a box for every member. Ack: { epoch }. */
+  newEpoch: 'key:new-epoch',
+  /** s→c: the room has a new epoch (fetch your box with key:boxes). */
+  epoch: 'key:epoch',
+  /** s→c: a member left or was removed: whoever answers first makes the next epoch. */
+  rotate: 'key:rotate',
+  /** c→s: I need this room's key(s). Ack: { waiting: true } (answered later by key:available). */
+  keyRequest: 'key:request',
+  /** s→c: a member is waiting for keys you hold: share boxes with key:share. */
+  keyRequested: 'key:requested',
+  /** c→s: boxes for a waiting member: { roomId, boxes }. Ack: { stored }. */
+  keyShare: 'key:share',
+  /** s→c: boxes were shared with you (fetch them with key:boxes). */
+  keyAvailable: 'key:available',
+  /** c→s: my key boxes in a room. Ack: KeyBox[]. */
+  keyBoxes: 'key:boxes',
   /** s→c: a request failed; carries a code. */
   error: 'chat:error',
   /** s→c: the session ended (sign-out, password change, expiry): the socket is about to close. */
@@ -50,6 +66,7 @@ export type SocketErrorCode =
   | 'not-member'
   | 'not-entered'
   | 'stale-epoch'
+  | 'epoch-conflict'
   | 'rate-limited'
   | 'server-error';
 
@@ -162,4 +179,55 @@ export interface StoredMessage extends MessageEnvelope {
   senderId: string;
   seq: number;
   createdAt: string;
+}
+
+/** c→s 'key:new-epoch' */
+export interface NewEpochRequest {
+  roomId: string;
+  /** The room's current epoch + 1 (or 1 for a room that has no key yet). */
+  epoch: number;
+  /** One box per current member, all for `epoch`, all shared by the sender. */
+  boxes: KeyBox[];
+}
+
+/** s→c 'key:epoch' */
+export interface EpochNotice {
+  roomId: string;
+  code: string;
+  epoch: number;
+}
+
+/** s→c 'key:rotate': make epoch `nextEpoch` for exactly these members. */
+export interface RotateRequest {
+  roomId: string;
+  code: string;
+  nextEpoch: number;
+  members: Array<{ userId: string; publicKeys: PublicKeys }>;
+}
+
+/** c→s 'key:request' */
+export interface KeyRequestRequest {
+  roomId: string;
+}
+
+/** s→c 'key:requested': share these epochs with the requester (wrap to their enc key). */
+export interface KeyRequested {
+  roomId: string;
+  code: string;
+  requesterId: string;
+  publicKeys: PublicKeys;
+  epochs: number[];
+}
+
+/** c→s 'key:share' */
+export interface KeyShareRequest {
+  roomId: string;
+  boxes: KeyBox[];
+}
+
+/** s→c 'key:available' */
+export interface KeyAvailable {
+  roomId: string;
+  code: string;
+  epochs: number[];
 }

@@ -9,7 +9,17 @@ import {
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
-import { type Ack, CHAT_EVENTS, type EnterRoomResult, type HistoryPage, type SendResult, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
+import {
+  type Ack,
+  CHAT_EVENTS,
+  type EnterRoomResult,
+  type EpochNotice,
+  type HistoryPage,
+  type KeyAvailable,
+  type KeyBox,
+  type KeyRequested,
+  type RotateRequest,
+  type SendResult, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
 import type { Request } from 'express';
 import type { Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
@@ -18,8 +28,9 @@ import { SessionStoreService } from '../auth/session/session-store.service.js';
 import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RoomEvents } from '../rooms/room-events.js';
+import { KeyRefusal, KeysService } from '../rooms/keys.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
-import { HistoryDto, ReadDto, ResyncDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
+import { HistoryDto, KeyShareDto, NewEpochDto, ReadDto, ResyncDto, RoomIdDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
 import { MessageRateLimiter } from './message-rate-limiter.js';
 import { MessagesService } from './messages.service.js';
 import { membersChannel, roomChannel, type SocketUser, userChannel, usersIn } from './presence.js';
@@ -53,6 +64,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly roomEvents: RoomEvents,
     private readonly messages: MessagesService,
     private readonly rateLimiter: MessageRateLimiter,
+    private readonly keys: KeysService,
   ) {}
 
   afterInit(server: Server): void {
@@ -83,6 +95,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     for (const roomId of roomIds) for (const entry of await usersIn(this.server, membersChannel(roomId))) online.set(entry.userId, entry);
     socket.emit(CHAT_EVENTS.online, { online: [...online.values()] });
     if (firstSocket && roomIds.length) this.announcePresence(socket, roomIds, { userId, username, online: true });
+    await this.offerKeyWork(socket, roomIds);
   }
 
   async handleDisconnect(socket: ChatSocket): Promise<void> {
@@ -164,6 +177,59 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     return { ok: true, result: { seq: await this.rooms.markRead(roomId, socket.data.userId, seq) } };
   }
 
+  @SubscribeMessage(CHAT_EVENTS.newEpoch)
+  async newEpoch(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId, epoch, boxes }: NewEpochDto): Promise<Ack<{ epoch: number }>> {
+    this.checkSession(socket);
+    await refusalToChatError(this.keys.newEpoch(socket.data.userId, roomId, epoch, boxes));
+    const notice: EpochNotice = { roomId, code: await this.rooms.codeOf(roomId), epoch };
+    this.server.to(membersChannel(roomId)).emit(CHAT_EVENTS.epoch, notice);
+    return { ok: true, result: { epoch } };
+  }
+
+  @SubscribeMessage(CHAT_EVENTS.keyRequest)
+  async keyRequest(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId }: RoomIdDto): Promise<Ack<{ waiting: boolean; epochs: number[] }>> {
+    this.checkSession(socket);
+    const epochs = await refusalToChatError(this.keys.request(socket.data.userId, roomId));
+    if (epochs.length) {
+      const [user] = await this.users.findByIds([socket.data.userId]);
+      const ask: KeyRequested = { roomId, code: await this.rooms.codeOf(roomId), requesterId: socket.data.userId, publicKeys: { enc: user!.encPublicKey, sig: user!.sigPublicKey }, epochs };
+      // Online members answer; if none is online the request waits in the database for the next one.
+      this.server.to(membersChannel(roomId)).except(userChannel(socket.data.userId)).emit(CHAT_EVENTS.keyRequested, ask);
+    }
+    return { ok: true, result: { waiting: epochs.length > 0, epochs } };
+  }
+
+  @SubscribeMessage(CHAT_EVENTS.keyShare)
+  async keyShare(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId, boxes }: KeyShareDto): Promise<Ack<{ stored: number }>> {
+    this.checkSession(socket);
+    const delivered = await refusalToChatError(this.keys.share(socket.data.userId, roomId, boxes));
+    const code = await this.rooms.codeOf(roomId);
+    for (const [recipientId, epochs] of delivered) {
+      const notice: KeyAvailable = { roomId, code, epochs };
+      this.server.to(userChannel(recipientId)).emit(CHAT_EVENTS.keyAvailable, notice);
+    }
+    return { ok: true, result: { stored: boxes.length } };
+  }
+
+  @SubscribeMessage(CHAT_EVENTS.keyBoxes)
+  async keyBoxes(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId }: RoomIdDto): Promise<Ack<KeyBox[]>> {
+    this.checkSession(socket);
+    await this.rooms.readableFrom(roomId, socket.data.userId); // members only
+    return { ok: true, result: await this.keys.boxesFor(socket.data.userId, roomId) };
+  }
+
+  /** Key work waiting for this member: requests they can serve, rooms that need a new epoch. */
+  private async offerKeyWork(socket: ChatSocket, roomIds: string[]): Promise<void> {
+    for (const pending of await this.keys.pendingFor(socket.data.userId, roomIds)) {
+      const ask: KeyRequested = { ...pending, code: await this.rooms.codeOf(pending.roomId) };
+      socket.emit(CHAT_EVENTS.keyRequested, ask);
+    }
+    for (const roomId of roomIds) {
+      const rotation = await this.keys.rotation(roomId);
+      if (rotation) socket.emit(CHAT_EVENTS.rotate, { roomId, code: await this.rooms.codeOf(roomId), ...rotation } satisfies RotateRequest);
+    }
+  }
+
   /** The code under which the socket entered room `roomId`. */
   private enteredById(socket: ChatSocket, roomId: string): string {
     const code = Object.keys(socket.data.entered).find((c) => socket.data.entered[c] === roomId);
@@ -227,6 +293,9 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const notice: RoomRemoved = { code: change.code, reason: change.change };
     this.server.to(userChannel(change.userId)).emit(CHAT_EVENTS.removed, notice);
     await this.broadcastRoster(change.code, change.roomId);
+    // Whoever is online answers first and makes the next epoch for those who remain.
+    const rotation = await this.keys.rotation(change.roomId);
+    if (rotation) this.server.to(membersChannel(change.roomId)).emit(CHAT_EVENTS.rotate, { roomId: change.roomId, code: change.code, ...rotation } satisfies RotateRequest);
   }
 
   private async broadcastRoster(code: string, roomId: string): Promise<void> {
@@ -236,5 +305,15 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   private announcePresence(socket: ChatSocket, roomIds: string[], change: PresenceChange): void {
     socket.broadcast.to(roomIds.map(membersChannel)).except(userChannel(change.userId)).emit(CHAT_EVENTS.presence, change);
+  }
+}
+
+/** A refused key operation, as the coded socket error the client sees. */
+async function refusalToChatError<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof KeyRefusal) throw new ChatError(err.code, err.message, err.currentEpoch === undefined ? {} : { currentEpoch: err.currentEpoch });
+    throw err;
   }
 }

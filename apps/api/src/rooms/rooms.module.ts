@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { SecurityModule } from '../security/security.module.js';
+import { KeysService } from './keys.service.js';
 import { RoomEvents } from './room-events.js';
 import { RoomsController } from './rooms.controller.js';
 import { RoomsService } from './rooms.service.js';
@@ -9,7 +10,7 @@ import { RoomsService } from './rooms.service.js';
 @Module({
   imports: [AuthModule, SecurityModule],
   controllers: [RoomsController],
-  providers: [RoomsService, RoomEvents],
-  exports: [RoomsService, RoomEvents],
+  providers: [RoomsService, RoomEvents, KeysService],
+  exports: [RoomsService, RoomEvents, KeysService],
 })
 export class RoomsModule {}

@@ -143,6 +143,11 @@ export class RoomsService {
     return Number(updated[0].last_read_seq);
   }
 
+  async codeOf(roomId: string): Promise<string> {
+    const [row] = await this.db.query(`SELECT code FROM rooms WHERE id = $1`, [roomId]);
+    return row?.code ?? '';
+  }
+
   /** The ids of the rooms a user belongs to. */
   async roomIdsOf(userId: string): Promise<string[]> {
     const rows: Array<{ room_id: string }> = await this.db.query(`SELECT room_id FROM room_members WHERE user_id = $1`, [userId]);

@@ -37,9 +37,31 @@ export class CreateRooms1764000000000 implements MigrationInterface {
         PRIMARY KEY (room_id, user_id)
       )`);
     await runner.query(`CREATE INDEX room_members_user_idx ON room_members (user_id)`);
+    // One epoch key for one member, wrapped to them and signed by whoever shared it (e2e.md §3).
+    await runner.query(`
+      CREATE TABLE key_boxes (
+        room_id uuid NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        epoch integer NOT NULL,
+        recipient_id uuid NOT NULL REFERENCES users (id),
+        sharer_id uuid NOT NULL REFERENCES users (id),
+        wrapped text NOT NULL,
+        sig text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (room_id, recipient_id, epoch)
+      )`);
+    // A member waiting for keys; kept until someone shares them, even while nobody is online.
+    await runner.query(`
+      CREATE TABLE key_requests (
+        room_id uuid NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id uuid NOT NULL REFERENCES users (id),
+        requested_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (room_id, user_id)
+      )`);
   }
 
   async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE key_requests`);
+    await runner.query(`DROP TABLE key_boxes`);
     await runner.query(`DROP TABLE room_members`);
     await runner.query(`DROP TABLE rooms`);
   }
