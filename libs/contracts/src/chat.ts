@@ -53,6 +53,10 @@ export const CHAT_EVENTS = {
   keyAvailable: 'key:available',
   /** c→s: my key boxes in a room. Ack: KeyBox[]. */
   keyBoxes: 'key:boxes',
+  /** s→c: no activity for IDLE_WARN_SECONDS: the socket will be closed unless the user acts. */
+  idleWarning: 'idle:warning',
+  /** s→c: no activity for IDLE_KICK_SECONDS: the socket is being closed. */
+  idleKick: 'idle:kick',
   /** s→c: a request failed; carries a code. */
   error: 'chat:error',
   /** s→c: the session ended (sign-out, password change, expiry): the socket is about to close. */
@@ -230,4 +234,15 @@ export interface KeyAvailable {
   roomId: string;
   code: string;
   epochs: number[];
+}
+
+/** s→c 'idle:warning' */
+export interface IdleWarning {
+  secondsLeft: number;
+  message: string;
+}
+
+/** s→c 'idle:kick' (the socket closes right after) */
+export interface IdleKick {
+  reason: string;
 }

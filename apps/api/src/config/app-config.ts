@@ -22,6 +22,8 @@ export interface AppConfig {
 export interface ChatConfig {
   /** Messages per user: `limit` within `windowMs`; going over mutes the user for `blockMs`. */
   readonly rate: { readonly profile: 'steady' | 'burst'; readonly limit: number; readonly windowMs: number; readonly blockMs: number };
+  /** Seconds without activity before the warning and before the disconnect; 0 = off. */
+  readonly idle: { readonly warnSeconds: number; readonly kickSeconds: number };
 }
 
 export interface AuthConfig {

@@ -105,6 +105,12 @@ export class Environment {
   @IsString({ message: 'must be set together with RECAPTCHA_SITE_KEY' })
   RECAPTCHA_SECRET_KEY?: string;
 
+  @IntegerVar(0, Infinity, 'must be a whole number of seconds (0 turns it off)')
+  IDLE_WARN_SECONDS = 0;
+
+  @IntegerVar(0, Infinity, 'must be a whole number of seconds (0 turns it off)')
+  IDLE_KICK_SECONDS = 0;
+
   @IsIn(['steady', 'burst'], { message: 'must be "steady" (1 message per second) or "burst" (5 per 10 seconds, then muted 10 seconds)' })
   CHAT_RATE_LIMIT: 'steady' | 'burst' = 'steady';
 

@@ -18,6 +18,9 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
     throw new ConfigError(error.property, `${reason.replace(new RegExp(`^${error.property} `), '')} (got ${JSON.stringify(source[error.property])})`);
   }
   if (env.HTTP_PORT === env.PORT) throw new ConfigError('HTTP_PORT', `must differ from PORT (${env.PORT})`);
+  if (env.IDLE_WARN_SECONDS && env.IDLE_KICK_SECONDS && env.IDLE_WARN_SECONDS >= env.IDLE_KICK_SECONDS) {
+    throw new ConfigError('IDLE_WARN_SECONDS', `must be less than IDLE_KICK_SECONDS (${env.IDLE_KICK_SECONDS})`);
+  }
 
   return {
     env: env.NODE_ENV,
@@ -46,6 +49,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
         env.CHAT_RATE_LIMIT === 'burst'
           ? { profile: 'burst', limit: 5, windowMs: 10_000, blockMs: 10_000 }
           : { profile: 'steady', limit: 1, windowMs: 1_000, blockMs: 1_000 },
+      idle: { warnSeconds: env.IDLE_WARN_SECONDS, kickSeconds: env.IDLE_KICK_SECONDS },
     },
   };
 }

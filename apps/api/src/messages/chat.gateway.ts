@@ -15,6 +15,8 @@ import {
   type EnterRoomResult,
   type EpochNotice,
   type HistoryPage,
+  type IdleKick,
+  type IdleWarning,
   type KeyAvailable,
   type KeyBox,
   type KeyRequested,
@@ -38,8 +40,10 @@ import { ChatError, SocketErrorFilter } from './socket-errors.js';
 
 /** How often live sockets are checked against their sessions (sign-out, password change, expiry). */
 const SESSION_SWEEP_MS = 2_000;
+/** How often idle sockets are looked for (local only, no database). */
+const IDLE_SWEEP_MS = 250;
 
-type ChatSocket = Socket & { data: SocketUser & { entered: Record<string, string> } };
+type ChatSocket = Socket & { data: SocketUser & { entered: Record<string, string>; lastActive: number; warned: boolean } };
 
 /**
  * The live side of rooms over Socket.IO (wss only). The handshake is authenticated from the session
@@ -53,6 +57,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   @WebSocketServer() private server!: Server;
   private readonly log = new Logger('ChatGateway');
   private sweeper?: ReturnType<typeof setInterval>;
+  private idleSweeper?: ReturnType<typeof setInterval>;
   private membership?: Subscription;
 
   constructor(
@@ -78,16 +83,27 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     });
     this.membership = this.roomEvents.membership.subscribe((change) => void this.onMembership(change).catch((err) => this.log.error(err)));
     this.sweeper = setInterval(() => void this.sweepSessions().catch((err) => this.log.error(err)), SESSION_SWEEP_MS);
+    if (this.config.chat.idle.warnSeconds || this.config.chat.idle.kickSeconds) {
+      this.idleSweeper = setInterval(() => void this.sweepIdle().catch((err) => this.log.error(err)), IDLE_SWEEP_MS);
+    }
   }
 
   onModuleDestroy(): void {
     clearInterval(this.sweeper);
+    clearInterval(this.idleSweeper);
     this.membership?.unsubscribe();
   }
 
   async handleConnection(socket: ChatSocket): Promise<void> {
     const { userId, username } = socket.data;
     socket.data.entered = {};
+    // Any event the client sends counts as activity (the heartbeat does not).
+    socket.data.lastActive = Date.now();
+    socket.data.warned = false;
+    socket.onAny(() => {
+      socket.data.lastActive = Date.now();
+      socket.data.warned = false;
+    });
     const roomIds = await this.rooms.roomIdsOf(userId);
     const firstSocket = (await this.server.in(userChannel(userId)).fetchSockets()).length === 0;
     await socket.join([userChannel(userId), ...roomIds.map(membersChannel)]);
@@ -273,6 +289,28 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const maxMs = this.config.auth.sessionMaxSeconds * 1000;
     for (const socket of sockets) {
       if (!live.has(socket.data.sessionId) || Date.now() - socket.data.signedInAt > maxMs) this.endSession(socket, 'Your session ended: sign in again');
+    }
+  }
+
+  /** IDLE_WARN_SECONDS without activity: a warning; IDLE_KICK_SECONDS: a disconnect with the reason. */
+  private async sweepIdle(): Promise<void> {
+    const { warnSeconds, kickSeconds } = this.config.chat.idle;
+    const now = Date.now();
+    for (const socket of (await this.server.local.fetchSockets()) as unknown as ChatSocket[]) {
+      const idleMs = now - socket.data.lastActive;
+      if (kickSeconds && idleMs >= kickSeconds * 1000) {
+        const kick: IdleKick = { reason: `Disconnected after ${kickSeconds} seconds without activity` };
+        socket.emit(CHAT_EVENTS.idleKick, kick);
+        socket.disconnect(true);
+      } else if (warnSeconds && idleMs >= warnSeconds * 1000 && !socket.data.warned) {
+        socket.data.warned = true;
+        const secondsLeft = kickSeconds ? kickSeconds - warnSeconds : 0;
+        const warning: IdleWarning = {
+          secondsLeft,
+          message: kickSeconds ? `You have been inactive: you will be disconnected in ${secondsLeft} seconds unless you send something` : 'You have been inactive',
+        };
+        socket.emit(CHAT_EVENTS.idleWarning, warning);
+      }
     }
   }
 
