@@ -54,6 +54,9 @@ describe('the live channel over wss', () => {
 
   it('lets members enter, shows the room roster and typing, and refuses others with codes', async () => {
     const ann = await online('ann');
+    // The heartbeat of the contract: a ping every 10 s, 5 s to answer (announced in the handshake).
+    const engine = ann.io.engine as unknown as { _pingInterval: number; _pingTimeout: number };
+    expect([engine._pingInterval, engine._pingTimeout]).toEqual([10_000, 5_000]);
     const ben = await online('ben');
     const cat = await online('cat');
 
