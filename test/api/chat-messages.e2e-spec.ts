@@ -1,8 +1,8 @@
 import type { Ack, EnterRoomResult, HistoryPage, MessageEnvelope, RateLimited, RoomSummary, SendResult, StoredMessage } from '@conclave/contracts';
 import { decryptMessage, encryptMessage, generateEpochKey, importPublicKeys, textContent } from '@conclave/crypto';
-import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { sql } from '../support/db.js';
 import { ServerProcess } from '../support/server.js';
 import { ask, CHAT_EVENTS, connect, connected, next, sessionCookie } from '../support/sockets.js';
 
@@ -26,16 +26,6 @@ async function enter(m: Member, code: string): Promise<EnterRoomResult> {
   const reply = await ask<Ack<EnterRoomResult>>(m.socket, CHAT_EVENTS.enter, { code });
   if (!reply.ok) throw new Error(reply.error.message);
   return reply.result;
-}
-
-async function sql<T = Record<string, unknown>>(server: ServerProcess, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
 }
 
 describe('encrypted messages (steady rate: 1 message per second per user)', () => {

@@ -1,6 +1,6 @@
 import { ROOM_CODE_PATTERN, type RoomSummary } from '@conclave/contracts';
-import pg from 'pg';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { sql } from '../support/db.js';
 import { ServerProcess } from '../support/server.js';
 
 let server: ServerProcess;
@@ -21,15 +21,7 @@ const as = (name: string) => people[name]!.client;
 const idOf = (name: string) => people[name]!.account.userId;
 const create = async (name: string, body: object) => (await as(name).post('/api/rooms', body).expect(201)).body as RoomSummary;
 
-async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => sql<T>(server, text, values);
 
 describe('rooms', () => {
   it('creates a room with an unambiguous 4-character code; the creator is its owner and first member', async () => {
@@ -67,7 +59,7 @@ describe('rooms', () => {
     const results = await Promise.all(joiners.map((name) => as(name).post(`/api/rooms/${room.code}/join`, {})));
     expect(results.filter((r) => r.status === 200)).toHaveLength(2);
     expect(results.filter((r) => r.status === 409)).toHaveLength(4);
-    const [{ n }] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.code = $1`, [room.code]);
+    const [{ n }] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.code = $1`, [room.code]);
     expect(n).toBe(3);
   });
 
@@ -76,8 +68,8 @@ describe('rooms', () => {
     expect((await as('heidi').get(`/api/rooms/${room.code}`).expect(403)).body.message).toBe('You are not a member of this room');
     await as('heidi').post(`/api/rooms/${room.code}/join`, {}).expect(200);
     // Five messages stored (the gateway's counter), heidi has read two of them.
-    await sql(`UPDATE rooms SET last_seq = 5 WHERE code = $1`, [room.code]);
-    await sql(`UPDATE room_members SET last_read_seq = 2 WHERE user_id = $1 AND room_id = (SELECT id FROM rooms WHERE code = $2)`, [idOf('heidi'), room.code]);
+    await query(`UPDATE rooms SET last_seq = 5 WHERE code = $1`, [room.code]);
+    await query(`UPDATE room_members SET last_read_seq = 2 WHERE user_id = $1 AND room_id = (SELECT id FROM rooms WHERE code = $2)`, [idOf('heidi'), room.code]);
     const mine = (await as('heidi').get('/api/rooms').expect(200)).body as RoomSummary[];
     expect(mine.find((r) => r.code === room.code)).toMatchObject({ unread: 3, memberCount: 2, role: 'member' });
     expect((await as('grace').get('/api/rooms').expect(200)).body.find((r: RoomSummary) => r.code === room.code).unread).toBe(5);
@@ -94,7 +86,7 @@ describe('rooms', () => {
     await as('alice').post(`/api/rooms/${room.code}/members/${idOf('carol')}/remove`).expect(404);
     await as('alice').post(`/api/rooms/${room.code}/members/${idOf('alice')}/remove`).expect(400);
     await as('alice').post(`/api/rooms/${room.code}/members/not-a-uuid/remove`).expect(400);
-    const [{ rotation_pending }] = await sql<{ rotation_pending: boolean }>(`SELECT rotation_pending FROM rooms WHERE code = $1`, [room.code]);
+    const [{ rotation_pending }] = await query<{ rotation_pending: boolean }>(`SELECT rotation_pending FROM rooms WHERE code = $1`, [room.code]);
     expect(rotation_pending).toBe(true);
   });
 

@@ -69,29 +69,26 @@ export class SendMessageDto implements MessageEnvelope {
   sig!: string;
 }
 
-export class HistoryDto implements HistoryRequest {
+/** Every room-scoped event names its room by id. */
+export class RoomIdDto implements KeyRequestRequest {
   @IsUUID('all', { message: 'roomId must be a UUID' })
   roomId!: string;
+}
 
+export class HistoryDto extends RoomIdDto implements HistoryRequest {
   @IsOptional()
   @IsInt({ message: 'before must be a sequence number' })
   @Min(1, { message: 'before must be a sequence number' })
   before?: number;
 }
 
-export class ResyncDto implements ResyncRequest {
-  @IsUUID('all', { message: 'roomId must be a UUID' })
-  roomId!: string;
-
+export class ResyncDto extends RoomIdDto implements ResyncRequest {
   @IsInt({ message: 'afterSeq must be a sequence number (0 for everything)' })
   @Min(0, { message: 'afterSeq must be a sequence number (0 for everything)' })
   afterSeq!: number;
 }
 
-export class ReadDto implements ReadRequest {
-  @IsUUID('all', { message: 'roomId must be a UUID' })
-  roomId!: string;
-
+export class ReadDto extends RoomIdDto implements ReadRequest {
   @IsInt({ message: 'seq must be a sequence number' })
   @Min(0, { message: 'seq must be a sequence number' })
   seq!: number;
@@ -119,35 +116,17 @@ export class KeyBoxDto implements KeyBox {
   sig!: string;
 }
 
-export class RoomIdDto implements KeyRequestRequest {
-  @IsUUID('all', { message: 'roomId must be a UUID' })
-  roomId!: string;
+export class KeyShareDto extends RoomIdDto implements KeyShareRequest {
+  @IsArray({ message: 'boxes must be a list of key boxes' })
+  @ArrayMinSize(1, { message: 'boxes must not be empty' })
+  @ArrayMaxSize(ROOM_MEMBERS_MAX, { message: `at most ${ROOM_MEMBERS_MAX} boxes` })
+  @ValidateNested({ each: true })
+  @Type(() => KeyBoxDto)
+  boxes!: KeyBoxDto[];
 }
 
-export class NewEpochDto implements NewEpochRequest {
-  @IsUUID('all', { message: 'roomId must be a UUID' })
-  roomId!: string;
-
+export class NewEpochDto extends KeyShareDto implements NewEpochRequest {
   @IsInt({ message: 'epoch must be a positive integer' })
   @Min(1, { message: 'epoch must be a positive integer' })
   epoch!: number;
-
-  @IsArray({ message: 'boxes must be a list of key boxes' })
-  @ArrayMinSize(1, { message: 'boxes must not be empty' })
-  @ArrayMaxSize(ROOM_MEMBERS_MAX, { message: `at most ${ROOM_MEMBERS_MAX} boxes` })
-  @ValidateNested({ each: true })
-  @Type(() => KeyBoxDto)
-  boxes!: KeyBoxDto[];
-}
-
-export class KeyShareDto implements KeyShareRequest {
-  @IsUUID('all', { message: 'roomId must be a UUID' })
-  roomId!: string;
-
-  @IsArray({ message: 'boxes must be a list of key boxes' })
-  @ArrayMinSize(1, { message: 'boxes must not be empty' })
-  @ArrayMaxSize(ROOM_MEMBERS_MAX, { message: `at most ${ROOM_MEMBERS_MAX} boxes` })
-  @ValidateNested({ each: true })
-  @Type(() => KeyBoxDto)
-  boxes!: KeyBoxDto[];
 }

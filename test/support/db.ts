@@ -1,0 +1,13 @@
+import pg from 'pg';
+import type { ServerProcess } from './server.js';
+
+/** Runs one query against a test server's embedded database (to set up or inspect what the API cannot). */
+export async function sql<T = Record<string, unknown>>(server: ServerProcess, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
