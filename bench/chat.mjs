@@ -1,0 +1,287 @@
+// `npm run bench`: Conclave's chat path against a bare Socket.IO relay, under the same load, on this
+// machine. Prints figures; asserts nothing. See README "Performance" for what was measured last.
+//   1. rooms of 50 members, offered load stepped up: delivered messages/s, p50/p99 send→deliver, ratio
+//   2. 10,000 idle authenticated sockets: server memory per socket (RSS), against the relay's
+//   3. a history page in a room of 1,000,000 messages: newest and deep pages, against the bare SQL
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deriveAccountKeys, exportPublicKeys, generateIdentity, sealKeyBackup } from '@conclave/crypto';
+import { solveChallenge } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
+import pg from 'pg';
+import { io } from 'socket.io-client';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ROOM_SIZE = 50;
+const STEPS = (process.env.BENCH_STEPS ?? '100,250,500,1000').split(',').map(Number);
+/** Each sender sends every 1.1 s, just over the default per-user limit of 1 per second. */
+const SEND_INTERVAL_MS = 1100;
+const ROOMS = Number(process.env.BENCH_ROOMS ?? Math.ceil((Math.max(...STEPS) * SEND_INTERVAL_MS) / 1000 / 50));
+const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 5);
+const IDLE_SOCKETS = Number(process.env.BENCH_IDLE_SOCKETS ?? 10_000);
+const HISTORY_ROWS = Number(process.env.BENCH_HISTORY_ROWS ?? 1_000_000);
+const log = (...args) => process.stderr.write(args.join(' ') + '\n');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const quantile = (values, q) => (values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] : NaN);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Minimal HTTPS JSON client verifying the server's own certificate. */
+function api(base, ca, method, path, body, cookie) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, base);
+    const req = request(url, { method, ca, headers: { 'content-type': 'application/json', origin: base, ...(cookie ? { cookie } : {}) } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined, cookie: [res.headers['set-cookie'] ?? []].flat()[0]?.split(';')[0] }));
+    });
+    req.on('error', reject);
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
+}
+
+function processRss(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+async function startConclave() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'conclave-bench-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], {
+    env: {
+      PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HTTP_PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'warn',
+      ALTCHA_COST: '1', ALTCHA_MAX_COUNTER: '4', BCRYPT_COST: '4', REGISTER_LIMIT_PER_HOUR: '1000000', LOGIN_MAX_FAILURES: '1000000',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `https://localhost:${port}`;
+  for (let i = 0; i < 200; i++) {
+    await sleep(150);
+    try {
+      const ca = readFileSync(join(dataDir, 'tls/cert.pem'));
+      if ((await api(base, ca, 'GET', '/ping')).status === 200) return { child, base, ca, dataDir };
+    } catch { /* not up yet */ }
+  }
+  throw new Error('Conclave did not start');
+}
+
+async function startRelay(certFile, keyFile) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(root, 'bench/relay.mjs'), certFile, keyFile, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => child.stdout.once('data', resolve));
+  return { child, base: `https://localhost:${port}` };
+}
+
+function connect(base, ca, cookie) {
+  return new Promise((resolve, reject) => {
+    const socket = io(base, { transports: ['websocket'], ca, extraHeaders: cookie ? { cookie, origin: base } : { origin: base }, reconnection: false, forceNew: true });
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+/** Users, rooms of 50 and their sockets on Conclave; the same room layout on the relay. */
+async function populate(conclave) {
+  const identity = await generateIdentity();
+  const publicKeys = await exportPublicKeys(identity);
+  const { authKey, wrapKey } = await deriveAccountKeys('bench user passphrase', 'bench');
+  const users = [];
+  log(`registering ${ROOMS * ROOM_SIZE} users…`);
+  for (let i = 0; i < ROOMS * ROOM_SIZE; i++) {
+    const userId = randomUUID();
+    const username = `bench-${i}`;
+    const captcha = (await api(conclave.base, conclave.ca, 'GET', '/api/auth/captcha')).body.challenge;
+    const solution = await solveChallenge({ challenge: captcha, deriveKey });
+    const payload = Buffer.from(JSON.stringify({ challenge: captcha, solution })).toString('base64');
+    const keyBackup = await sealKeyBackup(identity, wrapKey, userId);
+    const reg = await api(conclave.base, conclave.ca, 'POST', '/api/auth/register', { userId, username, authKey, publicKeys, keyBackup, captcha: payload });
+    if (reg.status !== 201) throw new Error(`register ${reg.status} ${JSON.stringify(reg.body)}`);
+    const login = await api(conclave.base, conclave.ca, 'POST', '/api/auth/login', { username, authKey });
+    users.push({ userId, cookie: login.cookie });
+  }
+  const rooms = [];
+  for (let r = 0; r < ROOMS; r++) {
+    const members = users.slice(r * ROOM_SIZE, (r + 1) * ROOM_SIZE);
+    const room = (await api(conclave.base, conclave.ca, 'POST', '/api/rooms', { name: `bench ${r}`, history: 'shared' }, members[0].cookie)).body;
+    for (const m of members.slice(1)) await api(conclave.base, conclave.ca, 'POST', `/api/rooms/${room.code}/join`, {}, m.cookie);
+    rooms.push({ code: room.code, id: room.id, members });
+  }
+  return { users, rooms };
+}
+
+/** Connects every member, enters its room, runs each offered-load step; returns per-step figures. */
+async function drive(base, ca, rooms) {
+  const sockets = [];
+  for (const room of rooms) {
+    for (const member of room.members) {
+      const socket = await connect(base, ca, member.cookie);
+      const entered = await socket.timeout(10_000).emitWithAck('room:enter', { code: room.code });
+      sockets.push({ socket, roomId: entered.result.roomId });
+    }
+  }
+  const sentAt = new Map();
+  let latencies = [];
+  let deliveries = 0;
+  const delivered = new Set();
+  for (const { socket } of sockets) {
+    socket.on('message:new', (m) => {
+      const t0 = sentAt.get(m.clientMsgId);
+      if (t0 === undefined) return;
+      latencies.push(performance.now() - t0);
+      deliveries++;
+      delivered.add(m.clientMsgId);
+    });
+  }
+  const iv = randomBytes(12).toString('base64');
+  const ct = randomBytes(1040).toString('base64'); // the largest ciphertext a 150-character message can have
+  const sig = randomBytes(64).toString('base64');
+  const results = [];
+  for (const rate of STEPS) {
+    // Enough senders, spread over the rooms, each sending every SEND_INTERVAL_MS, to offer `rate` per second.
+    const count = Math.ceil((rate * SEND_INTERVAL_MS) / 1000);
+    const senders = sockets.filter((_, i) => i % Math.max(1, Math.floor(sockets.length / count)) === 0).slice(0, count);
+    latencies = [];
+    deliveries = 0;
+    delivered.clear();
+    let acked = 0;
+    let refused = 0;
+    const started = performance.now();
+    const timers = senders.map((sender, i) =>
+      setTimeout(function tick() {
+        if (performance.now() - started > STEP_SECONDS * 1000) return;
+        const clientMsgId = randomUUID();
+        sentAt.set(clientMsgId, performance.now());
+        sender.socket.timeout(10_000).emitWithAck('message:send', { roomId: sender.roomId, epoch: 1, clientMsgId, iv, ct, sig }).then(
+          (reply) => (reply.ok ? acked++ : refused++),
+          () => refused++,
+        );
+        timers[i] = setTimeout(tick, SEND_INTERVAL_MS);
+      }, (i / senders.length) * SEND_INTERVAL_MS),
+    );
+    await sleep(STEP_SECONDS * 1000 + 2000);
+    timers.forEach(clearTimeout);
+    results.push({
+      offered: rate,
+      deliveredPerSecond: delivered.size / STEP_SECONDS,
+      deliveriesPerSecond: deliveries / STEP_SECONDS,
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      acked,
+      refused,
+    });
+    log(`  ${base}: offered ${rate}/s → ${(delivered.size / STEP_SECONDS).toFixed(0)} msg/s delivered, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, ${acked} acked, ${refused} refused`);
+    await sleep(1500); // let the per-user limits reset between steps
+  }
+  for (const { socket } of sockets) socket.disconnect();
+  return results;
+}
+
+async function idleSockets(base, ca, cookie, pid) {
+  await sleep(1000);
+  const before = processRss(pid);
+  const sockets = [];
+  for (let i = 0; i < IDLE_SOCKETS; i++) {
+    sockets.push(connect(base, ca, cookie));
+    if (sockets.length % 200 === 0) await Promise.all(sockets.slice(-200));
+  }
+  await Promise.all(sockets);
+  await sleep(3000);
+  const after = processRss(pid);
+  (await Promise.all(sockets)).forEach((s) => s.disconnect());
+  return (after - before) / IDLE_SOCKETS;
+}
+
+async function historyPage(conclave, owner) {
+  const cookie = owner.cookie;
+  const room = (await api(conclave.base, conclave.ca, 'POST', '/api/rooms', { name: 'bench history', history: 'shared' }, cookie)).body;
+  const lock = readFileSync(join(conclave.dataDir, 'postgres/postmaster.pid'), 'utf8').split('\n');
+  const password = readFileSync(join(conclave.dataDir, 'postgres.secret'), 'utf8').trim();
+  const db = new pg.Client({ connectionString: `postgres://conclave:${encodeURIComponent(password)}@127.0.0.1:${lock[3]}/conclave` });
+  db.on('error', () => undefined); // the server's shutdown ends this connection too
+  await db.connect();
+  log(`inserting ${HISTORY_ROWS} messages…`);
+  const iv = randomBytes(12).toString('base64');
+  const ct = randomBytes(300).toString('base64');
+  const sig = randomBytes(64).toString('base64');
+  await db.query(
+    `INSERT INTO messages (room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig)
+     SELECT $1, s, $2, 1, gen_random_uuid(), $3, $4, $5 FROM generate_series(1, $6::bigint) AS s`,
+    [room.id, owner.userId, iv, ct, sig, HISTORY_ROWS],
+  );
+  await db.query(`UPDATE rooms SET last_seq = $2 WHERE id = $1`, [room.id, HISTORY_ROWS]);
+  await db.query('ANALYZE messages');
+  const socket = await connect(conclave.base, conclave.ca, cookie);
+  await socket.timeout(10_000).emitWithAck('room:enter', { code: room.code });
+  const time = async (fn) => {
+    const samples = [];
+    for (let i = 0; i < 30; i++) {
+      const t = performance.now();
+      await fn();
+      samples.push(performance.now() - t);
+    }
+    return quantile(samples, 0.5);
+  };
+  const newest = await time(() => socket.timeout(10_000).emitWithAck('message:history', { roomId: room.id }));
+  const deep = await time(() => socket.timeout(10_000).emitWithAck('message:history', { roomId: room.id, before: Math.floor(HISTORY_ROWS / 2) }));
+  const sqlOnly = await time(() => db.query(`SELECT * FROM messages WHERE room_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT 51`, [room.id, Math.floor(HISTORY_ROWS / 2)]));
+  socket.disconnect();
+  await db.end();
+  return { newest, deep, sqlOnly };
+}
+
+const conclave = await startConclave();
+const relay = await startRelay(join(conclave.dataDir, 'tls/cert.pem'), join(conclave.dataDir, 'tls/key.pem'));
+try {
+  log(`Conclave ${conclave.base} (pid ${conclave.child.pid}), bare relay ${relay.base} (pid ${relay.child.pid}); Node ${process.versions.node}`);
+  const { rooms } = await populate(conclave);
+  log('load steps on Conclave…');
+  const ours = await drive(conclave.base, conclave.ca, rooms);
+  log('load steps on the bare relay…');
+  const bare = await drive(relay.base, conclave.ca, rooms.map((r) => ({ ...r, members: r.members.map((m) => ({ ...m })) })));
+  log(`${IDLE_SOCKETS} idle sockets…`);
+  const perSocket = await idleSockets(conclave.base, conclave.ca, rooms[0].members[0].cookie, conclave.child.pid);
+  const perSocketBare = await idleSockets(relay.base, conclave.ca, undefined, relay.child.pid);
+  const history = await historyPage(conclave, rooms[0].members[0]);
+
+  const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+  const lines = [
+    `Rooms of ${ROOM_SIZE}, ${ROOMS} rooms, ${STEP_SECONDS} s per step, 1040-byte ciphertexts (the 150-character maximum); each sender sends every ${SEND_INTERVAL_MS} ms; "delivered" counts messages that reached the room.`,
+    '',
+    '| offered msg/s | Conclave delivered msg/s | p50 ms | p99 ms | refused | bare relay delivered msg/s | p50 ms | p99 ms | ratio (delivered) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...ours.map((o, i) => `| ${o.offered} | ${f(o.deliveredPerSecond)} | ${f(o.p50)} | ${f(o.p99)} | ${o.refused} | ${f(bare[i].deliveredPerSecond)} | ${f(bare[i].p50)} | ${f(bare[i].p99)} | ${f(o.deliveredPerSecond / bare[i].deliveredPerSecond, 2)} |`),
+    '',
+    `| ${IDLE_SOCKETS} idle sockets | Conclave | bare relay |`,
+    '| --- | ---: | ---: |',
+    `| server RSS per socket | ${f(perSocket / 1024)} KB | ${f(perSocketBare / 1024)} KB |`,
+    '',
+    `| history page, room of ${HISTORY_ROWS} messages (median of 30) | ms |`,
+    '| --- | ---: |',
+    `| newest page over the socket | ${f(history.newest, 2)} |`,
+    `| page from the middle over the socket | ${f(history.deep, 2)} |`,
+    `| the same page as bare SQL (floor) | ${f(history.sqlOnly, 2)} |`,
+  ];
+  console.log(lines.join('\n'));
+} catch (err) {
+  log(`bench failed: ${err?.stack ?? err}`);
+  process.exitCode = 1;
+} finally {
+  relay.child.kill('SIGTERM');
+  conclave.child.kill('SIGTERM');
+  await new Promise((r) => conclave.child.once('exit', r));
+  rmSync(conclave.dataDir, { recursive: true, force: true });
+}
