@@ -116,6 +116,16 @@ describe('rooms', () => {
     expect([res.body.message].flat().join('\n')).toMatch(message);
   });
 
+  it('limits join attempts to 30 a minute per user, so a room password cannot be guessed at speed', async () => {
+    // alice has created rooms but joined none yet, so her 30 attempts are all here.
+    const room = await create('grace', { name: 'Vault', password: 'the real one', history: 'joined' });
+    for (let i = 0; i < 30; i++) await as('alice').post(`/api/rooms/${room.code}/join`, { password: `guess ${i}` }).expect(403);
+    const limited = await as('alice').post(`/api/rooms/${room.code}/join`, { password: 'the real one' }).expect(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // Another user is not affected.
+    await as('bob').post(`/api/rooms/${room.code}/join`, { password: 'the real one' }).expect(200);
+  });
+
   it('is for signed-in users only', async () => {
     const { default: request } = await import('supertest');
     await request(server.origin).get('/api/rooms').ca(server.certificate).expect(401);

@@ -8,10 +8,13 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
+import { Throttle } from '@nestjs/throttler';
 import type { RoomDetail, RoomSummary } from '@conclave/contracts';
 import { CurrentUserId, SessionGuard } from '../auth/session/session.guard.js';
 import { CreateRoomDto, JoinRoomDto } from './dto.js';
+import { JoinThrottlerGuard, JOINS_PER_MINUTE } from './join-throttler.guard.js';
 import { RoomCodePipe } from './room-code.pipe.js';
 import { RoomsService } from './rooms.service.js';
 
@@ -46,6 +49,9 @@ export class RoomsController {
 
   @Post(':code/join')
   @HttpCode(200)
+  @UseGuards(JoinThrottlerGuard)
+  @Throttle({ default: { limit: JOINS_PER_MINUTE, ttl: 60_000 } })
+  @ApiTooManyRequestsResponse({ description: `More than ${JOINS_PER_MINUTE} join attempts in a minute` })
   @ApiOperation({ summary: 'Join by code (and password when the room has one)' })
   @ApiOkResponse()
   @ApiForbiddenResponse({ description: 'Wrong or missing room password' })
