@@ -1,5 +1,5 @@
-import pg from 'pg';
 import request from 'supertest';
+import { sql } from '../support/db.js';
 import { type Account, FAST_AUTH_ENV, newAccount, registerBody, solveCaptcha } from '../support/accounts.js';
 import { ServerProcess } from '../support/server.js';
 
@@ -34,11 +34,8 @@ describe('brute-force lockout and throttling behind a proxy (client IP from X-Fo
   const login = (ip: string, username: string, authKey = wrongKey) => call(ip).post('/api/auth/login').send({ username, authKey });
 
   async function failedAttempts(): Promise<number> {
-    const client = new pg.Client({ connectionString: proxied.embeddedDatabaseUrl() });
-    await client.connect();
-    const { rows } = await client.query(`SELECT count(*)::int AS n FROM audit_log WHERE event = 'auth.login_failed'`);
-    await client.end();
-    return rows[0].n;
+    const [{ n }] = await sql<{ n: number }>(proxied, `SELECT count(*)::int AS n FROM audit_log WHERE event = 'auth.login_failed'`);
+    return n;
   }
 
   it('blocks a username after 3 failures from anywhere, answers 429 with Retry-After before checking the password, and lifts it after the lockout', async () => {

@@ -1,21 +1,14 @@
 import { SESSION_COOKIE } from '@conclave/contracts';
 import { deriveAccountKeys, openKeyBackup, sealKeyBackup } from '@conclave/crypto';
-import pg from 'pg';
 import request from 'supertest';
-import { type Account, FAST_AUTH_ENV, newAccount, registerBody, solveCaptcha } from '../support/accounts.js';
+import { sql } from '../support/db.js';
+import { type Account, browserClient, FAST_AUTH_ENV, newAccount, registerBody, solveCaptcha } from '../support/accounts.js';
 import { ServerProcess } from '../support/server.js';
 
 let server: ServerProcess;
 let alice: Account;
 
-/** A browser-like client: keeps the session cookie and sends our Origin on every request. */
-const browser = () => {
-  const agent = request.agent(server.origin).ca(server.certificate);
-  return {
-    get: (path: string) => agent.get(path).set('Origin', server.origin),
-    post: (path: string, body?: object) => agent.post(path).set('Origin', server.origin).send(body),
-  };
-};
+const browser = () => browserClient(server);
 const anonymous = () => request(server.origin);
 
 async function register(account: Account): Promise<void> {
@@ -210,21 +203,15 @@ describe('CSRF', () => {
 
 describe('what the database keeps', () => {
   it('holds no password, no authKey and no private key in clear', async () => {
-    const client = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
-    await client.connect();
-    try {
-      const tables = ['users', 'session', 'audit_log', 'login_failures', 'spent_captchas', 'server_secrets'];
-      const dump = (await Promise.all(tables.map((t) => client.query(`SELECT * FROM ${t}`)))).map((r) => JSON.stringify(r.rows)).join('\n');
-      expect(dump).toContain(alice.userId); // the dump is real
-      const pkcs8 = async (key: CryptoKey) => Buffer.from(await globalThis.crypto.subtle.exportKey('pkcs8', key)).toString('base64');
-      for (const secret of [alice.password, alice.keys.authKey, await pkcs8(alice.identity.enc.privateKey), await pkcs8(alice.identity.sig.privateKey)]) {
-        expect(dump).not.toContain(secret);
-        expect(dump).not.toContain(secret.slice(0, 24));
-      }
-      const [user] = (await client.query('SELECT auth_hash FROM users WHERE id = $1', [alice.userId])).rows;
-      expect(user.auth_hash).toMatch(/^\$2[aby]\$/);
-    } finally {
-      await client.end();
+    const tables = ['users', 'session', 'audit_log', 'login_failures', 'spent_captchas', 'server_secrets'];
+    const dump = (await Promise.all(tables.map((t) => sql(server, `SELECT * FROM ${t}`)))).map((rows) => JSON.stringify(rows)).join('\n');
+    expect(dump).toContain(alice.userId); // the dump is real
+    const pkcs8 = async (key: CryptoKey) => Buffer.from(await globalThis.crypto.subtle.exportKey('pkcs8', key)).toString('base64');
+    for (const secret of [alice.password, alice.keys.authKey, await pkcs8(alice.identity.enc.privateKey), await pkcs8(alice.identity.sig.privateKey)]) {
+      expect(dump).not.toContain(secret);
+      expect(dump).not.toContain(secret.slice(0, 24));
     }
+    const [user] = await sql<{ auth_hash: string }>(server, 'SELECT auth_hash FROM users WHERE id = $1', [alice.userId]);
+    expect(user!.auth_hash).toMatch(/^\$2[aby]\$/);
   });
 });

@@ -1,7 +1,7 @@
 import type { Ack, HistoryPage, IdleKick, IdleWarning, RoomSummary, SendResult, SocketError, StoredMessage } from '@conclave/contracts';
 import { encryptMessage, generateEpochKey, textContent } from '@conclave/crypto';
-import pg from 'pg';
 import request from 'supertest';
+import { sql } from '../support/db.js';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { ServerProcess } from '../support/server.js';
@@ -166,11 +166,8 @@ describe('fuzzing every event', () => {
     expect(socket.connected).toBe(true);
     await request(server.origin).get('/ping').ca(server.certificate).expect(200);
 
-    const client = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
-    await client.connect();
-    const counts = await client.query(`SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM key_boxes)::int AS boxes, (SELECT count(*) FROM rooms)::int AS rooms`);
-    await client.end();
-    expect(counts.rows[0]).toEqual({ messages: 0, boxes: 0, rooms: 0 });
+    const counts = await sql(server, `SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM key_boxes)::int AS boxes, (SELECT count(*) FROM rooms)::int AS rooms`);
+    expect(counts).toEqual([{ messages: 0, boxes: 0, rooms: 0 }]);
     socket.disconnect();
   });
 });

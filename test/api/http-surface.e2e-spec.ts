@@ -1,5 +1,5 @@
-import pg from 'pg';
 import request from 'supertest';
+import { sql } from '../support/db.js';
 import { rawExchange, tlsHandshake } from '../support/raw.js';
 import { MIGRATION_NAMES } from '../support/migrations.js';
 import { ServerProcess } from '../support/server.js';
@@ -157,16 +157,10 @@ describe('TLS', () => {
 
 describe('database', () => {
   it('applied every migration at start and recorded the start in the audit log', async () => {
-    const client = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
-    await client.connect();
-    try {
-      const migrations = await client.query('SELECT name FROM migrations ORDER BY id');
-      expect(migrations.rows.map((r) => r.name)).toEqual(MIGRATION_NAMES);
-      const started = await client.query(`SELECT details FROM audit_log WHERE event = 'server.started'`);
-      expect(started.rows).toHaveLength(1);
-      expect(started.rows[0].details).toMatchObject({ tls: 'self-signed', database: 'embedded' });
-    } finally {
-      await client.end();
-    }
+    const migrations = await sql<{ name: string }>(server, 'SELECT name FROM migrations ORDER BY id');
+    expect(migrations.map((r) => r.name)).toEqual(MIGRATION_NAMES);
+    const started = await sql<{ details: object }>(server, `SELECT details FROM audit_log WHERE event = 'server.started'`);
+    expect(started).toHaveLength(1);
+    expect(started[0]!.details).toMatchObject({ tls: 'self-signed', database: 'embedded' });
   });
 });

@@ -1,18 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import request from 'supertest';
+import { sql } from '../support/db.js';
 import { processesMentioning } from '../support/processes.js';
 import { newDataDir, ServerProcess } from '../support/server.js';
 
 async function auditEvents(server: ServerProcess): Promise<string[]> {
-  const client = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query('SELECT event FROM audit_log ORDER BY id')).rows.map((r) => r.event);
-  } finally {
-    await client.end();
-  }
+  return (await sql<{ event: string }>(server, 'SELECT event FROM audit_log ORDER BY id')).map((r) => r.event);
 }
 
 const clusterProcesses = (dataDir: string) => processesMentioning(join(dataDir, 'postgres'));

@@ -4,6 +4,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { SOCKET_PING_INTERVAL_MS, SOCKET_PING_TIMEOUT_MS } from '@conclave/contracts';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
+import { arrivedOverTls } from '../security/https-only.js';
 import { expectedOrigin } from '../security/same-origin.middleware.js';
 
 /**
@@ -28,7 +29,7 @@ export class ConclaveSocketAdapter extends IoAdapter {
       maxHttpBufferSize: 64 * 1024,
       cors: undefined,
       allowRequest: (req: IncomingMessage, callback: (err: string | null | undefined, ok: boolean) => void) => {
-        if (this.config.trustProxy && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() !== 'https') {
+        if (this.config.trustProxy && !arrivedOverTls(req)) {
           return callback('wss:// only', false);
         }
         const origin = req.headers.origin;

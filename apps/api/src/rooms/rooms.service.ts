@@ -103,9 +103,8 @@ export class RoomsService {
 
   /** What a member needs to enter a room's live channel; 404 / 403 otherwise. */
   async liveState(code: string, userId: string): Promise<{ roomId: string; code: string; currentEpoch: number; lastSeq: number }> {
-    const summary = await this.summary(code, userId);
-    const [row] = await this.db.query(`SELECT last_seq FROM rooms WHERE id = $1`, [summary.id]);
-    return { roomId: summary.id, code: summary.code, currentEpoch: summary.currentEpoch, lastSeq: Number(row.last_seq) };
+    const row = await this.memberRow(code, userId);
+    return { roomId: row.id, code: row.code, currentEpoch: row.current_epoch, lastSeq: Number(row.last_seq) };
   }
 
   /**
@@ -178,13 +177,18 @@ export class RoomsService {
   }
 
   private async summary(code: string, userId: string): Promise<RoomSummary> {
-    const room = await this.findRoom(code);
-    const [row]: RoomRow[] = await this.db.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM rooms r JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1`,
-      [room.id, userId],
+    return toSummary(await this.memberRow(code, userId));
+  }
+
+  /** The room by code as `userId` sees it, in one query: 404 when there is no such room, 403 for a non-member. */
+  private async memberRow(code: string, userId: string): Promise<RoomRow> {
+    const [row]: Array<Omit<RoomRow, 'role'> & { role: RoomRole | null }> = await this.db.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.code = $1`,
+      [code, userId],
     );
-    if (!row) throw new ForbiddenException('You are not a member of this room');
-    return toSummary(row);
+    if (!row) throw new NotFoundException(`No room with code ${code}`);
+    if (row.role === null) throw new ForbiddenException('You are not a member of this room');
+    return row as RoomRow;
   }
 
   private async findRoom(code: string): Promise<{ id: string; password_hash: string | null }> {

@@ -39,7 +39,9 @@ export function startRedirectServer(config: AppConfig): Promise<Server> {
   });
 }
 
-const forwardedProto = (req: IncomingMessage) => String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim().toLowerCase();
+/** Behind the proxy: did this request reach the proxy over TLS (first X-Forwarded-Proto hop)? */
+export const arrivedOverTls = (req: IncomingMessage) =>
+  String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim().toLowerCase() === 'https';
 
 /**
  * Behind a TLS-terminating proxy (TRUST_PROXY): a request that did not arrive at the proxy over
@@ -47,7 +49,7 @@ const forwardedProto = (req: IncomingMessage) => String(req.headers['x-forwarded
  */
 export function requireForwardedHttps(config: AppConfig) {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (forwardedProto(req) === 'https' || req.path === PING_PATH) return next();
+    if (arrivedOverTls(req) || req.path === PING_PATH) return next();
     const location = httpsLocation(config, req.headers['x-forwarded-host']?.toString() ?? req.headers.host, req.originalUrl, 443);
     if (!location) return res.status(400).type('text/plain').send('Bad Host header\n');
     res.redirect(301, location);
@@ -57,6 +59,6 @@ export function requireForwardedHttps(config: AppConfig) {
 /** Behind a proxy, an upgrade that did not arrive over TLS is refused before any WebSocket handler sees it. */
 export function refuseInsecureUpgrades(server: Server): void {
   server.prependListener('upgrade', (req: IncomingMessage, socket: Duplex) => {
-    if (forwardedProto(req) !== 'https') refuseUpgrade(socket);
+    if (!arrivedOverTls(req)) refuseUpgrade(socket);
   });
 }

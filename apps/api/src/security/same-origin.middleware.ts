@@ -22,12 +22,8 @@ export class SameOriginMiddleware implements NestMiddleware {
       if (req.headers.cookie) throw new ForbiddenException('Cross-site request refused: a state-changing request must carry an Origin header');
       return next();
     }
-    if (origin !== this.expectedOrigin(req)) throw new ForbiddenException(`Cross-site request refused: origin ${origin} is not this server`);
+    if (origin !== expectedOrigin(this.config, req.headers)) throw new ForbiddenException(`Cross-site request refused: origin ${origin} is not this server`);
     next();
-  }
-
-  private expectedOrigin(req: Request): string {
-    return expectedOrigin(this.config, req.headers);
   }
 }
 
