@@ -5,13 +5,13 @@
 //   3. a history page in a room of 1,000,000 messages: newest and deep pages, against the bare SQL
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deriveAccountKeys, exportPublicKeys, generateIdentity, sealKeyBackup } from '@conclave/crypto';
+import { deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, sealKeyBackup, sealKeyBox } from '@conclave/crypto';
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import pg from 'pg';
@@ -26,6 +26,8 @@ const ROOMS = Number(process.env.BENCH_ROOMS ?? Math.ceil((Math.max(...STEPS) * 
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 5);
 const IDLE_SOCKETS = Number(process.env.BENCH_IDLE_SOCKETS ?? 10_000);
 const HISTORY_ROWS = Number(process.env.BENCH_HISTORY_ROWS ?? 1_000_000);
+/** A directory: heap snapshots of each server before and after its idle sockets connect. */
+const HEAP_SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS;
 const log = (...args) => process.stderr.write(args.join(' ') + '\n');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const quantile = (values, q) => (values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] : NaN);
@@ -53,6 +55,62 @@ function api(base, ca, method, path, body, cookie) {
   });
 }
 
+/** CPU seconds (user + system) used so far by `pid` and, with `children`, by the processes it started. */
+function cpuSeconds(pid, children = false) {
+  const read = (p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      return undefined; // gone
+    }
+  };
+  const ticks = (fields) => (fields ? Number(fields[11]) + Number(fields[12]) : 0);
+  let total = ticks(read(pid));
+  if (children) for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) if (read(p)?.[1] === String(pid)) total += ticks(read(p));
+  return total / 100; // USER_HZ
+}
+
+/**
+ * V8 heap in use after a full collection, read through the process's inspector (the bench starts its
+ * servers with --inspect on a loopback port): the measure of retained JavaScript objects.
+ */
+async function heapUsed(inspectPort, snapshotFile) {
+  const [target] = await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json();
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let id = 0;
+  const call = (method) =>
+    new Promise((resolve) => {
+      const mine = ++id;
+      ws.addEventListener('message', function reply(event) {
+        const message = JSON.parse(event.data);
+        if (message.id !== mine) return;
+        ws.removeEventListener('message', reply);
+        resolve(message.result);
+      });
+      ws.send(JSON.stringify({ id: mine, method }));
+    });
+  await call('HeapProfiler.collectGarbage');
+  await call('HeapProfiler.collectGarbage');
+  const { usedSize } = await call('Runtime.getHeapUsage');
+  if (snapshotFile) {
+    // For finding what a socket keeps: open the two snapshots in Chrome DevTools' Memory tab and compare.
+    const chunks = [];
+    ws.addEventListener('message', (event) => {
+      const message = JSON.parse(event.data);
+      if (message.method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(message.params.chunk);
+    });
+    await call('HeapProfiler.takeHeapSnapshot');
+    writeFileSync(snapshotFile, chunks.join(''));
+  }
+  ws.close();
+  return usedSize;
+}
+
 function processRss(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
@@ -61,9 +119,11 @@ function processRss(pid) {
 async function startConclave() {
   const dataDir = mkdtempSync(join(tmpdir(), 'conclave-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], {
+  const inspectPort = await freePort();
+  const child = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, join(root, 'apps/api/dist/main.js')], {
     env: {
       PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HTTP_PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'warn',
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
       ALTCHA_COST: '1', ALTCHA_MAX_COUNTER: '4', BCRYPT_COST: '4', REGISTER_LIMIT_PER_HOUR: '1000000', LOGIN_MAX_FAILURES: '1000000',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -73,7 +133,7 @@ async function startConclave() {
     await sleep(150);
     try {
       const ca = readFileSync(join(dataDir, 'tls/cert.pem'));
-      if ((await api(base, ca, 'GET', '/ping')).status === 200) return { child, base, ca, dataDir };
+      if ((await api(base, ca, 'GET', '/ping')).status === 200) return { child, base, ca, dataDir, inspectPort };
     } catch { /* not up yet */ }
   }
   throw new Error('Conclave did not start');
@@ -81,9 +141,11 @@ async function startConclave() {
 
 async function startRelay(certFile, keyFile) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'bench/relay.mjs'), certFile, keyFile, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const inspectPort = await freePort();
+  const child = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, join(root, 'bench/relay.mjs'), certFile, keyFile, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.resume(); // the inspector's banner
   await new Promise((resolve) => child.stdout.once('data', resolve));
-  return { child, base: `https://localhost:${port}` };
+  return { child, base: `https://localhost:${port}`, inspectPort };
 }
 
 function connect(base, ca, cookie) {
@@ -118,13 +180,29 @@ async function populate(conclave) {
     const members = users.slice(r * ROOM_SIZE, (r + 1) * ROOM_SIZE);
     const room = (await api(conclave.base, conclave.ca, 'POST', '/api/rooms', { name: `bench ${r}`, history: 'shared' }, members[0].cookie)).body;
     for (const m of members.slice(1)) await api(conclave.base, conclave.ca, 'POST', `/api/rooms/${room.code}/join`, {}, m.cookie);
+    await makeFirstEpoch(conclave, room.id, members, identity, publicKeys);
     rooms.push({ code: room.code, id: room.id, members });
   }
   return { users, rooms };
 }
 
+/** The owner makes epoch 1 with a box for every member, as a client does (senders need a box). */
+async function makeFirstEpoch(conclave, roomId, members, identity, publicKeys) {
+  const epochKey = await generateEpochKey();
+  const recipientEnc = (await importPublicKeys(publicKeys)).enc;
+  const [owner] = members;
+  const boxes = await Promise.all(
+    members.map((m) => sealKeyBox({ roomId, epoch: 1, epochKey, recipientId: m.userId, recipientEnc, sharerId: owner.userId, sharerSig: identity.sig.privateKey })),
+  );
+  const socket = await connect(conclave.base, conclave.ca, owner.cookie);
+  const reply = await socket.timeout(10_000).emitWithAck('key:new-epoch', { roomId, epoch: 1, boxes });
+  socket.disconnect();
+  if (!reply.ok) throw new Error(`key:new-epoch ${JSON.stringify(reply.error)}`);
+}
+
 /** Connects every member, enters its room, runs each offered-load step; returns per-step figures. */
-async function drive(base, ca, rooms) {
+/** `cpu()` gives the CPU seconds of the server side so far (for CPU per message). */
+async function drive(base, ca, rooms, cpu) {
   const sockets = [];
   for (const room of rooms) {
     for (const member of room.members) {
@@ -159,6 +237,7 @@ async function drive(base, ca, rooms) {
     delivered.clear();
     let acked = 0;
     let refused = 0;
+    const cpuBefore = cpu();
     const started = performance.now();
     const timers = senders.map((sender, i) =>
       setTimeout(function tick() {
@@ -174,6 +253,7 @@ async function drive(base, ca, rooms) {
     );
     await sleep(STEP_SECONDS * 1000 + 2000);
     timers.forEach(clearTimeout);
+    const cpuMs = Object.fromEntries(Object.entries(cpu()).map(([k, v]) => [k, ((v - cpuBefore[k]) * 1000) / Math.max(1, acked)]));
     results.push({
       offered: rate,
       deliveredPerSecond: delivered.size / STEP_SECONDS,
@@ -182,27 +262,32 @@ async function drive(base, ca, rooms) {
       p99: quantile(latencies, 0.99),
       acked,
       refused,
+      cpuMs,
     });
-    log(`  ${base}: offered ${rate}/s → ${(delivered.size / STEP_SECONDS).toFixed(0)} msg/s delivered, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, ${acked} acked, ${refused} refused`);
+    log(`  ${base}: offered ${rate}/s → ${(delivered.size / STEP_SECONDS).toFixed(0)} msg/s delivered, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, ${acked} acked, ${refused} refused, CPU ms per message: ${Object.entries(cpuMs).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
     await sleep(1500); // let the per-user limits reset between steps
   }
   for (const { socket } of sockets) socket.disconnect();
   return results;
 }
 
-async function idleSockets(base, ca, cookie, pid) {
+/** Server memory growth per idle socket: V8 heap after a full collection, and RSS. */
+async function idleSockets(server, ca, cookie, name) {
   await sleep(1000);
-  const before = processRss(pid);
+  const snapshot = (when) => HEAP_SNAPSHOTS && join(HEAP_SNAPSHOTS, `${name}-${when}.heapsnapshot`);
+  const heapBefore = await heapUsed(server.inspectPort, snapshot('before'));
+  const rssBefore = processRss(server.child.pid);
   const sockets = [];
   for (let i = 0; i < IDLE_SOCKETS; i++) {
-    sockets.push(connect(base, ca, cookie));
+    sockets.push(connect(server.base, ca, cookie));
     if (sockets.length % 200 === 0) await Promise.all(sockets.slice(-200));
   }
   await Promise.all(sockets);
   await sleep(3000);
-  const after = processRss(pid);
+  const heap = (await heapUsed(server.inspectPort, snapshot('after'))) - heapBefore;
+  const rss = processRss(server.child.pid) - rssBefore;
   (await Promise.all(sockets)).forEach((s) => s.disconnect());
-  return (after - before) / IDLE_SOCKETS;
+  return { heap: heap / IDLE_SOCKETS, rss: rss / IDLE_SOCKETS };
 }
 
 async function historyPage(conclave, owner) {
@@ -249,25 +334,27 @@ try {
   log(`Conclave ${conclave.base} (pid ${conclave.child.pid}), bare relay ${relay.base} (pid ${relay.child.pid}); Node ${process.versions.node}`);
   const { rooms } = await populate(conclave);
   log('load steps on Conclave…');
-  const ours = await drive(conclave.base, conclave.ca, rooms);
+  const postmaster = Number(readFileSync(join(conclave.dataDir, 'postgres/postmaster.pid'), 'utf8').split('\n')[0]);
+  const ours = await drive(conclave.base, conclave.ca, rooms, () => ({ server: cpuSeconds(conclave.child.pid), postgres: cpuSeconds(postmaster, true), client: cpuSeconds(process.pid) }));
   log('load steps on the bare relay…');
-  const bare = await drive(relay.base, conclave.ca, rooms.map((r) => ({ ...r, members: r.members.map((m) => ({ ...m })) })));
+  const bare = await drive(relay.base, conclave.ca, rooms.map((r) => ({ ...r, members: r.members.map((m) => ({ ...m })) })), () => ({ server: cpuSeconds(relay.child.pid), client: cpuSeconds(process.pid) }));
   log(`${IDLE_SOCKETS} idle sockets…`);
-  const perSocket = await idleSockets(conclave.base, conclave.ca, rooms[0].members[0].cookie, conclave.child.pid);
-  const perSocketBare = await idleSockets(relay.base, conclave.ca, undefined, relay.child.pid);
+  const perSocket = await idleSockets(conclave, conclave.ca, rooms[0].members[0].cookie, 'conclave');
+  const perSocketBare = await idleSockets(relay, conclave.ca, undefined, 'relay');
   const history = await historyPage(conclave, rooms[0].members[0]);
 
   const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
   const lines = [
     `Rooms of ${ROOM_SIZE}, ${ROOMS} rooms, ${STEP_SECONDS} s per step, 1040-byte ciphertexts (the 150-character maximum); each sender sends every ${SEND_INTERVAL_MS} ms; "delivered" counts messages that reached the room.`,
     '',
-    '| offered msg/s | Conclave delivered msg/s | p50 ms | p99 ms | refused | bare relay delivered msg/s | p50 ms | p99 ms | ratio (delivered) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...ours.map((o, i) => `| ${o.offered} | ${f(o.deliveredPerSecond)} | ${f(o.p50)} | ${f(o.p99)} | ${o.refused} | ${f(bare[i].deliveredPerSecond)} | ${f(bare[i].p50)} | ${f(bare[i].p99)} | ${f(o.deliveredPerSecond / bare[i].deliveredPerSecond, 2)} |`),
+    '| offered msg/s | Conclave delivered msg/s | p50 ms | p99 ms | refused | CPU ms/msg server + PostgreSQL | bare relay delivered msg/s | p50 ms | p99 ms | CPU ms/msg | ratio (delivered) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...ours.map((o, i) => `| ${o.offered} | ${f(o.deliveredPerSecond)} | ${f(o.p50)} | ${f(o.p99)} | ${o.refused} | ${f(o.cpuMs.server, 2)} + ${f(o.cpuMs.postgres, 2)} | ${f(bare[i].deliveredPerSecond)} | ${f(bare[i].p50)} | ${f(bare[i].p99)} | ${f(bare[i].cpuMs.server, 2)} | ${f(o.deliveredPerSecond / bare[i].deliveredPerSecond, 2)} |`),
     '',
     `| ${IDLE_SOCKETS} idle sockets | Conclave | bare relay |`,
     '| --- | ---: | ---: |',
-    `| server RSS per socket | ${f(perSocket / 1024)} KB | ${f(perSocketBare / 1024)} KB |`,
+    `| V8 heap per socket (after a full GC) | ${f(perSocket.heap / 1024)} KB | ${f(perSocketBare.heap / 1024)} KB |`,
+    `| server RSS per socket | ${f(perSocket.rss / 1024)} KB | ${f(perSocketBare.rss / 1024)} KB |`,
     '',
     `| history page, room of ${HISTORY_ROWS} messages (median of 30) | ms |`,
     '| --- | ---: |',

@@ -1,10 +1,10 @@
 import type { Ack, EnterRoomResult, HistoryPage, MessageEnvelope, RateLimited, RoomSummary, SendResult, StoredMessage } from '@conclave/contracts';
-import { decryptMessage, encryptMessage, generateEpochKey, importPublicKeys, textContent } from '@conclave/crypto';
+import { decryptMessage, encryptMessage, importPublicKeys, textContent } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, CHAT_EVENTS, connect, connected, next, sessionCookie } from '../support/sockets.js';
+import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, sessionCookie } from '../support/sockets.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -49,8 +49,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     await ben.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
     await enter(ann, room.code);
     await enter(ben, room.code);
-    // Until the key-exchange events land, the test hands both members the epoch key itself.
-    epochKey = await generateEpochKey();
+    epochKey = await makeFirstEpoch(ann.socket, room.id, ann.account, [ann.account, ben.account]);
   });
 
   afterAll(async () => {
@@ -87,6 +86,16 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     await sleep(1100);
     const reply = await send(ben, await envelope(ben, 'from the future', { epoch: 2 }));
     expect(reply).toMatchObject({ ok: false, error: { code: 'stale-epoch', currentEpoch: 1 } });
+  });
+
+  it('refuses a message under an epoch the sender holds no key box for (a room whose first epoch is not made yet)', async () => {
+    await sleep(1100);
+    const keyless = (await ann.rest.post('/api/rooms', { name: 'No key yet', history: 'shared' }).expect(201)).body as RoomSummary;
+    const { roomId } = await enter(ann, keyless.code);
+    const reply = await send(ann, await envelope(ann, 'before any key exists', { roomId }));
+    expect(reply).toMatchObject({ ok: false, error: { code: 'no-key', currentEpoch: 1 } });
+    expect(await sql(server, `SELECT seq FROM messages WHERE room_id = $1`, [roomId])).toEqual([]);
+    expect(await sql(server, `SELECT last_seq FROM rooms WHERE id = $1`, [roomId])).toEqual([{ last_seq: '0' }]);
   });
 
   it('refuses malformed envelopes with invalid-payload, and stores nothing', async () => {
@@ -164,13 +173,14 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   it('shows a joiner of a "joined" room only what was sent after they joined', async () => {
     const late = (await ann.rest.post('/api/rooms', { name: 'From now on', history: 'joined' }).expect(201)).body as RoomSummary;
     await enter(ann, late.code);
+    const lateKey = await makeFirstEpoch(ann.socket, late.id, ann.account, [ann.account]);
     await sleep(1100);
-    expect(await send(ann, await envelope(ann, 'before dan', { roomId: late.id }))).toMatchObject({ ok: true });
+    expect(await send(ann, await envelope(ann, 'before dan', { roomId: late.id, epochKey: lateKey }))).toMatchObject({ ok: true });
     const dan = await member(server, 'dan');
     await dan.rest.post(`/api/rooms/${late.code}/join`, {}).expect(200);
     await enter(dan, late.code);
     await sleep(1100);
-    expect(await send(ann, await envelope(ann, 'after dan', { roomId: late.id }))).toMatchObject({ ok: true, result: { seq: 2 } });
+    expect(await send(ann, await envelope(ann, 'after dan', { roomId: late.id, epochKey: lateKey }))).toMatchObject({ ok: true, result: { seq: 2 } });
     const history = (await ask<Ack<HistoryPage>>(dan.socket, CHAT_EVENTS.history, { roomId: late.id })) as { result: HistoryPage };
     expect(history.result.messages.map((m) => m.seq)).toEqual([2]);
     dan.socket.disconnect();
@@ -190,7 +200,7 @@ describe('the "burst" rate profile (5 messages per 10 seconds, then muted 10 sec
       const eve = await member(server, 'eve');
       const room = (await eve.rest.post('/api/rooms', { name: 'Burst', history: 'shared' }).expect(201)).body as RoomSummary;
       await enter(eve, room.code);
-      const epochKey = await generateEpochKey();
+      const epochKey = await makeFirstEpoch(eve.socket, room.id, eve.account, [eve.account]);
       const sendOne = async (i: number) =>
         ask<Ack<SendResult>>(
           eve.socket,

@@ -1,11 +1,11 @@
 import type { Ack, HistoryPage, IdleKick, IdleWarning, RoomSummary, SendResult, SocketError, StoredMessage } from '@conclave/contracts';
-import { encryptMessage, generateEpochKey, textContent } from '@conclave/crypto';
+import { encryptMessage, textContent } from '@conclave/crypto';
 import request from 'supertest';
 import { sql } from '../support/db.js';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, CHAT_EVENTS, connect, connected, next, sessionCookie } from '../support/sockets.js';
+import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, sessionCookie } from '../support/sockets.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -57,7 +57,7 @@ describe('a server restart in the middle of a conversation', () => {
     const ben = await user(server, 'ben');
     const room = (await ann.rest.post('/api/rooms', { name: 'Restart', history: 'shared' }).expect(201)).body as RoomSummary;
     await ben.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
-    const epochKey = await generateEpochKey();
+    const epochKey = await makeFirstEpoch(ann.socket, room.id, ann.account, [ann.account, ben.account]);
     const seal = (body: string) =>
       encryptMessage({ roomId: room.id, senderId: ann.account.userId, epoch: 1, epochKey, senderSig: ann.account.identity.sig.privateKey, content: textContent(body) });
 

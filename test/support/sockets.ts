@@ -1,4 +1,5 @@
-import { CHAT_EVENTS, SESSION_COOKIE } from '@conclave/contracts';
+import { type Ack, CHAT_EVENTS, SESSION_COOKIE } from '@conclave/contracts';
+import { generateEpochKey, importPublicKeys, sealKeyBox } from '@conclave/crypto';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type { Account } from './accounts.js';
@@ -51,3 +52,19 @@ export function ask<T>(socket: Socket, event: string, payload: unknown): Promise
 }
 
 export { CHAT_EVENTS };
+
+/**
+ * What the first member of a keyless room does (e2e.md §3): makes epoch 1 with a box for every
+ * member, signed by `maker`, and returns the epoch key.
+ */
+export async function makeFirstEpoch(socket: Socket, roomId: string, maker: Account, members: Array<Pick<Account, 'userId' | 'publicKeys'>>): Promise<CryptoKey> {
+  const epochKey = await generateEpochKey();
+  const boxes = await Promise.all(
+    members.map(async (m) =>
+      sealKeyBox({ roomId, epoch: 1, epochKey, recipientId: m.userId, recipientEnc: (await importPublicKeys(m.publicKeys)).enc, sharerId: maker.userId, sharerSig: maker.identity.sig.privateKey }),
+    ),
+  );
+  const reply = await ask<Ack<{ epoch: number }>>(socket, CHAT_EVENTS.newEpoch, { roomId, epoch: 1, boxes });
+  if (!reply.ok) throw new Error(`key:new-epoch refused: ${reply.error.message}`);
+  return epochKey;
+}

@@ -70,6 +70,7 @@ export type SocketErrorCode =
   | 'not-member'
   | 'not-entered'
   | 'stale-epoch'
+  | 'no-key'
   | 'epoch-conflict'
   | 'rate-limited'
   | 'server-error';
@@ -172,9 +173,13 @@ export interface RateLimited {
   message: string;
 }
 
-/** s→c 'chat:error' with code 'stale-epoch' carries the epoch to re-encrypt under. */
+/**
+ * s→c 'chat:error' refusing a message for its epoch, with the room's current epoch:
+ * 'stale-epoch': re-encrypt under currentEpoch; 'no-key': the sender holds no key box for the
+ * current epoch (ask with key:request, or make epoch 1 when the room has no key yet).
+ */
 export interface StaleEpoch extends SocketError {
-  code: 'stale-epoch';
+  code: 'stale-epoch' | 'no-key';
   currentEpoch: number;
 }
 

@@ -20,7 +20,6 @@ import {
   type KeyAvailable,
   type KeyBox,
   type KeyRequested,
-  type RotateRequest,
   type SendResult, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
 import type { Request } from 'express';
 import type { Subscription } from 'rxjs';
@@ -73,8 +72,6 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   ) {}
 
   afterInit(server: Server): void {
-    // express-session reads the cookie of the handshake request, as it does for REST calls.
-    server.engine.use(this.sessions.middleware);
     server.use((socket, next) => {
       this.authenticate(socket as ChatSocket).then(
         () => next(),
@@ -162,8 +159,13 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       throw new ChatError('rate-limited', limited.message, { retryAfterMs: limited.retryAfterMs });
     }
     const outcome = await this.messages.store(socket.data.userId, envelope);
-    if ('staleEpoch' in outcome) {
-      throw new ChatError('stale-epoch', `Epoch ${envelope.epoch} is over: re-encrypt under epoch ${outcome.staleEpoch}`, { currentEpoch: outcome.staleEpoch });
+    if ('refused' in outcome) {
+      const { refused, currentEpoch } = outcome;
+      const message =
+        refused === 'no-key'
+          ? `You hold no key for epoch ${currentEpoch} of this room: ask for it with ${CHAT_EVENTS.keyRequest} (or make epoch 1 if the room has none)`
+          : `Epoch ${envelope.epoch} is not current: re-encrypt under epoch ${currentEpoch}`;
+      throw new ChatError(refused, message, { currentEpoch });
     }
     // Acknowledged only now that the row is committed; relayed to everyone else in the room.
     if (!outcome.duplicate) socket.to(roomChannel(envelope.roomId)).emit(CHAT_EVENTS.message, outcome.stored);
@@ -236,14 +238,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   /** Key work waiting for this member: requests they can serve, rooms that need a new epoch. */
   private async offerKeyWork(socket: ChatSocket, roomIds: string[]): Promise<void> {
-    for (const pending of await this.keys.pendingFor(socket.data.userId, roomIds)) {
-      const ask: KeyRequested = { ...pending, code: await this.rooms.codeOf(pending.roomId) };
-      socket.emit(CHAT_EVENTS.keyRequested, ask);
-    }
-    for (const roomId of roomIds) {
-      const rotation = await this.keys.rotation(roomId);
-      if (rotation) socket.emit(CHAT_EVENTS.rotate, { roomId, code: await this.rooms.codeOf(roomId), ...rotation } satisfies RotateRequest);
-    }
+    for (const ask of await this.keys.pendingFor(socket.data.userId, roomIds)) socket.emit(CHAT_EVENTS.keyRequested, ask satisfies KeyRequested);
+    for (const rotation of await this.keys.rotations(roomIds)) socket.emit(CHAT_EVENTS.rotate, rotation);
   }
 
   /** The code under which the socket entered room `roomId`. */
@@ -263,6 +259,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   private async authenticate(socket: ChatSocket): Promise<void> {
     const req = socket.request as unknown as Request;
+    await this.loadSession(req);
     const { userId, signedInAt } = req.session ?? {};
     if (!userId || !signedInAt || Date.now() - signedInAt > this.config.auth.sessionMaxSeconds * 1000) throw new Error('no session');
     const user = await this.users.findById(userId);
@@ -271,6 +268,20 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     socket.data.username = user.username;
     socket.data.sessionId = req.sessionID;
     socket.data.signedInAt = signedInAt;
+    // Everything needed is copied. engine.io keeps the upgrade request as long as the connection
+    // lives; what the session added to it need not stay with it.
+    delete (req as Partial<Request>).session;
+    delete (req as Partial<Request>).sessionStore;
+    (socket.conn as unknown as { request: unknown }).request = null;
+  }
+
+  /**
+   * express-session reads the handshake's cookie as it does for REST calls. It runs here, once per
+   * connection, with a throw-away response (Socket.IO's documented pattern): nothing is written back
+   * on an upgrade, and nothing it sets up outlives the handshake.
+   */
+  private loadSession(req: Request): Promise<void> {
+    return new Promise((resolve, reject) => this.sessions.middleware(req, {} as never, (err?: unknown) => (err ? reject(err) : resolve())));
   }
 
   /** Every event: the session must still be within its absolute limit (the sweeper catches the rest). */
@@ -333,7 +344,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     await this.broadcastRoster(change.code, change.roomId);
     // Whoever is online answers first and makes the next epoch for those who remain.
     const rotation = await this.keys.rotation(change.roomId);
-    if (rotation) this.server.to(membersChannel(change.roomId)).emit(CHAT_EVENTS.rotate, { roomId: change.roomId, code: change.code, ...rotation } satisfies RotateRequest);
+    if (rotation) this.server.to(membersChannel(change.roomId)).emit(CHAT_EVENTS.rotate, rotation);
   }
 
   private async broadcastRoster(code: string, roomId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { KeyBox, PublicKeys } from '@conclave/contracts';
+import type { KeyBox, PublicKeys, RotateRequest } from '@conclave/contracts';
 import { importPublicKeys, verifyKeyBox } from '@conclave/crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UsersService } from '../auth/users/users.service.js';
@@ -95,30 +95,51 @@ export class KeysService {
     return rows.map(toBox);
   }
 
-  /** Waiting requests in `roomIds` that `userId` can serve (they hold the room's current epoch). */
-  async pendingFor(userId: string, roomIds: string[]): Promise<Array<{ roomId: string; requesterId: string; publicKeys: PublicKeys; epochs: number[] }>> {
+  /**
+   * Waiting requests in `roomIds` that `userId` can serve (they hold the room's current epoch), each
+   * with the epochs the requester lacks: one query for the requests, one for the requesters' keys.
+   */
+  async pendingFor(userId: string, roomIds: string[]): Promise<Array<{ roomId: string; code: string; requesterId: string; publicKeys: PublicKeys; epochs: number[] }>> {
     if (!roomIds.length) return [];
-    const rows: Array<{ room_id: string; user_id: string }> = await this.db.query(
-      `SELECT q.room_id, q.user_id FROM key_requests q JOIN rooms r ON r.id = q.room_id
+    const rows: Array<{ room_id: string; code: string; user_id: string; epochs: number[] }> = await this.db.query(
+      `SELECT q.room_id, r.code, q.user_id,
+              ARRAY(SELECT e FROM generate_series(CASE WHEN r.history = 'shared' THEN 1 ELSE m.joined_epoch END, r.current_epoch) AS e
+                     WHERE NOT EXISTS (SELECT 1 FROM key_boxes h WHERE h.room_id = q.room_id AND h.recipient_id = q.user_id AND h.epoch = e)
+                     ORDER BY e) AS epochs
+         FROM key_requests q
+         JOIN rooms r ON r.id = q.room_id
+         JOIN room_members m ON m.room_id = q.room_id AND m.user_id = q.user_id
         WHERE q.room_id = ANY($1) AND q.user_id <> $2
           AND EXISTS (SELECT 1 FROM key_boxes b WHERE b.room_id = q.room_id AND b.recipient_id = $2 AND b.epoch = r.current_epoch)`,
       [roomIds, userId],
     );
-    const result = [];
-    for (const row of rows) {
-      const [user] = await this.users.findByIds([row.user_id]);
-      const epochs = await this.missingEpochs(row.room_id, row.user_id);
-      if (user && epochs.length) result.push({ roomId: row.room_id, requesterId: row.user_id, publicKeys: { enc: user.encPublicKey, sig: user.sigPublicKey }, epochs });
-    }
-    return result;
+    const waiting = rows.filter((row) => row.epochs.length);
+    const keys = new Map((await this.users.findByIds([...new Set(waiting.map((row) => row.user_id))])).map((u) => [u.id, { enc: u.encPublicKey, sig: u.sigPublicKey }]));
+    return waiting.flatMap((row) => {
+      const publicKeys = keys.get(row.user_id);
+      return publicKeys ? [{ roomId: row.room_id, code: row.code, requesterId: row.user_id, publicKeys, epochs: row.epochs }] : [];
+    });
   }
 
   /** For a room marked for rotation: the epoch to make and the members (with their keys) to make it for. */
-  async rotation(roomId: string): Promise<{ nextEpoch: number; members: Array<{ userId: string; publicKeys: PublicKeys }> } | undefined> {
-    const [room] = await this.db.query(`SELECT current_epoch, rotation_pending FROM rooms WHERE id = $1`, [roomId]);
-    if (!room?.rotation_pending) return undefined;
-    const users = await this.users.findByIds([...(await this.memberIds(this.db.manager, roomId))]);
-    return { nextEpoch: room.current_epoch + 1, members: users.map((u) => ({ userId: u.id, publicKeys: { enc: u.encPublicKey, sig: u.sigPublicKey } })) };
+  async rotation(roomId: string): Promise<RotateRequest | undefined> {
+    return (await this.rotations([roomId]))[0];
+  }
+
+  /** The rotations waiting in `roomIds` (one query when there are none, the usual case). */
+  async rotations(roomIds: string[]): Promise<RotateRequest[]> {
+    if (!roomIds.length) return [];
+    const rooms: Array<{ id: string; code: string; current_epoch: number }> = await this.db.query(
+      `SELECT id, code, current_epoch FROM rooms WHERE id = ANY($1) AND rotation_pending`,
+      [roomIds],
+    );
+    const result: RotateRequest[] = [];
+    for (const room of rooms) {
+      const users = await this.users.findByIds([...(await this.memberIds(this.db.manager, room.id))]);
+      const members = users.map((u) => ({ userId: u.id, publicKeys: { enc: u.encPublicKey, sig: u.sigPublicKey } }));
+      result.push({ roomId: room.id, code: room.code, nextEpoch: room.current_epoch + 1, members });
+    }
+    return result;
   }
 
   /** Epochs the member may read but has no box for: all of them in a "shared" room, the current one in a "joined" room. */

@@ -107,20 +107,6 @@ export class RoomsService {
     return { roomId: row.id, code: row.code, currentEpoch: row.current_epoch, lastSeq: Number(row.last_seq) };
   }
 
-  /**
-   * Takes the room's next sequence number inside the caller's transaction, if `epoch` is the room's
-   * current one (the row lock orders concurrent senders). Otherwise says which epoch is current.
-   */
-  async allocateSeq(tx: EntityManager, roomId: string, epoch: number): Promise<{ seq: number } | { currentEpoch: number }> {
-    const [updated]: [Array<{ last_seq: string }>, number] = await tx.query(
-      `UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 AND current_epoch = $2 RETURNING last_seq`,
-      [roomId, epoch],
-    );
-    if (updated[0]) return { seq: Number(updated[0].last_seq) };
-    const [room] = await tx.query(`SELECT current_epoch FROM rooms WHERE id = $1`, [roomId]);
-    return { currentEpoch: room?.current_epoch ?? 0 };
-  }
-
   /** From which sequence number a member may read: 0 in a "shared" room, their join point in a "joined" one. */
   async readableFrom(roomId: string, userId: string): Promise<number> {
     const [row] = await this.db.query(
