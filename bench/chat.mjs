@@ -66,7 +66,9 @@ function cpuSeconds(pid, children = false) {
     }
   };
   const ticks = (fields) => (fields ? Number(fields[11]) + Number(fields[12]) : 0);
-  let total = ticks(read(pid));
+  // cutime/cstime: children that already exited and were waited for (PostgreSQL's ended backends).
+  const own = read(pid);
+  let total = ticks(own) + (children && own ? Number(own[13]) + Number(own[14]) : 0);
   if (children) for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) if (read(p)?.[1] === String(pid)) total += ticks(read(p));
   return total / 100; // USER_HZ
 }

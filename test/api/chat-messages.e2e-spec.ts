@@ -193,6 +193,42 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   });
 });
 
+describe('many senders at once (the store writes in batches)', () => {
+  it('gives every acknowledged message its own seq, with no gap, and stores a doubled clientMsgId once', async () => {
+    const server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst', REGISTER_LIMIT_PER_HOUR: '1000' } });
+    try {
+      const members = [];
+      for (const name of ['kim', 'lou', 'max', 'ned']) members.push(await member(server, name));
+      const [owner] = members as [Member];
+      const room = (await owner.rest.post('/api/rooms', { name: 'Crowd', history: 'shared' }).expect(201)).body as RoomSummary;
+      for (const m of members.slice(1)) await m.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
+      for (const m of members) await enter(m, room.code);
+      const epochKey = await makeFirstEpoch(owner.socket, room.id, owner.account, members.map((m) => m.account));
+      const seal = (m: Member, i: number) =>
+        encryptMessage({ roomId: room.id, senderId: m.account.userId, epoch: 1, epochKey, senderSig: m.account.identity.sig.privateKey, content: textContent(`crowd ${i}`) });
+      const envelopes = await Promise.all(members.flatMap((m) => [1, 2, 3, 4].map(async (i) => ({ m, e: await seal(m, i) }))));
+      // Not the first one: that is written alone while the rest queue, so the copies share a batch.
+      const doubled = envelopes[5]!;
+      const replies = await Promise.all([...envelopes, doubled].map(({ m, e }) => ask<Ack<SendResult>>(m.socket, CHAT_EVENTS.send, e)));
+      expect(replies.every((r) => r.ok)).toBe(true);
+      const results = replies.map((r) => (r as { result: SendResult }).result);
+      // The doubled envelope: one stored row, both replies carry its seq, one of them says duplicate.
+      expect(results[5]!.seq).toBe(results.at(-1)!.seq);
+      expect([results[5]!.duplicate, results.at(-1)!.duplicate].sort()).toEqual([false, true]);
+      const seqs = results.slice(0, -1).map((r) => r.seq).sort((a, b) => a - b);
+      expect(seqs).toEqual(Array.from({ length: envelopes.length }, (_, i) => i + 1));
+      const rows = await sql<{ seq: string; client_msg_id: string }>(server, `SELECT seq, client_msg_id FROM messages WHERE room_id = $1 ORDER BY seq`, [room.id]);
+      expect(rows.map((r) => [Number(r.seq), r.client_msg_id])).toEqual(
+        envelopes.map(({ e }, i) => [results[i]!.seq, e.clientMsgId]).sort((a, b) => (a[0] as number) - (b[0] as number)),
+      );
+      expect(await sql(server, `SELECT last_seq FROM rooms WHERE id = $1`, [room.id])).toEqual([{ last_seq: String(envelopes.length) }]);
+      for (const m of members) m.socket.disconnect();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('the "burst" rate profile (5 messages per 10 seconds, then muted 10 seconds)', () => {
   it('refuses the sixth message with the seed’s warning', async () => {
     const server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst' } });

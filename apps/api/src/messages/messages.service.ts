@@ -4,53 +4,36 @@ import { HISTORY_PAGE_SIZE, type HistoryPage, type MessageEnvelope, RESYNC_MAX, 
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-
-interface MessageRow {
-  room_id: string;
-  seq: string;
-  sender_id: string;
-  epoch: number;
-  client_msg_id: string;
-  iv: string;
-  ct: string;
-  sig: string;
-  created_at: Date;
-}
-
-const COLUMNS = 'room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig, created_at';
+import { COLUMNS, type MessageRow, STORE_BATCH, toMessage } from './message-rows.js';
 
 export type StoreOutcome =
   | { stored: StoredMessage; duplicate: boolean }
   | { refused: 'stale-epoch' | 'no-key'; currentEpoch: number };
 
-/**
- * One statement, so one round trip and its own transaction: the room's next seq is taken (its row
- * lock orders concurrent senders) only if the envelope's epoch is current, the sender holds a box
- * for it, and the clientMsgId is new; the row is inserted under that seq; a resend gets its stored
- * row back. A racing second copy of one resend fails on the unique key and rolls back whole, so no
- * seq is ever skipped. It reads rooms and key_boxes (the rooms module's tables) because doing this
- * in separate queries was the send path's main cost (README "Performance").
- */
-const STORE = `
-  WITH earlier AS (
-    SELECT ${COLUMNS} FROM messages WHERE room_id = $1 AND sender_id = $2 AND client_msg_id = $3
-  ), slot AS (
-    UPDATE rooms SET last_seq = last_seq + 1
-     WHERE id = $1 AND current_epoch = $4 AND NOT EXISTS (SELECT 1 FROM earlier)
-       AND EXISTS (SELECT 1 FROM key_boxes WHERE room_id = $1 AND recipient_id = $2 AND epoch = $4)
-    RETURNING last_seq
-  ), inserted AS (
-    INSERT INTO messages (room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig)
-    SELECT $1, last_seq, $2, $4, $3, $5, $6, $7 FROM slot
-    RETURNING ${COLUMNS}
-  )
-  SELECT false AS duplicate, * FROM inserted UNION ALL SELECT true, * FROM earlier`;
+interface Pending {
+  senderId: string;
+  envelope: MessageEnvelope;
+  resolve: (outcome: StoreOutcome) => void;
+  reject: (err: unknown) => void;
+}
 
-/** The message store: ciphertext and routing fields only; the server cannot read a message. */
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+/** The most envelopes one statement stores. */
+const MAX_BATCH = 256;
+
+/**
+ * The message store: ciphertext and routing fields only; the server cannot read a message.
+ * Sends are written by one writer in batches (group commit): while a statement is in flight the
+ * next envelopes queue, and the next statement takes them all. A lone message is written at once;
+ * under load one round trip and one commit serve many.
+ */
 @Injectable()
 export class MessagesService {
   /** TypeORM's own pg pool: the send path talks to it directly (no per-query wrapping). */
   private readonly pool: Pool;
+  private queue: Pending[] = [];
+  private writing = false;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {
     this.pool = (db.driver as PostgresDriver).master as Pool;
@@ -60,24 +43,54 @@ export class MessagesService {
    * Stores a message under the room's next sequence number: when this resolves the row is
    * committed. A resend of a stored clientMsgId returns the stored message.
    */
-  async store(senderId: string, envelope: MessageEnvelope): Promise<StoreOutcome> {
-    const { roomId, clientMsgId, epoch, iv, ct, sig } = envelope;
-    let rows: Array<MessageRow & { duplicate: boolean }>;
-    try {
-      // A named statement: each pooled connection parses and plans it once, not per message.
-      rows = (await this.pool.query<MessageRow & { duplicate: boolean }>({ name: 'message-store', text: STORE, values: [roomId, senderId, clientMsgId, epoch, iv, ct, sig] })).rows;
-    } catch (err) {
-      // Two copies of one resend racing: the loser finds the winner's row.
-      if ((err as { code?: string }).code !== '23505') throw err;
-      rows = (await this.db.query(`SELECT true AS duplicate, ${COLUMNS} FROM messages WHERE room_id = $1 AND sender_id = $2 AND client_msg_id = $3`, [
-        roomId,
-        senderId,
-        clientMsgId,
-      ])) as typeof rows;
-      if (!rows[0]) throw err;
+  store(senderId: string, envelope: MessageEnvelope): Promise<StoreOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ senderId, envelope, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        const outcomes = await this.storeBatch(batch);
+        batch.forEach((p, i) => p.resolve(outcomes[i]!));
+      } catch (err) {
+        if (!isUniqueViolation(err)) batch.forEach((p) => p.reject(err));
+        // Two copies of one clientMsgId in the batch: one at a time, so the second finds the first.
+        else for (const p of batch) await this.storeOne(p).then(p.resolve, p.reject);
+      }
     }
-    if (rows[0]) return { stored: toMessage(rows[0]), duplicate: rows[0].duplicate };
-    return this.whyRefused(roomId, epoch);
+    this.writing = false;
+  }
+
+  private async storeOne(p: Pending): Promise<StoreOutcome> {
+    try {
+      return (await this.storeBatch([p]))[0]!;
+    } catch (err) {
+      // A copy committed by another instance in the meantime: now it is found as a duplicate.
+      if (!isUniqueViolation(err)) throw err;
+      return (await this.storeBatch([p]))[0]!;
+    }
+  }
+
+  private async storeBatch(batch: Pending[]): Promise<StoreOutcome[]> {
+    const column = <K extends keyof MessageEnvelope>(key: K) => batch.map((p) => p.envelope[key]);
+    // A named statement: each pooled connection parses and plans it once.
+    const { rows } = await this.pool.query<MessageRow & { duplicate: boolean }>({
+      name: 'messages-store',
+      text: STORE_BATCH,
+      values: [column('roomId'), batch.map((p) => p.senderId), column('clientMsgId'), column('epoch'), column('iv'), column('ct'), column('sig')],
+    });
+    const byKey = new Map(rows.map((row) => [`${row.room_id} ${row.sender_id} ${row.client_msg_id}`, row]));
+    return Promise.all(
+      batch.map(async ({ senderId, envelope }) => {
+        const row = byKey.get(`${envelope.roomId} ${senderId} ${envelope.clientMsgId}`);
+        return row ? { stored: toMessage(row), duplicate: row.duplicate } : this.whyRefused(envelope.roomId, envelope.epoch);
+      }),
+    );
   }
 
   /** Only on the refusal path: a stale epoch, or a current one the sender has no key for. */
@@ -104,18 +117,4 @@ export class MessagesService {
     );
     return { messages: rows.slice(0, RESYNC_MAX).map(toMessage), more: rows.length > RESYNC_MAX };
   }
-}
-
-function toMessage(row: MessageRow): StoredMessage {
-  return {
-    roomId: row.room_id,
-    seq: Number(row.seq),
-    senderId: row.sender_id,
-    epoch: row.epoch,
-    clientMsgId: row.client_msg_id,
-    iv: row.iv,
-    ct: row.ct,
-    sig: row.sig,
-    createdAt: row.created_at.toISOString(),
-  };
 }

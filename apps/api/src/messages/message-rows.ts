@@ -1,0 +1,65 @@
+import type { StoredMessage } from '@conclave/contracts';
+
+/** A messages row as pg returns it. */
+export interface MessageRow {
+  room_id: string;
+  seq: string;
+  sender_id: string;
+  epoch: number;
+  client_msg_id: string;
+  iv: string;
+  ct: string;
+  sig: string;
+  created_at: Date;
+}
+
+export const COLUMNS = 'room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig, created_at';
+
+/**
+ * Stores a batch of envelopes in one statement, so one round trip and one commit for all of them.
+ * $1..$7 are parallel arrays (room, sender, clientMsgId, epoch, iv, ct, sig). An envelope is
+ * accepted when its epoch is the room's current one, its sender holds a key box for that epoch and
+ * its clientMsgId is new; each room's last_seq moves by the number accepted for it (the row lock
+ * orders concurrent writers, and the epoch is checked again under that lock), and they take the
+ * following seqs in batch order. A resend gets its stored row back (duplicate). Envelopes missing
+ * from the result were refused. Two copies of one clientMsgId in flight at once fail on the unique
+ * key and roll the whole statement back, so no seq is ever skipped.
+ * It reads rooms and key_boxes (the rooms module's tables): separate queries per message were the
+ * send path's main cost (README "Performance").
+ */
+export const STORE_BATCH = `
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
+      AS i (room_id, sender_id, client_msg_id, epoch, iv, ct, sig, ord)
+  ), earlier AS (
+    SELECT m.* FROM input i JOIN messages m ON m.room_id = i.room_id AND m.sender_id = i.sender_id AND m.client_msg_id = i.client_msg_id
+  ), accepted AS (
+    SELECT i.*, row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS n
+      FROM input i JOIN rooms r ON r.id = i.room_id AND r.current_epoch = i.epoch
+     WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.room_id = i.room_id AND e.sender_id = i.sender_id AND e.client_msg_id = i.client_msg_id)
+       AND EXISTS (SELECT 1 FROM key_boxes b WHERE b.room_id = i.room_id AND b.recipient_id = i.sender_id AND b.epoch = i.epoch)
+  ), slot AS (
+    UPDATE rooms r SET last_seq = r.last_seq + c.accepted
+      FROM (SELECT room_id, epoch, count(*) AS accepted FROM accepted GROUP BY room_id, epoch) c
+     WHERE r.id = c.room_id AND r.current_epoch = c.epoch
+    RETURNING r.id, r.last_seq - c.accepted AS base
+  ), inserted AS (
+    INSERT INTO messages (room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig)
+    SELECT a.room_id, s.base + a.n, a.sender_id, a.epoch, a.client_msg_id, a.iv, a.ct, a.sig FROM accepted a JOIN slot s ON s.id = a.room_id
+    RETURNING ${COLUMNS}
+  )
+  SELECT false AS duplicate, ${COLUMNS} FROM inserted UNION ALL SELECT true, ${COLUMNS} FROM earlier`;
+
+export function toMessage(row: MessageRow): StoredMessage {
+  return {
+    roomId: row.room_id,
+    seq: Number(row.seq),
+    senderId: row.sender_id,
+    epoch: row.epoch,
+    clientMsgId: row.client_msg_id,
+    iv: row.iv,
+    ct: row.ct,
+    sig: row.sig,
+    createdAt: row.created_at.toISOString(),
+  };
+}
