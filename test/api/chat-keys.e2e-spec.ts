@@ -140,6 +140,9 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
     const rotate = await rotateForAnn;
     expect(rotate.nextEpoch).toBe(2);
     expect(rotate.members.map((m) => m.userId).sort()).toEqual([people.ann!.account.userId, people.ben!.account.userId].sort());
+    // Until epoch 2 exists nothing more goes out under epoch 1: cat still holds that key.
+    await sleep(1100);
+    expect(await say('ann', 'while the key is being replaced', 1)).toMatchObject({ ok: false, error: { code: 'rotation-pending', currentEpoch: 1 } });
 
     const epoch2 = await generateEpochKey();
     const boxes = await Promise.all(rotate.members.map((m) => box('ann', m, 2, epoch2)));

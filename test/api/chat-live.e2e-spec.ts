@@ -97,6 +97,21 @@ describe('the live channel over wss', () => {
     expect(await benBack).toEqual({ userId: accounts.ben!.userId, username: 'ben', online: true });
   });
 
+  it('follows rooms made and joined while connected: owner and joiner learn of each other at once', async () => {
+    // cat shares no room with anyone yet; ben is online from the previous case.
+    const cat = await online('cat');
+    const catRest = browserClient(server);
+    await catRest.post('/api/auth/login', { username: 'cat', authKey: accounts.cat!.keys.authKey }).expect(200);
+    const newRoom = (await catRest.post('/api/rooms', { name: 'Made while online', history: 'shared' }).expect(201)).body;
+    const catSeesBen = next<PresenceChange>(cat, CHAT_EVENTS.presence, (p) => p.username === 'ben');
+    const benSeesCat = next<PresenceChange>(live.ben!, CHAT_EVENTS.presence, (p) => p.username === 'cat');
+    const benRest = browserClient(server);
+    await benRest.post('/api/auth/login', { username: 'ben', authKey: accounts.ben!.keys.authKey }).expect(200);
+    await benRest.post(`/api/rooms/${newRoom.code}/join`, {}).expect(200);
+    expect(await catSeesBen).toEqual({ userId: accounts.ben!.userId, username: 'ben', online: true });
+    expect(await benSeesCat).toEqual({ userId: accounts.cat!.userId, username: 'cat', online: true });
+  });
+
   it('cuts a removed member off at once', async () => {
     const owner = browserClient(server);
     await owner.post('/api/auth/login', { username: 'ann', authKey: accounts.ann!.keys.authKey }).expect(200);

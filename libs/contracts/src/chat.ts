@@ -71,6 +71,7 @@ export type SocketErrorCode =
   | 'not-entered'
   | 'stale-epoch'
   | 'no-key'
+  | 'rotation-pending'
   | 'epoch-conflict'
   | 'rate-limited'
   | 'server-error';
@@ -176,10 +177,12 @@ export interface RateLimited {
 /**
  * s→c 'chat:error' refusing a message for its epoch, with the room's current epoch:
  * 'stale-epoch': re-encrypt under currentEpoch; 'no-key': the sender holds no key box for the
- * current epoch (ask with key:request, or make epoch 1 when the room has no key yet).
+ * current epoch (ask with key:request, or make epoch 1 when the room has no key yet);
+ * 'rotation-pending': a member left or was removed and epoch currentEpoch + 1 is not made yet
+ * (make it on key:rotate, or wait for key:epoch), then re-encrypt under it.
  */
 export interface StaleEpoch extends SocketError {
-  code: 'stale-epoch' | 'no-key';
+  code: 'stale-epoch' | 'no-key' | 'rotation-pending';
   currentEpoch: number;
 }
 

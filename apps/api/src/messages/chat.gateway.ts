@@ -161,10 +161,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const outcome = await this.messages.store(socket.data.userId, envelope);
     if ('refused' in outcome) {
       const { refused, currentEpoch } = outcome;
-      const message =
-        refused === 'no-key'
-          ? `You hold no key for epoch ${currentEpoch} of this room: ask for it with ${CHAT_EVENTS.keyRequest} (or make epoch 1 if the room has none)`
-          : `Epoch ${envelope.epoch} is not current: re-encrypt under epoch ${currentEpoch}`;
+      const message = {
+        'no-key': `You hold no key for epoch ${currentEpoch} of this room: ask for it with ${CHAT_EVENTS.keyRequest} (or make epoch 1 if the room has none)`,
+        'stale-epoch': `Epoch ${envelope.epoch} is not current: re-encrypt under epoch ${currentEpoch}`,
+        'rotation-pending': `A member left: the room's key is being replaced, send again under epoch ${currentEpoch + 1}`,
+      }[refused];
       throw new ChatError(refused, message, { currentEpoch });
     }
     // Acknowledged only now that the row is committed; relayed to everyone else in the room.
@@ -334,7 +335,13 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   private async onMembership(change: { roomId: string; code: string; userId: string; change: 'joined' | 'left' | 'removed' }): Promise<void> {
     const sockets = this.server.in(userChannel(change.userId));
     if (change.change === 'joined') {
+      const [joiner] = await usersIn(this.server, userChannel(change.userId));
+      const others = (await usersIn(this.server, membersChannel(change.roomId))).filter((u) => u.userId !== change.userId);
       sockets.socketsJoin(membersChannel(change.roomId));
+      if (!joiner) return;
+      // Presence now covers the new room too: both sides learn who is online.
+      this.server.to(membersChannel(change.roomId)).except(userChannel(change.userId)).emit(CHAT_EVENTS.presence, { ...joiner, online: true } satisfies PresenceChange);
+      for (const other of others) this.server.to(userChannel(change.userId)).emit(CHAT_EVENTS.presence, { ...other, online: true } satisfies PresenceChange);
       return;
     }
     // Cut off at once: out of the live channel and of presence, on every instance.

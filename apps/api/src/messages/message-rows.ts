@@ -18,8 +18,8 @@ export const COLUMNS = 'room_id, seq, sender_id, epoch, client_msg_id, iv, ct, s
 /**
  * Stores a batch of envelopes in one statement, so one round trip and one commit for all of them.
  * $1..$7 are parallel arrays (room, sender, clientMsgId, epoch, iv, ct, sig). An envelope is
- * accepted when its epoch is the room's current one, its sender holds a key box for that epoch and
- * its clientMsgId is new; each room's last_seq moves by the number accepted for it (the row lock
+ * accepted when its epoch is the room's current one and no rotation is pending (someone left: the
+ * leaver holds that key), its sender holds a key box for that epoch and its clientMsgId is new; each room's last_seq moves by the number accepted for it (the row lock
  * orders concurrent writers, and the epoch is checked again under that lock), and they take the
  * following seqs in batch order. A resend gets its stored row back (duplicate). Envelopes missing
  * from the result were refused. Two copies of one clientMsgId in flight at once fail on the unique
@@ -35,13 +35,13 @@ export const STORE_BATCH = `
     SELECT m.* FROM input i JOIN messages m ON m.room_id = i.room_id AND m.sender_id = i.sender_id AND m.client_msg_id = i.client_msg_id
   ), accepted AS (
     SELECT i.*, row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS n
-      FROM input i JOIN rooms r ON r.id = i.room_id AND r.current_epoch = i.epoch
+      FROM input i JOIN rooms r ON r.id = i.room_id AND r.current_epoch = i.epoch AND NOT r.rotation_pending
      WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.room_id = i.room_id AND e.sender_id = i.sender_id AND e.client_msg_id = i.client_msg_id)
        AND EXISTS (SELECT 1 FROM key_boxes b WHERE b.room_id = i.room_id AND b.recipient_id = i.sender_id AND b.epoch = i.epoch)
   ), slot AS (
     UPDATE rooms r SET last_seq = r.last_seq + c.accepted
       FROM (SELECT room_id, epoch, count(*) AS accepted FROM accepted GROUP BY room_id, epoch) c
-     WHERE r.id = c.room_id AND r.current_epoch = c.epoch
+     WHERE r.id = c.room_id AND r.current_epoch = c.epoch AND NOT r.rotation_pending
     RETURNING r.id, r.last_seq - c.accepted AS base
   ), inserted AS (
     INSERT INTO messages (room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig)

@@ -8,7 +8,7 @@ import { COLUMNS, type MessageRow, STORE_BATCH, toMessage } from './message-rows
 
 export type StoreOutcome =
   | { stored: StoredMessage; duplicate: boolean }
-  | { refused: 'stale-epoch' | 'no-key'; currentEpoch: number };
+  | { refused: 'stale-epoch' | 'no-key' | 'rotation-pending'; currentEpoch: number };
 
 interface Pending {
   senderId: string;
@@ -93,11 +93,15 @@ export class MessagesService {
     );
   }
 
-  /** Only on the refusal path: a stale epoch, or a current one the sender has no key for. */
+  /** Only on the refusal path: a stale epoch, a key being replaced, or a current one the sender has no key for. */
   private async whyRefused(roomId: string, epoch: number): Promise<StoreOutcome> {
-    const [room]: Array<{ current_epoch: number }> = await this.db.query(`SELECT current_epoch FROM rooms WHERE id = $1`, [roomId]);
+    const [room]: Array<{ current_epoch: number; rotation_pending: boolean }> = await this.db.query(
+      `SELECT current_epoch, rotation_pending FROM rooms WHERE id = $1`,
+      [roomId],
+    );
     const currentEpoch = room?.current_epoch ?? 0;
-    return { refused: epoch === currentEpoch ? 'no-key' : 'stale-epoch', currentEpoch };
+    if (epoch !== currentEpoch) return { refused: 'stale-epoch', currentEpoch };
+    return { refused: room?.rotation_pending ? 'rotation-pending' : 'no-key', currentEpoch };
   }
 
   /** Newest first, HISTORY_PAGE_SIZE at a time, before `before` (keyset: no OFFSET), from `readableFrom` on. */

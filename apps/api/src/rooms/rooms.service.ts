@@ -54,6 +54,8 @@ export class RoomsService {
       });
       if (created) {
         await this.audit.record({ event: 'room.created', actorId: ownerId, details: { roomId: created, code } });
+        // The owner's open sockets follow the room (presence, key requests) as a joiner's do.
+        this.events.membership.next({ roomId: created, code, userId: ownerId, change: 'joined' });
         return this.summary(code, ownerId);
       }
     }
