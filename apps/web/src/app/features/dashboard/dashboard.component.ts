@@ -21,7 +21,15 @@ export class DashboardComponent {
   protected readonly user = this.session.user;
   protected readonly menuOpen = signal(false);
   protected readonly idleSeconds = secondsLeft(this.chat.idleWarning);
-  protected readonly onlineOthers = computed(() => this.chat.online().filter((e) => e.userId !== this.user()?.id));
+  /**
+   * roster:online comes once per connection and presence only for rooms shared at connect time, so
+   * people present in a room's live channel (room:roster) count as online too.
+   */
+  protected readonly onlineOthers = computed(() => {
+    const people = new Map([...this.chat.online(), ...Object.values(this.chat.rosters()).flat()].map((e) => [e.userId, e]));
+    people.delete(this.user()?.id ?? '');
+    return [...people.values()];
+  });
   /** "Reconnecting" only after the connection has been lost for a while, so blips do not flash. */
   protected readonly showReconnecting = signal(false);
   private reconnectTimer?: ReturnType<typeof setTimeout>;
