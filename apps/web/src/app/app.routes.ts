@@ -16,10 +16,14 @@ export const routes: Routes = [
     loadComponent: () => import('./features/sign-in/sign-in.component').then((m) => m.SignInComponent),
   },
   {
-    path: 'home',
-    title: 'Conclave',
+    // The signed-in frame (rooms sidebar, live connection) around the lobby and the rooms.
+    path: '',
     canActivate: [signedInGuard],
-    loadComponent: () => import('./features/home/home.component').then((m) => m.HomeComponent),
+    loadComponent: () => import('./features/dashboard/dashboard.component').then((m) => m.DashboardComponent),
+    children: [
+      { path: 'home', title: 'Conclave', loadComponent: () => import('./features/home/home.component').then((m) => m.HomeComponent) },
+      { path: 'rooms/:code', title: 'Room · Conclave', loadComponent: () => import('./features/room/room.component').then((m) => m.RoomComponent) },
+    ],
   },
   { path: '**', title: 'Not found · Conclave', loadComponent: () => import('./features/not-found/not-found.component').then((m) => m.NotFoundComponent) },
 ];

@@ -3,13 +3,19 @@ import { inject, Injectable } from '@angular/core';
 import {
   AUTH_PATHS,
   type CaptchaConfig,
+  type CreateRoomRequest,
   type ErrorResponse,
+  type JoinRoomRequest,
   type LoginRequest,
   type LoginResponse,
   type MeResponse,
   type RegisterRequest,
   type RegisterResponse,
+  ROOM_PATHS,
+  type RoomDetail,
+  type RoomSummary,
   type SessionResponse,
+  type UserKeysResponse,
 } from '@conclave/contracts';
 import { firstValueFrom, type Observable } from 'rxjs';
 
@@ -49,6 +55,31 @@ export class ApiClient {
 
   logout(): Promise<void> {
     return this.call(this.http.post<void>(AUTH_PATHS.logout, null));
+  }
+
+  /** A user's public keys from the key directory. */
+  userKeys(userId: string): Promise<UserKeysResponse> {
+    return this.call(this.http.get<UserKeysResponse>(AUTH_PATHS.userKeys(userId)));
+  }
+
+  myRooms(): Promise<RoomSummary[]> {
+    return this.call(this.http.get<RoomSummary[]>(ROOM_PATHS.rooms));
+  }
+
+  room(code: string): Promise<RoomDetail> {
+    return this.call(this.http.get<RoomDetail>(ROOM_PATHS.room(code)));
+  }
+
+  createRoom(body: CreateRoomRequest): Promise<RoomSummary> {
+    return this.call(this.http.post<RoomSummary>(ROOM_PATHS.rooms, body));
+  }
+
+  joinRoom(code: string, body: JoinRoomRequest): Promise<RoomSummary> {
+    return this.call(this.http.post<RoomSummary>(ROOM_PATHS.join(code), body));
+  }
+
+  leaveRoom(code: string): Promise<void> {
+    return this.call(this.http.post<void>(ROOM_PATHS.leave(code), null));
   }
 
   private async call<T>(request: Observable<T>): Promise<T> {

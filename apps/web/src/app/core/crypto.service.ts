@@ -1,16 +1,28 @@
 import { Injectable, signal } from '@angular/core';
-import type { KeyBackup, PublicKeys } from '@conclave/contracts';
+import type { KeyBackup, KeyBox, MessageContent, MessageEnvelope, PublicKeys, StoredMessage } from '@conclave/contracts';
 import {
   type AccountKeys,
+  characterCount,
+  decryptMessage,
   deriveAccountKeys,
+  encryptMessage,
   exportPublicKeys,
   fingerprint,
+  formatSafetyNumber,
+  generateEpochKey,
   generateIdentity,
+  type IdentityRef,
+  importPublicKeys,
   isWebCryptoAvailable,
   type NewIdentity,
   openKeyBackup,
+  openKeyBox,
   type PrivateIdentity,
+  type PublicIdentity,
+  safetyNumber,
   sealKeyBackup,
+  sealKeyBox,
+  textContent,
 } from '@conclave/crypto';
 
 /** What sign-up produces in the browser: everything the server stores, and the keys the browser keeps. */
@@ -57,6 +69,63 @@ export class CryptoService {
   openKeyBackup(backup: KeyBackup, wrapKey: CryptoKey, userId: string): Promise<PrivateIdentity> {
     return openKeyBackup(backup, wrapKey, userId);
   }
+
+  /** A room epoch key (extractable: members re-share it with joiners). */
+  generateEpochKey(): Promise<CryptoKey> {
+    return generateEpochKey();
+  }
+
+  /** Wraps `epochKey` to the recipient's enc key and signs the box as `me`. */
+  async sealKeyBox(input: { roomId: string; epoch: number; epochKey: CryptoKey; recipient: IdentityRef; sharerId: string; sharerSig: CryptoKey }): Promise<KeyBox> {
+    return sealKeyBox({
+      roomId: input.roomId,
+      epoch: input.epoch,
+      epochKey: input.epochKey,
+      recipientId: input.recipient.userId,
+      recipientEnc: (await this.publicIdentity(input.recipient.publicKeys)).enc,
+      sharerId: input.sharerId,
+      sharerSig: input.sharerSig,
+    });
+  }
+
+  /** Checks the box is for me and signed by its sharer (throws SignatureError otherwise), then unwraps it. */
+  async openKeyBox(box: KeyBox, recipientId: string, recipientEnc: CryptoKey, sharerKeys: PublicKeys): Promise<CryptoKey> {
+    return openKeyBox(box, { recipientId, recipientEnc, sharerSig: (await this.publicIdentity(sharerKeys)).sig });
+  }
+
+  encryptText(input: { roomId: string; senderId: string; epoch: number; epochKey: CryptoKey; senderSig: CryptoKey; body: string; clientMsgId?: string }): Promise<MessageEnvelope> {
+    const { body, ...rest } = input;
+    return encryptMessage({ ...rest, content: textContent(body) });
+  }
+
+  /** Verifies the sender's signature, then decrypts (SignatureError / DecryptionError / MalformedPlaintextError). */
+  async decryptMessage(message: StoredMessage, epochKey: CryptoKey, senderKeys: PublicKeys): Promise<MessageContent> {
+    return decryptMessage(message, { epochKey, senderSig: (await this.publicIdentity(senderKeys)).sig });
+  }
+
+  /** Code points, as the protocol counts the 150-character limit. */
+  characterCount(text: string): number {
+    return characterCount(text);
+  }
+
+  /** The 60-digit safety number of two users, as 12 groups of 5. */
+  async safetyNumber(a: IdentityRef, b: IdentityRef): Promise<string[]> {
+    return formatSafetyNumber(await safetyNumber(a, b));
+  }
+
+  /** Imported public keys, cached by their bytes (imports are not free and members repeat). */
+  private publicIdentity(keys: PublicKeys): Promise<PublicIdentity> {
+    const id = `${keys.enc}|${keys.sig}`;
+    let imported = this.imported.get(id);
+    if (!imported) {
+      imported = importPublicKeys(keys);
+      imported.catch(() => this.imported.delete(id));
+      this.imported.set(id, imported);
+    }
+    return imported;
+  }
+
+  private readonly imported = new Map<string, Promise<PublicIdentity>>();
 
   /** 30 digits, in groups of 5, for the user to compare out of band. */
   async fingerprint(userId: string, publicKeys: PublicKeys): Promise<string[]> {

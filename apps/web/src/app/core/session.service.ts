@@ -26,6 +26,8 @@ export class SessionService {
 
   private readonly current = signal<{ user: MeResponse; keys: PrivateIdentity } | null | undefined>(undefined);
   readonly user = computed(() => this.current()?.user ?? null);
+  /** The signed-in user's private keys (non-extractable): unwrap room keys, sign boxes and messages. */
+  readonly keys = computed(() => this.current()?.keys ?? null);
   readonly state = computed<SessionState>(() => (this.current() === undefined ? 'unknown' : this.current() ? 'signed-in' : 'signed-out'));
 
   /** At start-up: a live server session plus this browser's stored keys means signed in. */

@@ -17,6 +17,8 @@ export class SignInComponent {
   protected readonly password = signal('');
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
+  /** Why the user was sent back here (idle disconnect, session ended elsewhere), from the navigation state. */
+  protected readonly reason = signal<string | null>((globalThis.history?.state as { reason?: string } | null)?.reason ?? null);
   /** Seconds left of a lockout (429), counting down. */
   protected readonly lockedFor = signal(0);
   protected readonly canSubmit = computed(() => !this.busy() && this.lockedFor() === 0 && this.username().trim() !== '' && this.password() !== '');

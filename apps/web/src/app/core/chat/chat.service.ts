@@ -1,0 +1,235 @@
+import { computed, inject, Injectable, signal } from '@angular/core';
+import {
+  CHAT_EVENTS,
+  type CreateRoomRequest,
+  type EnterRoomResult,
+  type EpochNotice,
+  type IdleKick,
+  type IdleWarning,
+  type KeyAvailable,
+  type KeyRequested,
+  type OnlineRoster,
+  type PresenceChange,
+  type RateLimited,
+  type RoomRemoved,
+  type RoomRoster,
+  type RosterEntry,
+  type RoomSummary,
+  type RotateRequest,
+  type SessionEnded,
+  type StoredMessage,
+  type TypingNotice,
+} from '@conclave/contracts';
+import { ApiClient } from '../api-client.service';
+import { SessionService } from '../session.service';
+import { DirectoryService } from './directory.service';
+import { type KeyRecipient, RoomKeysService } from './room-keys.service';
+import { SocketService } from './socket.service';
+
+/** How long a "typing" notice holds without a refresh (the sender repeats it while typing). */
+export const TYPING_HOLD_MS = 6_000;
+
+export interface TimedNotice {
+  message: string;
+  /** Epoch milliseconds when it is over. */
+  until: number;
+}
+
+/**
+ * The signed-in user's live chat state: rooms (with unread counts), who is online, room rosters,
+ * typing, and the server's notices (rate limit, idle, session end). Every room is entered on each
+ * (re)connection so its keys are ready and its new messages counted.
+ */
+@Injectable({ providedIn: 'root' })
+export class ChatService {
+  private readonly api = inject(ApiClient);
+  private readonly socket = inject(SocketService);
+  private readonly keys = inject(RoomKeysService);
+  private readonly session = inject(SessionService);
+  private readonly directory = inject(DirectoryService);
+
+  readonly rooms = signal<RoomSummary[]>([]);
+  readonly online = signal<RosterEntry[]>([]);
+  readonly rosters = signal<Readonly<Record<string, RosterEntry[]>>>({});
+  readonly typing = signal<Readonly<Record<string, RosterEntry[]>>>({});
+  readonly rateLimit = signal<TimedNotice | null>(null);
+  readonly idleWarning = signal<TimedNotice | null>(null);
+  /** Set when the server ended this user's live session (idle kick, sign-out elsewhere): back to sign-in. */
+  readonly ended = signal<string | null>(null);
+  /** Rooms entered on this connection, by code. */
+  readonly entered = signal<Readonly<Record<string, EnterRoomResult>>>({});
+  /** The room on screen: its messages are read, not counted as unread. */
+  readonly activeCode = signal<string | null>(null);
+  readonly connection = this.socket.state;
+  readonly connectionProblem = this.socket.problem;
+  readonly roomsError = signal<string | null>(null);
+
+  readonly activeRoom = computed(() => this.rooms().find((r) => r.code === this.activeCode()) ?? null);
+
+  private started = false;
+  private readonly messageHandlers = new Set<(message: StoredMessage) => void>();
+  private readonly enteredHandlers = new Set<(room: EnterRoomResult) => void>();
+  private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly offs: Array<() => void> = [];
+
+  /** Connects (wss only) and listens; idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.socket.connect();
+    if (this.socket.state() === 'refused') return;
+    this.listen();
+    this.offs.push(this.socket.onConnect(() => void this.enterAll()));
+  }
+
+  stop(): void {
+    for (const off of this.offs.splice(0)) off();
+    for (const timer of this.typingTimers.values()) clearTimeout(timer);
+    this.typingTimers.clear();
+    this.socket.disconnect();
+    this.keys.forget();
+    this.directory.clear();
+    this.started = false;
+    this.rooms.set([]);
+    this.entered.set({});
+    this.online.set([]);
+    this.rosters.set({});
+    this.typing.set({});
+    this.rateLimit.set(null);
+    this.idleWarning.set(null);
+  }
+
+  /** New messages of every entered room. */
+  onMessage(handler: (message: StoredMessage) => void): () => void {
+    this.messageHandlers.add(handler);
+    return () => this.messageHandlers.delete(handler);
+  }
+
+  /** Each time a room is (re)entered: the conversation resyncs from there. */
+  onEntered(handler: (room: EnterRoomResult) => void): () => void {
+    this.enteredHandlers.add(handler);
+    return () => this.enteredHandlers.delete(handler);
+  }
+
+  async refreshRooms(): Promise<RoomSummary[]> {
+    try {
+      const rooms = await this.api.myRooms();
+      this.rooms.set(rooms);
+      this.roomsError.set(null);
+      return rooms;
+    } catch (err) {
+      this.roomsError.set((err as Error).message);
+      return this.rooms();
+    }
+  }
+
+  async createRoom(request: CreateRoomRequest): Promise<RoomSummary> {
+    const room = await this.api.createRoom(request);
+    this.rooms.update((rooms) => [...rooms, room]);
+    // Server gap: creating a room does not add this user's open socket to the room's member channel
+    // (only joining does), so key requests from joiners would not reach us until a reconnection.
+    // Reconnecting rebuilds the channels from the membership, then every room is entered again.
+    this.socket.reconnect();
+    return room;
+  }
+
+  async joinRoom(code: string, password?: string): Promise<RoomSummary> {
+    const room = await this.api.joinRoom(code, password ? { password } : {});
+    this.rooms.update((rooms) => [...rooms.filter((r) => r.code !== room.code), room]);
+    await this.enter(room);
+    return room;
+  }
+
+  async leaveRoom(code: string): Promise<void> {
+    const room = this.rooms().find((r) => r.code === code);
+    await this.api.leaveRoom(code);
+    this.dropRoom(code, room?.id);
+  }
+
+  /** The members' ids and keys, fresh from the server (key boxes must go to exactly the current members). */
+  async members(code: string): Promise<KeyRecipient[]> {
+    const detail = await this.api.room(code);
+    for (const m of detail.members) this.directory.remember({ userId: m.id, username: m.username, publicKeys: m.publicKeys });
+    return detail.members.map((m) => ({ userId: m.id, publicKeys: m.publicKeys }));
+  }
+
+  /** Typing notices for the active room: repeated while typing, cleared when sent or stopped. */
+  setTyping(code: string, typing: boolean): void {
+    this.socket.emit(CHAT_EVENTS.typing, { code, typing });
+  }
+
+  markRead(roomId: string, seq: number): void {
+    this.rooms.update((rooms) => rooms.map((r) => (r.id === roomId ? { ...r, unread: 0 } : r)));
+    this.socket.request(CHAT_EVENTS.read, { roomId, seq }).catch(() => undefined);
+  }
+
+  /** "I'm still here": any event counts as activity for the server's idle policy. */
+  stillHere(): void {
+    this.idleWarning.set(null);
+    const room = this.rooms()[0];
+    if (room) this.socket.request(CHAT_EVENTS.keyBoxes, { roomId: room.id }).catch(() => undefined);
+  }
+
+  private async enterAll(): Promise<void> {
+    const rooms = await this.refreshRooms();
+    this.entered.set({});
+    await Promise.all(rooms.map((room) => this.enter(room).catch(() => undefined)));
+  }
+
+  private async enter(room: RoomSummary): Promise<void> {
+    const result = await this.socket.request<EnterRoomResult>(CHAT_EVENTS.enter, { code: room.code });
+    this.entered.update((all) => ({ ...all, [room.code]: result }));
+    for (const handler of this.enteredHandlers) handler(result);
+    await this.keys.ensure(result.roomId, result.currentEpoch, () => this.members(room.code));
+  }
+
+  private dropRoom(code: string, roomId?: string): void {
+    this.rooms.update((rooms) => rooms.filter((r) => r.code !== code));
+    this.entered.update(({ [code]: _, ...rest }) => rest);
+    if (roomId) this.keys.forget(roomId);
+  }
+
+  private listen(): void {
+    const on = <T>(event: string, handler: (payload: T) => void) => this.offs.push(this.socket.on<T>(event, handler));
+    on<OnlineRoster>(CHAT_EVENTS.online, ({ online }) => this.online.set(online));
+    on<PresenceChange>(CHAT_EVENTS.presence, (change) =>
+      this.online.update((list) => [...list.filter((e) => e.userId !== change.userId), ...(change.online ? [{ userId: change.userId, username: change.username }] : [])]),
+    );
+    on<RoomRoster>(CHAT_EVENTS.roster, ({ code, present }) => this.rosters.update((all) => ({ ...all, [code]: present })));
+    on<TypingNotice>(CHAT_EVENTS.typingNotice, (notice) => this.noteTyping(notice));
+    on<StoredMessage>(CHAT_EVENTS.message, (message) => this.received(message));
+    on<RoomRemoved>(CHAT_EVENTS.removed, ({ code }) => this.dropRoom(code, this.rooms().find((r) => r.code === code)?.id));
+    on<RateLimited>(CHAT_EVENTS.rateLimited, ({ message, retryAfterMs }) => this.rateLimit.set({ message, until: Date.now() + retryAfterMs }));
+    // Key work failing is logged, never swallowed: the room shows "waiting for the key" meanwhile.
+    const keyWork = (what: string, work: Promise<void>) => void work.catch((err: unknown) => console.error(`Room key ${what} failed:`, err));
+    on<KeyRequested>(CHAT_EVENTS.keyRequested, (request) => keyWork('sharing', this.keys.share(request)));
+    on<RotateRequest>(CHAT_EVENTS.rotate, (request) => keyWork('rotation', this.keys.rotate(request)));
+    on<EpochNotice>(CHAT_EVENTS.epoch, ({ roomId, epoch }) => keyWork('update', this.keys.arrived(roomId, epoch)));
+    on<KeyAvailable>(CHAT_EVENTS.keyAvailable, ({ roomId }) => keyWork('update', this.keys.arrived(roomId)));
+    on<IdleWarning>(CHAT_EVENTS.idleWarning, ({ message, secondsLeft }) => this.idleWarning.set({ message, until: Date.now() + secondsLeft * 1000 }));
+    on<IdleKick>(CHAT_EVENTS.idleKick, ({ reason }) => this.ended.set(reason));
+    on<SessionEnded>(CHAT_EVENTS.sessionEnded, ({ reason }) => this.ended.set(reason));
+  }
+
+  private received(message: StoredMessage): void {
+    this.typingStopped(message.roomId, message.senderId);
+    for (const handler of this.messageHandlers) handler(message);
+    const active = this.activeRoom();
+    if (active?.id === message.roomId || message.senderId === this.session.user()?.id) return;
+    this.rooms.update((rooms) => rooms.map((r) => (r.id === message.roomId ? { ...r, unread: r.unread + 1 } : r)));
+  }
+
+  private noteTyping({ code, userId, username, typing }: TypingNotice): void {
+    const id = `${code}/${userId}`;
+    clearTimeout(this.typingTimers.get(id));
+    this.typingTimers.delete(id);
+    this.typing.update((all) => ({ ...all, [code]: [...(all[code] ?? []).filter((e) => e.userId !== userId), ...(typing ? [{ userId, username }] : [])] }));
+    if (typing) this.typingTimers.set(id, setTimeout(() => this.noteTyping({ code, userId, username, typing: false }), TYPING_HOLD_MS));
+  }
+
+  private typingStopped(roomId: string, userId: string): void {
+    const code = this.rooms().find((r) => r.id === roomId)?.code;
+    const entry = code && this.typing()[code]?.find((e) => e.userId === userId);
+    if (code && entry) this.noteTyping({ code, userId, username: entry.username, typing: false });
+  }
+}

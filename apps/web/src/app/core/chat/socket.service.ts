@@ -1,0 +1,136 @@
+import { DestroyRef, inject, Injectable, signal } from '@angular/core';
+import { type Ack, CHAT_EVENTS, SOCKET_PATH, type SocketError } from '@conclave/contracts';
+import { io, type Socket } from 'socket.io-client';
+import { InsecureEndpointError, socketEndpoint } from './socket-endpoint';
+
+/** What the user is told about the live connection. */
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'refused';
+
+/** Seconds between reconnection attempts once the connection is lost. */
+export const RECONNECT_DELAY_MS = 3_000;
+/** How long an acknowledged request may take before it counts as failed. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** A refused socket request, with the server's code ('stale-epoch', 'rate-limited', 'no-key', …). */
+export class SocketRequestError extends Error {
+  constructor(readonly error: SocketError & Record<string, unknown>) {
+    super(error.message);
+    this.name = 'SocketRequestError';
+  }
+
+  /** The code as a string: the client also knows codes the contract union gains later ('no-key'). */
+  get code(): string {
+    return this.error.code;
+  }
+}
+
+/** The one Socket.IO connection of the signed-in user (wss:// only), and its state for the UI. */
+@Injectable({ providedIn: 'root' })
+export class SocketService {
+  readonly state = signal<ConnectionState>('idle');
+  /** Why the connection was refused or ended, in words for the user. */
+  readonly problem = signal<string | null>(null);
+  private socket?: Socket;
+  private readonly connectHandlers = new Set<() => void>();
+  private readonly onOnline = () => this.socket && !this.socket.connected && this.socket.connect();
+  private readonly onOffline = () => this.state.set('offline');
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => this.disconnect());
+  }
+
+  /** Connects to the page's own origin, which must be https (so the socket is wss). */
+  connect(pageOrigin = globalThis.location.origin): void {
+    if (this.socket) return;
+    let endpoint: string;
+    try {
+      endpoint = socketEndpoint(pageOrigin);
+    } catch (err) {
+      this.state.set('refused');
+      this.problem.set(err instanceof InsecureEndpointError ? err.message : String(err));
+      return;
+    }
+    this.problem.set(null);
+    this.state.set('connecting');
+    const socket = io(endpoint, {
+      path: SOCKET_PATH,
+      transports: ['websocket'],
+      withCredentials: true,
+      reconnectionDelay: RECONNECT_DELAY_MS,
+      reconnectionDelayMax: RECONNECT_DELAY_MS,
+    });
+    this.socket = socket;
+    socket.on('connect', () => {
+      this.state.set('connected');
+      this.problem.set(null);
+      for (const handler of this.connectHandlers) handler();
+    });
+    socket.on('disconnect', (reason) => {
+      // The server closed it on purpose (idle kick, session end): no automatic reconnection.
+      this.state.set(reason === 'io server disconnect' || reason === 'io client disconnect' ? 'offline' : 'reconnecting');
+    });
+    socket.on('connect_error', (err) => {
+      this.state.set(globalThis.navigator?.onLine === false ? 'offline' : 'reconnecting');
+      this.problem.set(err.message);
+    });
+    globalThis.addEventListener?.('online', this.onOnline);
+    globalThis.addEventListener?.('offline', this.onOffline);
+  }
+
+  /** Runs `handler` on every (re)connection: where rooms are entered again and missed messages fetched. */
+  onConnect(handler: () => void): () => void {
+    this.connectHandlers.add(handler);
+    if (this.socket?.connected) handler();
+    return () => this.connectHandlers.delete(handler);
+  }
+
+  on<T>(event: string, handler: (payload: T) => void): () => void {
+    const socket = this.requireSocket();
+    socket.on(event, handler);
+    return () => socket.off(event, handler);
+  }
+
+  /** Fire and forget (typing notices). */
+  emit(event: string, payload: unknown): void {
+    if (this.socket?.connected) this.socket.emit(event, payload);
+  }
+
+  /** Sends with an acknowledgement; resolves with the result or throws SocketRequestError. */
+  async request<T>(event: string, payload: unknown): Promise<T> {
+    const socket = this.requireSocket();
+    let reply: Ack<T>;
+    try {
+      reply = (await socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<T>;
+    } catch {
+      throw new SocketRequestError({ code: 'server-error', message: 'The server did not answer in time', event });
+    }
+    if (!reply.ok) throw new SocketRequestError(reply.error as SocketError & Record<string, unknown>);
+    return reply.result;
+  }
+
+  get connected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  disconnect(): void {
+    globalThis.removeEventListener?.('online', this.onOnline);
+    globalThis.removeEventListener?.('offline', this.onOffline);
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+    this.socket = undefined;
+    this.connectHandlers.clear();
+    this.state.set('idle');
+  }
+
+  /** Closes and opens the connection again (the server computes room channels at the handshake). */
+  reconnect(): void {
+    if (!this.socket) return;
+    this.socket.disconnect();
+    this.socket.connect();
+  }
+
+  private requireSocket(): Socket {
+    if (!this.socket) throw new SocketRequestError({ code: 'server-error', message: 'Not connected', event: CHAT_EVENTS.enter });
+    return this.socket;
+  }
+}

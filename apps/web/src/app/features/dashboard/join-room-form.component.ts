@@ -1,0 +1,64 @@
+import { ChangeDetectionStrategy, Component, type ElementRef, inject, signal, viewChild } from '@angular/core';
+import { Router } from '@angular/router';
+import { LIMITS, ROOM_CODE_PATTERN } from '@conclave/contracts';
+import { ApiError } from '../../core/api-client.service';
+import { ChatService } from '../../core/chat/chat.service';
+
+/** "Join room" by its code; the password field appears when the room asks for one. */
+@Component({
+  selector: 'cv-join-room-form',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <form class="join" (submit)="submit($event)" aria-labelledby="join-heading">
+      <h2 id="join-heading">Join a room</h2>
+      <label for="join-code">Room code</label>
+      <input id="join-code" name="code" autocomplete="off" autocapitalize="characters" spellcheck="false" [attr.maxlength]="codeLength"
+        [value]="code()" (input)="code.set($any($event.target).value.toUpperCase())" />
+      @if (needsPassword()) {
+        <label for="join-password">Room password</label>
+        <input #passwordInput id="join-password" name="password" type="password" autocomplete="off" [value]="password()" (input)="password.set($any($event.target).value)" />
+      }
+      @if (error()) {
+        <p class="form-error" role="alert">{{ error() }}</p>
+      }
+      <button class="button wide" type="submit" [disabled]="busy()">Join</button>
+    </form>
+  `,
+})
+export class JoinRoomFormComponent {
+  private readonly chat = inject(ChatService);
+  private readonly router = inject(Router);
+  private readonly passwordInput = viewChild<ElementRef<HTMLInputElement>>('passwordInput');
+  protected readonly codeLength = LIMITS.roomCodeLength;
+  protected readonly code = signal('');
+  protected readonly password = signal('');
+  protected readonly needsPassword = signal(false);
+  protected readonly busy = signal(false);
+  protected readonly error = signal<string | null>(null);
+
+  protected async submit(event: Event): Promise<void> {
+    event.preventDefault();
+    const code = this.code().trim().toUpperCase();
+    if (!ROOM_CODE_PATTERN.test(code)) {
+      this.error.set(`A room code is ${LIMITS.roomCodeLength} characters, letters and digits (no 0, O, 1, I or L)`);
+      return;
+    }
+    this.busy.set(true);
+    this.error.set(null);
+    try {
+      const room = await this.chat.joinRoom(code, this.password() || undefined);
+      this.code.set('');
+      this.password.set('');
+      this.needsPassword.set(false);
+      await this.router.navigate(['/rooms', room.code]);
+    } catch (err) {
+      this.error.set((err as Error).message);
+      if (err instanceof ApiError && err.status === 403) {
+        this.needsPassword.set(true);
+        setTimeout(() => this.passwordInput()?.nativeElement.focus());
+      }
+    } finally {
+      this.busy.set(false);
+    }
+  }
+}

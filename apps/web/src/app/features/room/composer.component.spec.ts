@@ -1,0 +1,44 @@
+import { TestBed } from '@angular/core/testing';
+import { ComposerComponent } from './composer.component';
+
+describe('ComposerComponent', () => {
+  async function render() {
+    await TestBed.configureTestingModule({ imports: [ComposerComponent] }).compileComponents();
+    const fixture = TestBed.createComponent(ComposerComponent);
+    const sent: string[] = [];
+    fixture.componentInstance.send.subscribe((text) => sent.push(text));
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    const area = el.querySelector('textarea')!;
+    const type = async (text: string) => {
+      area.value = text;
+      area.dispatchEvent(new Event('input'));
+      await fixture.whenStable();
+    };
+    const key = async (init: KeyboardEventInit) => {
+      area.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', cancelable: true, ...init }));
+      await fixture.whenStable();
+    };
+    return { el, area, sent, type, key };
+  }
+
+  it('counts code points against the 150-character limit', async () => {
+    const { el, type } = await render();
+    await type('hi 👋');
+    expect(el.querySelector('#composer-count')?.textContent).toBe('4/150');
+    await type('x'.repeat(151));
+    expect(el.querySelector('#composer-count')?.classList).toContain('over');
+    expect(el.querySelector<HTMLButtonElement>('button[type="submit"]')?.disabled).toBe(true);
+  });
+
+  it('sends on Enter, not on Shift+Enter, and empties the box', async () => {
+    const { sent, type, key } = await render();
+    await type('line one');
+    await key({ shiftKey: true });
+    expect(sent).toEqual([]);
+    await key({});
+    expect(sent).toEqual(['line one']);
+    await key({});
+    expect(sent).toEqual(['line one']);
+  });
+});

@@ -1,0 +1,93 @@
+import { ChangeDetectionStrategy, Component, computed, DestroyRef, type ElementRef, inject, input, output, signal, viewChild } from '@angular/core';
+import { LIMITS } from '@conclave/contracts';
+import { PickerComponent } from '@ctrl/ngx-emoji-mart';
+import { CryptoService } from '../../core/crypto.service';
+
+/** How often "typing" is repeated while the user types, and when it is withdrawn after a pause. */
+const TYPING_REPEAT_MS = 2_000;
+const TYPING_PAUSE_MS = 3_000;
+
+/**
+ * The message box: a 150-character counter (code points), Enter sends and Shift+Enter breaks the
+ * line, an emoji picker (native emoji, nothing fetched), typing notices.
+ */
+@Component({
+  selector: 'cv-composer',
+  imports: [PickerComponent],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './composer.component.html',
+  styleUrl: './composer.component.css',
+})
+export class ComposerComponent {
+  private readonly crypto = inject(CryptoService);
+  readonly disabled = input(false);
+  /** A message to send (already checked against the limit). */
+  readonly send = output<string>();
+  readonly typing = output<boolean>();
+
+  private readonly textarea = viewChild.required<ElementRef<HTMLTextAreaElement>>('textarea');
+  protected readonly limit = LIMITS.messageBodyChars;
+  protected readonly text = signal('');
+  protected readonly pickerOpen = signal(false);
+  protected readonly count = computed(() => this.crypto.characterCount(this.text()));
+  protected readonly tooLong = computed(() => this.count() > this.limit);
+  protected readonly canSend = computed(() => !this.disabled() && this.text().trim() !== '' && !this.tooLong());
+  private lastTypingAt = 0;
+  private pauseTimer?: ReturnType<typeof setTimeout>;
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => this.stopTyping());
+  }
+
+  protected onInput(value: string): void {
+    this.text.set(value);
+    if (!value.trim()) return this.stopTyping();
+    const now = Date.now();
+    if (now - this.lastTypingAt > TYPING_REPEAT_MS) {
+      this.lastTypingAt = now;
+      this.typing.emit(true);
+    }
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.stopTyping(), TYPING_PAUSE_MS);
+  }
+
+  protected onKeydown(event: KeyboardEvent): void {
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    this.submit();
+  }
+
+  protected submit(): void {
+    if (!this.canSend()) return;
+    this.send.emit(this.text());
+    this.text.set('');
+    this.stopTyping();
+    this.textarea().nativeElement.focus();
+  }
+
+  protected addEmoji(event: { emoji: { native?: string } }): void {
+    const emoji = event.emoji.native;
+    if (!emoji) return;
+    const area = this.textarea().nativeElement;
+    const start = area.selectionStart ?? this.text().length;
+    const end = area.selectionEnd ?? start;
+    const next = this.text().slice(0, start) + emoji + this.text().slice(end);
+    this.text.set(next);
+    area.value = next;
+    this.pickerOpen.set(false);
+    area.focus();
+    area.setSelectionRange(start + emoji.length, start + emoji.length);
+  }
+
+  protected closePickerOnEscape(event: KeyboardEvent): void {
+    if (event.key !== 'Escape') return;
+    this.pickerOpen.set(false);
+    this.textarea().nativeElement.focus();
+  }
+
+  private stopTyping(): void {
+    clearTimeout(this.pauseTimer);
+    if (this.lastTypingAt) this.typing.emit(false);
+    this.lastTypingAt = 0;
+  }
+}

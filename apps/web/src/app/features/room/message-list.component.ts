@@ -1,0 +1,53 @@
+import { ChangeDetectionStrategy, Component, type ElementRef, effect, inject, input, output, untracked, viewChild } from '@angular/core';
+import { MarkdownComponent } from 'ngx-markdown';
+import { ContactsService } from '../../core/chat/contacts.service';
+import type { ChatLine } from '../../core/chat/conversation.service';
+
+/** Distance from the top (px) at which the next older page is fetched. */
+const LOAD_OLDER_AT_PX = 80;
+
+/** The conversation: markdown bodies (sanitised), senders with verified badges, states said plainly. */
+@Component({
+  selector: 'cv-message-list',
+  imports: [MarkdownComponent],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './message-list.component.html',
+  styleUrl: './message-list.component.css',
+})
+export class MessageListComponent {
+  protected readonly contacts = inject(ContactsService);
+  readonly lines = input.required<ChatLine[]>();
+  readonly more = input(false);
+  readonly loading = input(false);
+  readonly loadOlder = output<void>();
+  private readonly scroller = viewChild.required<ElementRef<HTMLElement>>('scroller');
+  private firstId?: string;
+  private lastId?: string;
+
+  constructor() {
+    // Keep the view where the reader is: at the bottom for new messages, in place when older ones load above.
+    effect(() => {
+      const lines = this.lines();
+      untracked(() => {
+        const el = this.scroller().nativeElement;
+        const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
+        const prepended = lines[0]?.id !== this.firstId && lines.at(-1)?.id === this.lastId;
+        const before = el.scrollHeight;
+        this.firstId = lines[0]?.id;
+        this.lastId = lines.at(-1)?.id;
+        requestAnimationFrame(() => {
+          if (prepended) el.scrollTop += el.scrollHeight - before;
+          else if (fromBottom < 120) el.scrollTop = el.scrollHeight;
+        });
+      });
+    });
+  }
+
+  protected onScroll(): void {
+    if (this.scroller().nativeElement.scrollTop < LOAD_OLDER_AT_PX && this.more() && !this.loading()) this.loadOlder.emit();
+  }
+
+  protected time(iso: string): string {
+    return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+}

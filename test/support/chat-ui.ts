@@ -1,0 +1,44 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Account } from './accounts.js';
+import type { ServerProcess } from './server.js';
+
+/** What a page did that it must not: CSP violations, dialogs (alert/confirm/prompt), console errors, page errors. */
+export interface PageIncidents {
+  violations: string[];
+  dialogs: string[];
+  errors: string[];
+}
+
+/** A fresh browser context (own cookies and IndexedDB) whose page reports every incident. */
+export async function watchedPage(browser: Browser, incidents: PageIncidents, contexts: BrowserContext[]): Promise<Page> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.exposeFunction('reportCspViolation', (text: string) => incidents.violations.push(text));
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as unknown as { reportCspViolation(t: string): void }).reportCspViolation(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`),
+    ),
+  );
+  page.on('dialog', (dialog) => {
+    incidents.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) incidents.errors.push(m.text());
+  });
+  page.on('pageerror', (err) => incidents.errors.push(`pageerror: ${err.message}`));
+  return page;
+}
+
+/** Signs in through the sign-in page (the browser derives the keys and opens the backup). */
+export async function signInPage(page: Page, server: ServerProcess, account: Account): Promise<void> {
+  await page.goto(`${server.origin}/sign-in`);
+  await page.getByLabel('Username').fill(account.username);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/home', { timeout: 60_000 });
+}
+
+/** The message list items of the open room. */
+export const messages = (page: Page) => page.locator('ol.messages > li');
