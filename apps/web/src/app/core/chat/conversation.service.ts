@@ -51,7 +51,7 @@ export function bodyProblem(body: string, count: (text: string) => number): stri
 /**
  * The conversation on screen: history in keyset pages (newest first, older on demand), live
  * messages, decryption with signature checks, and an outbox that survives rate limits, key
- * rotations ('stale-epoch'), missing keys ('no-key') and reconnections.
+ * rotations ('stale-epoch', 'rotation-pending'), missing keys ('no-key') and reconnections.
  */
 @Injectable({ providedIn: 'root' })
 export class ConversationService {
@@ -173,6 +173,15 @@ export class ConversationService {
         this.keys.setCurrentEpoch(item.roomId, currentEpoch);
         await this.keys.arrived(item.roomId).catch(() => undefined);
         return false;
+      case 'rotation-pending': {
+        // A member left and nobody has made the next epoch yet: make it (or meet the one who did).
+        const code = this.chat.rooms().find((r) => r.id === item.roomId)?.code;
+        if (code) {
+          const members = await this.chat.members(code).catch(() => []);
+          await this.keys.rotate({ roomId: item.roomId, code, nextEpoch: currentEpoch + 1, members }).catch(() => undefined);
+        } else this.keys.setCurrentEpoch(item.roomId, currentEpoch + 1);
+        return false;
+      }
       case 'no-key': {
         // This browser has no box for the room's current epoch: ask a member to share it.
         this.keys.setCurrentEpoch(item.roomId, currentEpoch);
