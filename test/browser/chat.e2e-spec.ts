@@ -165,6 +165,17 @@ describe('chat in chromium: two people, one encrypted room', () => {
 
   });
 
+  it('takes the verification along to another browser (the contact book is sealed on the server)', async () => {
+    const elsewhere = await watchedPage(browser, incidents, contexts); // fresh cookies and IndexedDB
+    await signInPage(elsewhere, server, ann);
+    await elsewhere.goto(`${server.origin}/rooms/${code}`);
+    await messages(elsewhere).filter({ hasText: 'thinking about it' }).getByText('✔ verified').waitFor({ timeout: 30_000 });
+    const [book] = await sql<{ user_id: string; ct: string }>(server, `SELECT user_id, ct FROM contact_books WHERE user_id = $1`, [ann.userId]);
+    expect(book!.ct).not.toContain(ben.userId);
+    expect(Buffer.from(book!.ct, 'base64').toString('latin1')).not.toContain(ben.userId);
+    await elsewhere.context().close();
+  });
+
   it('lets one person leave to the lobby while the other keeps chatting under the next key epoch', async () => {
     await benPage.getByRole('button', { name: 'Leave room' }).click();
     await benPage.getByRole('button', { name: 'Yes, leave' }).click();

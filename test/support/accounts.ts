@@ -62,6 +62,7 @@ export function registerBody(account: Account, captcha: string): RegisterRequest
 export interface Client {
   get(path: string): request.Test;
   post(path: string, body?: object): request.Test;
+  put(path: string, body?: object): request.Test;
 }
 
 export function browserClient(server: ServerProcess): Client {
@@ -69,6 +70,7 @@ export function browserClient(server: ServerProcess): Client {
   return {
     get: (path) => agent.get(path).set('Origin', server.origin),
     post: (path, body) => agent.post(path).set('Origin', server.origin).send(body),
+    put: (path, body) => agent.put(path).set('Origin', server.origin).send(body),
   };
 }
 

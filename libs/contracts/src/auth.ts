@@ -15,6 +15,8 @@ export const AUTH_PATHS = {
   me: '/api/auth/me',
   session: '/api/auth/session',
   password: '/api/auth/password',
+  /** GET / PUT: the signed-in user's sealed contact book (SealedContactBook); 204 on GET when there is none yet. */
+  contacts: '/api/auth/contacts',
   userKeys: (userId: string) => `/api/users/${encodeURIComponent(userId)}/keys`,
 } as const;
 

@@ -84,3 +84,24 @@ export interface FileContent extends FileDescriptor {
   fileId: string;
   sentAt: number;
 }
+
+/**
+ * The contact book (e2e.md §6): per contact, the digest of the identity keys last accepted for them
+ * (libs/crypto keysDigest) and whether the user verified those keys by comparing safety numbers.
+ */
+export interface ContactBook {
+  v: 1;
+  contacts: Record<string, { keys: string; verified: boolean }>;
+}
+
+/** The contact book sealed with wrapKey (AES-256-GCM, AAD "conclave/v1/contacts|" + userId): what the server stores. */
+export interface SealedContactBook {
+  v: 1;
+  /** 12 random bytes. */
+  iv: string;
+  /** AES-GCM ciphertext with its tag, of the JSON ContactBook. */
+  ct: string;
+}
+
+/** The most bytes a sealed contact book's ciphertext may have (about 600 contacts; a multiple of 3, so its base64 length bounds it exactly). */
+export const CONTACT_BOOK_MAX_BYTES = 65_535;

@@ -22,4 +22,5 @@ export { textContent, encryptMessage, decryptMessage, messageAad, type EncryptMe
 export { characterCount } from './content.js';
 export { sniffFileType, checkFileType, encryptFile, decryptFile, type EncryptedFile } from './file.js';
 export { fingerprint, safetyNumber, formatSafetyNumber, type IdentityRef } from './fingerprint.js';
+export { keysDigest, sealContactBook, openContactBook } from './contacts.js';
 export { checkTestVectors, type TestVectors } from './vectors.js';

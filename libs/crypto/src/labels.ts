@@ -5,6 +5,7 @@ export const V1 = {
   authInfo: 'conclave/v1/auth',
   wrapInfo: 'conclave/v1/wrap',
   backupAad: 'conclave/v1/backup|',
+  contactsAad: 'conclave/v1/contacts|',
   keyBox: 'conclave/v1/keybox',
   messageAad: 'conclave/v1/msg|',
   fileAad: 'conclave/v1/file',

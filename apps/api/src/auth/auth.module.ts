@@ -9,6 +9,8 @@ import { ServerSecretsService } from '../security/secrets/server-secrets.service
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { CaptchaService } from './captcha/captcha.service.js';
+import { ContactBookController } from './contacts/contact-book.controller.js';
+import { ContactBookService } from './contacts/contact-book.service.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginLockoutService } from './lockout/login-lockout.service.js';
 import { LoginAttemptGuard } from './login.guard.js';
@@ -19,7 +21,7 @@ import { UsersController } from './users.controller.js';
 import { User } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
 
-/** Accounts: registration with captcha, login, server-side sessions, lockout, the key directory. */
+/** Accounts: registration with captcha, login, server-side sessions, lockout, the key directory, sealed contact books. */
 @Module({
   imports: [
     TypeOrmModule.forFeature([User]),
@@ -34,11 +36,12 @@ import { UsersService } from './users/users.service.js';
       }),
     }),
   ],
-  controllers: [AuthController, UsersController],
+  controllers: [AuthController, UsersController, ContactBookController],
   providers: [
     AuthService,
     UsersService,
     CaptchaService,
+    ContactBookService,
     LoginLockoutService,
     LocalStrategy,
     LoginAttemptGuard,

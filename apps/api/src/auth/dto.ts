@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import type { ChangePasswordRequest, KeyBackup, LoginRequest, PublicKeys, RegisterRequest } from '@conclave/contracts';
-import { BASE64_PATTERN as BASE64, USERNAME_PATTERN } from '@conclave/contracts';
+import { BASE64_PATTERN as BASE64, CONTACT_BOOK_MAX_BYTES, type SealedContactBook, USERNAME_PATTERN } from '@conclave/contracts';
 import { Transform, Type } from 'class-transformer';
 import { Equals, IsDefined, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
 
@@ -36,6 +36,23 @@ export class KeyBackupDto implements KeyBackup {
   @IsString()
   @MaxLength(8192)
   @Matches(BASE64, { message: 'keyBackup.ct must be base64' })
+  ct!: string;
+}
+
+/** PUT /api/auth/contacts: the contact book, sealed in the browser (the server cannot read it). */
+export class SealedContactBookDto implements SealedContactBook {
+  @ApiProperty({ enum: [1] })
+  @Equals(1, { message: 'v must be 1' })
+  v!: 1;
+
+  @ApiProperty({ description: '12 bytes, base64' })
+  @Matches(/^[A-Za-z0-9+/]{16}$/, { message: 'iv must be 12 bytes of base64' })
+  iv!: string;
+
+  @ApiProperty({ description: `AES-256-GCM ciphertext of the contact book, base64, at most ${CONTACT_BOOK_MAX_BYTES} bytes` })
+  @IsString()
+  @MaxLength((CONTACT_BOOK_MAX_BYTES / 3) * 4, { message: `ct must be at most ${CONTACT_BOOK_MAX_BYTES} bytes` })
+  @Matches(BASE64, { message: 'ct must be base64' })
   ct!: string;
 }
 

@@ -14,6 +14,7 @@ import {
   ROOM_PATHS,
   type RoomDetail,
   type RoomSummary,
+  type SealedContactBook,
   type SessionResponse,
   type UserKeysResponse,
 } from '@conclave/contracts';
@@ -49,6 +50,15 @@ export class ApiClient {
   }
 
   /** The signed-in user, or null when there is no live session. */
+  /** My sealed contact book, or undefined when none is stored yet (204). */
+  async contactBook(): Promise<SealedContactBook | undefined> {
+    return (await this.call(this.http.get<SealedContactBook | null>(AUTH_PATHS.contacts))) ?? undefined;
+  }
+
+  saveContactBook(book: SealedContactBook): Promise<void> {
+    return this.call(this.http.put<void>(AUTH_PATHS.contacts, book));
+  }
+
   async currentUser(): Promise<MeResponse | null> {
     return (await this.call(this.http.get<SessionResponse>(AUTH_PATHS.session))).user;
   }

@@ -1,5 +1,5 @@
 import { Injectable, signal } from '@angular/core';
-import type { KeyBackup, KeyBox, MessageContent, MessageEnvelope, PublicKeys, StoredMessage } from '@conclave/contracts';
+import type { ContactBook, KeyBackup, KeyBox, MessageContent, MessageEnvelope, PublicKeys, SealedContactBook, StoredMessage } from '@conclave/contracts';
 import {
   type AccountKeys,
   characterCount,
@@ -14,12 +14,15 @@ import {
   type IdentityRef,
   importPublicKeys,
   isWebCryptoAvailable,
+  keysDigest,
   type NewIdentity,
+  openContactBook,
   openKeyBackup,
   openKeyBox,
   type PrivateIdentity,
   type PublicIdentity,
   safetyNumber,
+  sealContactBook,
   sealKeyBackup,
   sealKeyBox,
   textContent,
@@ -68,6 +71,20 @@ export class CryptoService {
   /** Opens the backup into non-extractable private keys (a wrong password gives a DecryptionError). */
   openKeyBackup(backup: KeyBackup, wrapKey: CryptoKey, userId: string): Promise<PrivateIdentity> {
     return openKeyBackup(backup, wrapKey, userId);
+  }
+
+  /** What the contact book remembers of someone's identity keys (e2e.md §6). */
+  keysDigest(keys: PublicKeys): Promise<string> {
+    return keysDigest(keys);
+  }
+
+  /** The contact book, sealed under wrapKey for the server to keep (it follows the user). */
+  sealContactBook(book: ContactBook, wrapKey: CryptoKey, userId: string): Promise<SealedContactBook> {
+    return sealContactBook(book, wrapKey, userId);
+  }
+
+  openContactBook(sealed: SealedContactBook, wrapKey: CryptoKey, userId: string): Promise<ContactBook> {
+    return openContactBook(sealed, wrapKey, userId);
   }
 
   /** A room epoch key (extractable: members re-share it with joiners). */

@@ -6,24 +6,32 @@ const STORE = 'identity';
 
 interface StoredIdentity extends PrivateIdentity {
   userId: string;
+  /** Seals the contact book (e2e.md §6); non-extractable like the rest. */
+  wrapKey?: CryptoKey;
+}
+
+/** What the browser keeps for the signed-in user. */
+export interface StoredKeys {
+  identity: PrivateIdentity;
+  wrapKey: CryptoKey;
 }
 
 /**
- * The signed-in user's private keys, as non-extractable CryptoKeys in IndexedDB (never
+ * The signed-in user's private keys and wrapKey, as non-extractable CryptoKeys in IndexedDB (never
  * localStorage): usable by this origin's code, not readable as bytes by anyone. Cleared at sign-out.
  */
 @Injectable({ providedIn: 'root' })
 export class KeyStoreService {
   private db?: Promise<IDBDatabase>;
 
-  async save(userId: string, keys: PrivateIdentity): Promise<void> {
-    await this.run('readwrite', (store) => store.put({ userId, enc: keys.enc, sig: keys.sig } satisfies StoredIdentity, 'current'));
+  async save(userId: string, { identity, wrapKey }: StoredKeys): Promise<void> {
+    await this.run('readwrite', (store) => store.put({ userId, enc: identity.enc, sig: identity.sig, wrapKey } satisfies StoredIdentity, 'current'));
   }
 
-  /** The stored keys if they belong to `userId`. */
-  async load(userId: string): Promise<PrivateIdentity | undefined> {
+  /** The stored keys if they belong to `userId` (and are complete: older entries lack wrapKey). */
+  async load(userId: string): Promise<StoredKeys | undefined> {
     const stored = await this.run<StoredIdentity | undefined>('readonly', (store) => store.get('current'));
-    return stored?.userId === userId ? { enc: stored.enc, sig: stored.sig } : undefined;
+    return stored?.userId === userId && stored.wrapKey ? { identity: { enc: stored.enc, sig: stored.sig }, wrapKey: stored.wrapKey } : undefined;
   }
 
   async clear(): Promise<void> {

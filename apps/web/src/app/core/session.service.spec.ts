@@ -2,15 +2,14 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { LoginResponse } from '@conclave/contracts';
-import type { PrivateIdentity } from '@conclave/crypto';
 import { CryptoService } from './crypto.service';
-import { KeyStoreService } from './key-store.service';
+import { KeyStoreService, type StoredKeys } from './key-store.service';
 import { SessionService } from './session.service';
 
 /** IndexedDB is a browser API; the chromium suite covers the real store. */
 class MemoryKeyStore {
-  stored: { userId: string; keys: PrivateIdentity } | null = null;
-  async save(userId: string, keys: PrivateIdentity) {
+  stored: { userId: string; keys: StoredKeys } | null = null;
+  async save(userId: string, keys: StoredKeys) {
     this.stored = { userId, keys };
   }
   async load(userId: string) {
@@ -63,7 +62,9 @@ describe('SessionService', () => {
     await done;
     expect(steps).toEqual(['deriving', 'generating', 'sealing', 'registering', 'signing-in']);
     expect(session.state()).toBe('signed-in');
-    expect(store.stored?.keys.sig.extractable).toBe(false);
+    expect(store.stored?.keys.identity.sig.extractable).toBe(false);
+    expect(store.stored?.keys.wrapKey.extractable).toBe(false);
+    expect(session.wrapKey()).toBe(store.stored?.keys.wrapKey);
   });
 
   it('refuses a sign-in whose backup does not open, and ends that server session', async () => {
@@ -86,7 +87,7 @@ describe('SessionService', () => {
   });
 
   it('signs out: forgets the keys even when the server cannot be reached', async () => {
-    store.stored = { userId: 'u1', keys: {} as PrivateIdentity };
+    store.stored = { userId: 'u1', keys: {} as StoredKeys };
     const out = session.signOut();
     await answer('POST', '/api/auth/logout', null, 0);
     await expect(out).rejects.toBeDefined();

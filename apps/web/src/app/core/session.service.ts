@@ -24,18 +24,20 @@ export class SessionService {
   private readonly crypto = inject(CryptoService);
   private readonly keyStore = inject(KeyStoreService);
 
-  private readonly current = signal<{ user: MeResponse; keys: PrivateIdentity } | null | undefined>(undefined);
+  private readonly current = signal<{ user: MeResponse; keys: PrivateIdentity; wrapKey: CryptoKey } | null | undefined>(undefined);
   readonly user = computed(() => this.current()?.user ?? null);
   /** The signed-in user's private keys (non-extractable): unwrap room keys, sign boxes and messages. */
   readonly keys = computed(() => this.current()?.keys ?? null);
+  /** The password's wrapKey (non-extractable): seals the contact book. */
+  readonly wrapKey = computed(() => this.current()?.wrapKey ?? null);
   readonly state = computed<SessionState>(() => (this.current() === undefined ? 'unknown' : this.current() ? 'signed-in' : 'signed-out'));
 
   /** At start-up: a live server session plus this browser's stored keys means signed in. */
   async restore(): Promise<void> {
     try {
       const user = await this.api.currentUser();
-      const keys = user ? await this.keyStore.load(user.id) : undefined;
-      if (user && keys) return this.current.set({ user, keys });
+      const stored = user ? await this.keyStore.load(user.id) : undefined;
+      if (user && stored) return this.current.set({ user, keys: stored.identity, wrapKey: stored.wrapKey });
       // A session whose keys are gone (site data cleared) cannot decrypt anything: sign in again.
       if (user) await this.api.logout();
       this.current.set(null);
@@ -86,7 +88,7 @@ export class SessionService {
       await this.api.logout().catch(() => undefined);
       throw err instanceof DecryptionError ? new ApiError(0, 'Your key backup could not be opened with this password') : err;
     }
-    await this.keyStore.save(response.id, keys);
-    this.current.set({ user: { id: response.id, username: response.username, publicKeys: response.publicKeys }, keys });
+    await this.keyStore.save(response.id, { identity: keys, wrapKey });
+    this.current.set({ user: { id: response.id, username: response.username, publicKeys: response.publicKeys }, keys, wrapKey });
   }
 }

@@ -1,47 +1,70 @@
-import { Injectable } from '@angular/core';
-import type { PublicKeys } from '@conclave/contracts';
+import { inject, Injectable } from '@angular/core';
+import type { ContactBook } from '@conclave/contracts';
+import { DecryptionError } from '@conclave/crypto';
+import { ApiClient } from '../api-client.service';
+import { CryptoService } from '../crypto.service';
+import { SessionService } from '../session.service';
 
-/** What this browser remembers about a contact, per signed-in user: the keys first seen, and the verdict. */
-export interface ContactRecord {
-  publicKeys: PublicKeys;
-  verified: boolean;
-}
-
-const DB_NAME = 'conclave-contacts';
-const STORE = 'contacts';
+/** What the user's contact book remembers of a contact: the digest of the keys accepted, and the verdict. */
+export type ContactRecord = ContactBook['contacts'][string];
 
 /**
- * Verification marks and first-seen identity keys, in IndexedDB under "ownerId/contactId". They stay
- * across sign-outs on this browser: a changed key must still be noticed after the next sign-in.
+ * The contact book (e2e.md §6): verification marks and accepted identity keys, kept on the server
+ * sealed under the user's wrapKey, so they follow the user to another browser and the server
+ * cannot read them. Read once per signed-in user; every change writes the whole book back (changes
+ * made while a write is in flight go out together in the next one).
  */
 @Injectable({ providedIn: 'root' })
 export class ContactStore {
-  private db?: Promise<IDBDatabase>;
+  private readonly api = inject(ApiClient);
+  private readonly crypto = inject(CryptoService);
+  private readonly session = inject(SessionService);
+  private book?: { owner: string; contacts: Promise<Map<string, ContactRecord>> };
+  private writing?: Promise<void>;
+  private dirty = false;
 
   async get(ownerId: string, contactId: string): Promise<ContactRecord | undefined> {
-    return this.run<ContactRecord | undefined>('readonly', (store) => store.get(`${ownerId}/${contactId}`));
+    return (await this.contacts(ownerId)).get(contactId);
   }
 
   async put(ownerId: string, contactId: string, record: ContactRecord): Promise<void> {
-    await this.run('readwrite', (store) => store.put(record, `${ownerId}/${contactId}`));
+    (await this.contacts(ownerId)).set(contactId, record);
+    this.dirty = true;
+    await this.flush(ownerId);
   }
 
-  private open(): Promise<IDBDatabase> {
-    this.db ??= new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    return this.db;
+  private contacts(owner: string): Promise<Map<string, ContactRecord>> {
+    if (this.book?.owner !== owner) this.book = { owner, contacts: this.fetch(owner) };
+    return this.book.contacts;
   }
 
-  private async run<T>(mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest): Promise<T> {
-    const db = await this.open();
-    return new Promise<T>((resolve, reject) => {
-      const request = action(db.transaction(STORE, mode).objectStore(STORE));
-      request.onsuccess = () => resolve(request.result as T);
-      request.onerror = () => reject(request.error);
-    });
+  private async fetch(owner: string): Promise<Map<string, ContactRecord>> {
+    const sealed = await this.api.contactBook();
+    if (!sealed) return new Map();
+    try {
+      return new Map(Object.entries((await this.crypto.openContactBook(sealed, this.wrapKey(), owner)).contacts));
+    } catch (err) {
+      // Sealed under another password's wrapKey: start afresh rather than lock the user out of chat.
+      if (err instanceof DecryptionError) return new Map();
+      throw err;
+    }
+  }
+
+  /** One write at a time; whatever changed meanwhile goes in the next. */
+  private async flush(owner: string): Promise<void> {
+    while (this.writing) await this.writing;
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.writing = (async () => {
+      const contacts = Object.fromEntries(await this.contacts(owner));
+      await this.api.saveContactBook(await this.crypto.sealContactBook({ v: 1, contacts }, this.wrapKey(), owner));
+    })().finally(() => (this.writing = undefined));
+    await this.writing;
+  }
+
+  private wrapKey(): CryptoKey {
+    const wrapKey = this.session.wrapKey();
+    if (!wrapKey) throw new Error('Not signed in');
+    return wrapKey;
   }
 }

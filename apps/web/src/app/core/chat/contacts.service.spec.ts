@@ -4,7 +4,7 @@ import { SessionService } from '../session.service';
 import { type ContactRecord, ContactStore } from './contact-store.service';
 import { ContactsService } from './contacts.service';
 
-/** IndexedDB is a browser API; the chromium suite covers the real store. */
+/** The server-backed book is covered by the API and chromium suites; here, its logic alone. */
 class MemoryContactStore {
   readonly records = new Map<string, ContactRecord>();
   async get(owner: string, contact: string) {

@@ -1,5 +1,6 @@
 import { computed, inject, Injectable, signal } from '@angular/core';
 import type { PublicKeys } from '@conclave/contracts';
+import { CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
 import { ContactStore } from './contact-store.service';
 
@@ -13,15 +14,15 @@ export interface ContactStatus {
   keyChanged: boolean;
 }
 
-const sameKeys = (a: PublicKeys, b: PublicKeys) => a.enc === b.enc && a.sig === b.sig;
-
 /**
- * Verification (e2e.md §6) as this browser sees it: trust on first sight, "mark as verified" after
- * comparing safety numbers, and a changed identity key noticed and surfaced until acknowledged.
+ * Verification (e2e.md §6): trust on first sight, "mark as verified" after comparing safety numbers,
+ * and a changed identity key noticed and surfaced until acknowledged. The contact book behind it
+ * follows the user (ContactStore).
  */
 @Injectable({ providedIn: 'root' })
 export class ContactsService {
   private readonly store = inject(ContactStore);
+  private readonly crypto = inject(CryptoService);
   private readonly session = inject(SessionService);
   private readonly statuses = signal<ReadonlyMap<string, ContactStatus>>(new Map());
 
@@ -37,22 +38,22 @@ export class ContactsService {
     const owner = this.owner();
     for (const person of people) {
       if (person.userId === owner) continue;
-      const known = await this.store.get(owner, person.userId);
-      if (!known) await this.store.put(owner, person.userId, { publicKeys: person.publicKeys, verified: false });
-      const keyChanged = !!known && !sameKeys(known.publicKeys, person.publicKeys);
+      const [known, keys] = await Promise.all([this.store.get(owner, person.userId), this.crypto.keysDigest(person.publicKeys)]);
+      if (!known) await this.store.put(owner, person.userId, { keys, verified: false });
+      const keyChanged = !!known && known.keys !== keys;
       this.set({ ...person, verified: !!known?.verified && !keyChanged, keyChanged });
     }
   }
 
   async markVerified(userId: string): Promise<void> {
     const contact = this.require(userId);
-    await this.store.put(this.owner(), userId, { publicKeys: contact.publicKeys, verified: true });
+    await this.store.put(this.owner(), userId, { keys: await this.crypto.keysDigest(contact.publicKeys), verified: true });
     this.set({ ...contact, verified: true, keyChanged: false });
   }
 
   async unmarkVerified(userId: string): Promise<void> {
     const contact = this.require(userId);
-    await this.store.put(this.owner(), userId, { publicKeys: contact.publicKeys, verified: false });
+    await this.store.put(this.owner(), userId, { keys: await this.crypto.keysDigest(contact.publicKeys), verified: false });
     this.set({ ...contact, verified: false });
   }
 
@@ -60,7 +61,7 @@ export class ContactsService {
   async acceptChangedKeys(userIds: string[]): Promise<void> {
     for (const userId of userIds) {
       const contact = this.require(userId);
-      await this.store.put(this.owner(), userId, { publicKeys: contact.publicKeys, verified: false });
+      await this.store.put(this.owner(), userId, { keys: await this.crypto.keysDigest(contact.publicKeys), verified: false });
       this.set({ ...contact, verified: false, keyChanged: false });
     }
   }

@@ -1,0 +1,38 @@
+import { Body, Controller, Get, HttpCode, Put, Res, UseGuards } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { SealedContactBook } from '@conclave/contracts';
+import type { Response } from 'express';
+import { SealedContactBookDto } from '../dto.js';
+import { CurrentUserId, SessionGuard } from '../session/session.guard.js';
+import { ContactBookService } from './contact-book.service.js';
+
+/**
+ * The signed-in user's contact book (e2e.md §6), sealed under their wrapKey in the browser, so that
+ * verification marks and accepted identity keys follow them to another browser.
+ */
+@ApiTags('auth')
+@Controller('api/auth/contacts')
+@UseGuards(SessionGuard)
+@ApiUnauthorizedResponse({ description: 'Not signed in' })
+export class ContactBookController {
+  constructor(private readonly books: ContactBookService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'My sealed contact book; 204 when I have none yet' })
+  @ApiOkResponse({ type: SealedContactBookDto })
+  @ApiNoContentResponse({ description: 'No contact book stored yet' })
+  async get(@CurrentUserId() userId: string, @Res({ passthrough: true }) res: Response): Promise<SealedContactBook | undefined> {
+    const book = await this.books.get(userId);
+    if (!book) res.status(204);
+    return book;
+  }
+
+  @Put()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Replace my sealed contact book' })
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse({ description: 'Not a sealed contact book, or too large' })
+  async put(@CurrentUserId() userId: string, @Body() book: SealedContactBookDto): Promise<void> {
+    await this.books.put(userId, book);
+  }
+}

@@ -1,0 +1,23 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Each user's contact book (e2e.md §6: which identity keys they accepted and verified), sealed in
+ * the browser under wrapKey: the server keeps it so it follows the user, and cannot read it.
+ */
+export class CreateContactBooks1764200000000 implements MigrationInterface {
+  name = 'CreateContactBooks1764200000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE contact_books (
+        user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        iv text NOT NULL,
+        ct text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE contact_books`);
+  }
+}
