@@ -115,6 +115,15 @@ describe('chat states in chromium', () => {
     expect(shown.indexOf('Connecting…')).toBeLessThan(shown.indexOf('Connected'));
   });
 
+  it('says "Offline" while the browser is offline, and "Connected" again when it is back', async () => {
+    await annPage.context().setOffline(true);
+    await status(annPage).filter({ hasText: 'Offline' }).waitFor();
+    await annPage.getByRole('alert').filter({ hasText: 'You are offline' }).waitFor();
+    await annPage.context().setOffline(false);
+    await status(annPage).filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+    await annPage.getByRole('alert').filter({ hasText: 'You are offline' }).waitFor({ state: 'detached' });
+  });
+
   it('says "reconnecting" only once the server has been gone for 3 s, offline when the browser is, and resyncs without duplicates when it is back', async () => {
     rooms.resync = await createRoom(annPage, 'Resync');
     await joinRoom(benPage, rooms.resync, 'Resync');
