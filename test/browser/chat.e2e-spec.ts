@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Account, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { launchChromium } from '../support/browser.js';
-import { messages, type PageIncidents, signInPage, watchedPage } from '../support/chat-ui.js';
+import { messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
 import { sql } from '../support/db.js';
 import { REPO_ROOT, ServerProcess } from '../support/server.js';
 
@@ -48,16 +48,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** Types a message and sends it with Enter; waits until the server acknowledged it (one more own line marked ok). */
-async function say(page: Page, text: string): Promise<void> {
-  const acknowledged = page.locator('ol.messages > li.mine[data-state="ok"]');
-  const before = await acknowledged.count();
-  const box = page.getByLabel('Message', { exact: true });
-  await box.fill(text);
-  await box.press('Enter');
-  await acknowledged.nth(before).waitFor({ timeout: 20_000 });
-}
 
 describe('chat in chromium: two people, one encrypted room', () => {
   it('creates a room that shows its code, and the other person joins it by code', async () => {

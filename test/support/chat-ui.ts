@@ -42,3 +42,33 @@ export async function signInPage(page: Page, server: ServerProcess, account: Acc
 
 /** The message list items of the open room. */
 export const messages = (page: Page) => page.locator('ol.messages > li');
+
+/** Types a message and sends it with Enter; waits until the server acknowledged it (one more own line marked ok). */
+export async function say(page: Page, text: string): Promise<void> {
+  const acknowledged = page.locator('ol.messages > li.mine[data-state="ok"]');
+  const before = await acknowledged.count();
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+  await acknowledged.nth(before).waitFor({ timeout: 20_000 });
+}
+
+/** Creates a room through the dialog, opens it, and returns its code. */
+export async function createRoom(page: Page, name: string): Promise<string> {
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await page.getByLabel('Room name').fill(name);
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  const code = (await page.getByLabel('New room code').textContent())!.trim();
+  await page.getByRole('button', { name: `Open ${name}` }).click();
+  await page.waitForURL(`**/rooms/${code}`);
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  return code;
+}
+
+/** Joins a room by its code through the sidebar form and waits for the room to open. */
+export async function joinRoom(page: Page, code: string, name: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Room code' }).fill(code);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.waitForURL(`**/rooms/${code}`);
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}

@@ -191,6 +191,8 @@ export class ChatService {
 
   private listen(): void {
     const on = <T>(event: string, handler: (payload: T) => void) => this.offs.push(this.socket.on<T>(event, handler));
+    // Rooms are entered per connection: once it is lost, none is until the next one enters them again.
+    on<string>('disconnect', () => this.entered.set({}));
     on<OnlineRoster>(CHAT_EVENTS.online, ({ online }) => this.online.set(online));
     on<PresenceChange>(CHAT_EVENTS.presence, (change) =>
       this.online.update((list) => [...list.filter((e) => e.userId !== change.userId), ...(change.online ? [{ userId: change.userId, username: change.username }] : [])]),

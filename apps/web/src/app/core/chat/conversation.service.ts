@@ -139,10 +139,11 @@ export class ConversationService {
     if (!me || !keys) return true;
     if (!this.keys.key(item.roomId, this.keys.currentEpoch(item.roomId) ?? 0)) this.mark(item, 'waiting-key');
     const { epoch, key } = await this.keys.keyForSending(item.roomId);
-    if (!this.socket.connected) {
+    if (!this.socket.connected || !this.isEntered(item.roomId)) {
+      // Offline, or back but not in the room yet: the server refuses a send before the room is entered again.
       this.mark(item, 'sending');
       await new Promise<void>((resolve) => {
-        const off = this.socket.onConnect(() => queueMicrotask(() => (off(), resolve())));
+        const off = this.chat.onEntered((room) => room.roomId === item.roomId && queueMicrotask(() => (off(), resolve())));
       });
       return false;
     }

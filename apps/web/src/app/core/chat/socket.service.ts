@@ -32,7 +32,15 @@ export class SocketService {
   readonly problem = signal<string | null>(null);
   private socket?: Socket;
   private readonly connectHandlers = new Set<() => void>();
-  private readonly onOnline = () => this.socket && !this.socket.connected && this.socket.connect();
+  /** Back online: a socket that outlived the blip is still connected (no 'connect' event will come to say so). */
+  private readonly onOnline = () => {
+    if (!this.socket) return;
+    if (this.socket.connected) this.state.set('connected');
+    else {
+      this.state.set('reconnecting');
+      this.socket.connect();
+    }
+  };
   private readonly onOffline = () => this.state.set('offline');
 
   constructor() {
