@@ -126,10 +126,8 @@ export class ChatService {
   async createRoom(request: CreateRoomRequest): Promise<RoomSummary> {
     const room = await this.api.createRoom(request);
     this.rooms.update((rooms) => [...rooms, room]);
-    // Server gap: creating a room does not add this user's open socket to the room's member channel
-    // (only joining does), so key requests from joiners would not reach us until a reconnection.
-    // Reconnecting rebuilds the channels from the membership, then every room is entered again.
-    this.socket.reconnect();
+    // Entered like every room (the server already follows it for presence and key requests).
+    await this.enter(room);
     return room;
   }
 

@@ -130,13 +130,6 @@ export class SocketService {
     this.state.set('idle');
   }
 
-  /** Closes and opens the connection again (the server computes room channels at the handshake). */
-  reconnect(): void {
-    if (!this.socket) return;
-    this.socket.disconnect();
-    this.socket.connect();
-  }
-
   private requireSocket(): Socket {
     if (!this.socket) throw new SocketRequestError({ code: 'server-error', message: 'Not connected', event: CHAT_EVENTS.enter });
     return this.socket;
