@@ -2,12 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import { type INestApplicationContext, Logger } from '@nestjs/common';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import type { Observable } from 'rxjs';
+import { defer, type Observable } from 'rxjs';
 import { SOCKET_PING_INTERVAL_MS, SOCKET_PING_TIMEOUT_MS } from '@conclave/contracts';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import { arrivedOverTls } from '../security/https-only.js';
 import { expectedOrigin } from '../security/same-origin.middleware.js';
+
+const SOCKET_LOG = new Logger('ConclaveSocketAdapter');
 
 /**
  * Socket.IO on the app's own HTTPS server (so wss:// only), with the heartbeat of the contract.
@@ -19,8 +21,6 @@ import { expectedOrigin } from '../security/same-origin.middleware.js';
  * most of an idle socket's heap (README "Performance"). Guards, pipes, filters and acknowledgements
  * work as before.
  */
-const SOCKET_LOG = new Logger('ConclaveSocketAdapter');
-
 export class ConclaveSocketAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
@@ -35,7 +35,8 @@ export class ConclaveSocketAdapter extends IoAdapter {
       if (!handler) return; // an event nobody handles is ignored, as Socket.IO does
       // As rxjs fromEvent hands Nest's default: the one argument itself, or all of them.
       const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args) as { data: unknown; ack?: (response: unknown) => void };
-      transform(handler.callback(data, ack)).subscribe({
+      // defer: a handler that throws at once becomes an error notification, never a crash.
+      defer(() => transform(handler.callback(data, ack))).subscribe({
         next: (response) => {
           if (response === undefined || response === null) return;
           const { event: reply, data: replyData } = response as { event?: string; data?: unknown };
