@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Account, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { launchChromium } from '../support/browser.js';
-import { messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
+import { createRoom, joinRoom, messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
 import { sql } from '../support/db.js';
 import { REPO_ROOT, ServerProcess } from '../support/server.js';
 
@@ -100,6 +100,29 @@ describe('chat in chromium: two people, one encrypted room', () => {
     await annPage.screenshot({ path: join(REPO_ROOT, 'test-output/chat-view.png') });
     await benPage.getByLabel('Message', { exact: true }).press('Enter');
     await annPage.getByText('ben is typing…').waitFor({ state: 'detached' });
+  });
+
+  it('lists who is online, counts unread messages of other rooms, and switches rooms without a page reload', async () => {
+    await annPage.getByRole('list', { name: 'Online now' }).getByText('ben').waitFor();
+    await benPage.getByRole('list', { name: 'Online now' }).getByText('ann').waitFor();
+    const side = await createRoom(benPage, 'Side');
+    await joinRoom(annPage, side, 'Side');
+    await annPage.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    const annRooms = annPage.locator('nav[aria-label="Rooms"]');
+    await annRooms.getByRole('link', { name: /Team/ }).click();
+    await annPage.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    await messages(annPage).filter({ hasText: 'thinking about it' }).waitFor();
+    await say(benPage, 'over here in the side room');
+    await annRooms.getByRole('link', { name: /Side/ }).getByLabel('1 unread').waitFor();
+    await annRooms.getByRole('link', { name: /Side/ }).click();
+    await messages(annPage).filter({ hasText: 'over here in the side room' }).waitFor();
+    await annRooms.getByRole('link', { name: /Side/ }).getByLabel('1 unread').waitFor({ state: 'detached' });
+    await annRooms.getByRole('link', { name: /Team/ }).click();
+    await annPage.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    // Every switch happened inside the same page: no reload.
+    expect(await annPage.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    await benPage.locator('nav[aria-label="Rooms"]').getByRole('link', { name: /Team/ }).click();
+    await benPage.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
   });
 
   it('warns with a countdown when sending faster than the rate limit, then sends what was held', async () => {
