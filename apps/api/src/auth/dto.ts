@@ -23,13 +23,16 @@ export class PublicKeysDto implements PublicKeys {
   sig!: string;
 }
 
+/** The version and IV of something sealed under wrapKey ({v: 1, iv, ct}); `field` names it in errors. */
+const IsSealedVersion = (field: string) => applyDecorators(ApiProperty({ enum: [1] }), Equals(1, { message: `${field}v must be 1` }));
+const IsSealedIv = (field: string) =>
+  applyDecorators(ApiProperty({ description: '12 bytes, base64' }), Matches(/^[A-Za-z0-9+/]{16}$/, { message: `${field}iv must be 12 bytes of base64` }));
+
 export class KeyBackupDto implements KeyBackup {
-  @ApiProperty({ enum: [1] })
-  @Equals(1, { message: 'keyBackup.v must be 1' })
+  @IsSealedVersion('keyBackup.')
   v!: 1;
 
-  @ApiProperty({ description: '12 bytes, base64' })
-  @Matches(/^[A-Za-z0-9+/]{16}$/, { message: 'keyBackup.iv must be 12 bytes of base64' })
+  @IsSealedIv('keyBackup.')
   iv!: string;
 
   @ApiProperty({ description: 'AES-256-GCM ciphertext of both private keys, base64' })
@@ -41,12 +44,10 @@ export class KeyBackupDto implements KeyBackup {
 
 /** PUT /api/auth/contacts: the contact book, sealed in the browser (the server cannot read it). */
 export class SealedContactBookDto implements SealedContactBook {
-  @ApiProperty({ enum: [1] })
-  @Equals(1, { message: 'v must be 1' })
+  @IsSealedVersion('')
   v!: 1;
 
-  @ApiProperty({ description: '12 bytes, base64' })
-  @Matches(/^[A-Za-z0-9+/]{16}$/, { message: 'iv must be 12 bytes of base64' })
+  @IsSealedIv('')
   iv!: string;
 
   @ApiProperty({ description: `AES-256-GCM ciphertext of the contact book, base64, at most ${CONTACT_BOOK_MAX_BYTES} bytes` })
