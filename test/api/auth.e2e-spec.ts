@@ -1,5 +1,5 @@
-import { SESSION_COOKIE } from '@conclave/contracts';
-import { deriveAccountKeys, openKeyBackup, sealKeyBackup } from '@conclave/crypto';
+import { AUTH_PATHS, SESSION_COOKIE } from '@conclave/contracts';
+import { deriveAccountKeys, keysDigest, openContactBook, openKeyBackup, sealContactBook, sealKeyBackup } from '@conclave/crypto';
 import request from 'supertest';
 import { sql } from '../support/db.js';
 import { type Account, browserClient, FAST_AUTH_ENV, newAccount, registerBody, solveCaptcha } from '../support/accounts.js';
@@ -185,6 +185,36 @@ describe('password change', () => {
     await browser().post('/api/auth/login', { username: 'erin', authKey: erin.keys.authKey }).expect(401);
     const again = await browser().post('/api/auth/login', { username: 'erin', authKey: next.authKey }).expect(200);
     await expect(openKeyBackup(again.body.keyBackup, next.wrapKey, erin.userId)).resolves.toBeDefined();
+  });
+
+  it('re-seals the contact book in the same change, or deletes the one that could no longer be opened', async () => {
+    const fay = await newAccount('fay');
+    await register(fay);
+    const { client } = await signIn(fay);
+    const book = { v: 1 as const, contacts: { [alice.userId]: { keys: await keysDigest(alice.publicKeys), verified: true } } };
+    await client.put(AUTH_PATHS.contacts, await sealContactBook(book, fay.keys.wrapKey, fay.userId)).expect(204);
+
+    const second = await deriveAccountKeys('fay picked a second passphrase', 'fay');
+    const change = async (from: typeof second | typeof fay.keys, to: typeof second, withBook: boolean) =>
+      client
+        .post('/api/auth/password', {
+          currentAuthKey: from.authKey,
+          newAuthKey: to.authKey,
+          newKeyBackup: await sealKeyBackup(fay.identity, to.wrapKey, fay.userId),
+          ...(withBook ? { newContactBook: await sealContactBook(book, to.wrapKey, fay.userId) } : {}),
+        })
+        .expect(204);
+    // A malformed book refuses the whole change.
+    await client.post('/api/auth/password', { currentAuthKey: fay.keys.authKey, newAuthKey: second.authKey, newKeyBackup: await sealKeyBackup(fay.identity, second.wrapKey, fay.userId), newContactBook: { v: 1, iv: 'x', ct: 'AAAA' } }).expect(400);
+    await browser().post('/api/auth/login', { username: 'fay', authKey: fay.keys.authKey }).expect(200);
+
+    await change(fay.keys, second, true);
+    const kept = (await client.get(AUTH_PATHS.contacts).expect(200)).body;
+    expect(await openContactBook(kept, second.wrapKey, fay.userId)).toEqual(book);
+
+    const third = await deriveAccountKeys('and fay changed it once more', 'fay');
+    await change(second, third, false);
+    await client.get(AUTH_PATHS.contacts).expect(204);
   });
 });
 

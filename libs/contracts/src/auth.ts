@@ -1,4 +1,4 @@
-import type { KeyBackup, PublicKeys } from './e2e.js';
+import type { KeyBackup, PublicKeys, SealedContactBook } from './e2e.js';
 
 /** Usernames: 3-32 of a-z 0-9 _ . - (the client lowercases what the user types). */
 export const USERNAME_PATTERN = /^[a-z0-9_.-]{3,32}$/;
@@ -74,6 +74,11 @@ export interface ChangePasswordRequest {
   currentAuthKey: string;
   newAuthKey: string;
   newKeyBackup: KeyBackup;
+  /**
+   * The contact book re-sealed under the new password's wrapKey, stored in the same transaction.
+   * Without it a stored book is deleted: sealed under the old wrapKey, it could never be opened again.
+   */
+  newContactBook?: SealedContactBook;
 }
 
 /** GET /api/users/:id/keys */

@@ -95,10 +95,10 @@ export class AuthController {
   @HttpCode(204)
   @UseGuards(SessionGuard)
   @UseFilters(RetryAfterFilter)
-  @ApiOperation({ summary: 'Change the password: prove the current authKey, store the new one and the re-sealed backup, end other sessions' })
+  @ApiOperation({ summary: 'Change the password: prove the current authKey, store the new one, the re-sealed backup and contact book, end other sessions' })
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse({ description: 'The current password is wrong' })
   changePassword(@Body() dto: ChangePasswordDto, @CurrentUserId() userId: string, @Req() req: Request): Promise<void> {
-    return this.auth.changePassword(userId, dto.currentAuthKey, dto.newAuthKey, dto.newKeyBackup, req.sessionID, req.ip ?? 'unknown');
+    return this.auth.changePassword(userId, dto.currentAuthKey, dto.newAuthKey, { keyBackup: dto.newKeyBackup, contactBook: dto.newContactBook }, req.sessionID, req.ip ?? 'unknown');
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { KeyBackup, LoginResponse, MeResponse, RegisterResponse } from '@conclave/contracts';
+import type { KeyBackup, LoginResponse, MeResponse, RegisterResponse, SealedContactBook } from '@conclave/contracts';
 import { importPublicKeys } from '@conclave/crypto';
 import { compare, hash } from 'bcryptjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -60,7 +60,7 @@ export class AuthService {
   }
 
   /** Proves the current credential (counted like a login), then swaps credential and backup. */
-  async changePassword(userId: string, currentAuthKey: string, newAuthKey: string, newKeyBackup: KeyBackup, sessionId: string, ip: string): Promise<void> {
+  async changePassword(userId: string, currentAuthKey: string, newAuthKey: string, sealed: { keyBackup: KeyBackup; contactBook?: SealedContactBook }, sessionId: string, ip: string): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user) throw new UnauthorizedException('Sign in first');
     const blocked = await this.lockout.blockedFor(ip, user.username);
@@ -69,7 +69,7 @@ export class AuthService {
       await this.failed(user.username, ip, 'auth.password_change_failed');
       throw new UnauthorizedException('The current password is wrong');
     }
-    await this.users.changeCredential(userId, await hash(newAuthKey, this.config.auth.bcryptCost), newKeyBackup, sessionId);
+    await this.users.changeCredential(userId, await hash(newAuthKey, this.config.auth.bcryptCost), sealed, sessionId);
     await this.audit.record({ event: 'auth.password_changed', actorId: userId, ip });
   }
 

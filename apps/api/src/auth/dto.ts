@@ -3,7 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { ChangePasswordRequest, KeyBackup, LoginRequest, PublicKeys, RegisterRequest } from '@conclave/contracts';
 import { BASE64_PATTERN as BASE64, CONTACT_BOOK_MAX_BYTES, type SealedContactBook, USERNAME_PATTERN } from '@conclave/contracts';
 import { Transform, Type } from 'class-transformer';
-import { Equals, IsDefined, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { Equals, IsDefined, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
 
 /** base64 of exactly 32 bytes (an authKey). */
 const AUTH_KEY = /^[A-Za-z0-9+/]{43}=$/;
@@ -109,4 +109,10 @@ export class ChangePasswordDto implements ChangePasswordRequest {
   @ApiProperty({ type: KeyBackupDto })
   @IsKeyBackup('newKeyBackup')
   newKeyBackup!: KeyBackupDto;
+
+  @ApiProperty({ type: SealedContactBookDto, required: false, description: 'The contact book re-sealed under the new wrapKey; without it a stored book is deleted' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SealedContactBookDto)
+  newContactBook?: SealedContactBookDto;
 }

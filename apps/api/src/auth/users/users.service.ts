@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { KeyBackup, PublicKeys } from '@conclave/contracts';
+import type { KeyBackup, PublicKeys, SealedContactBook } from '@conclave/contracts';
 import { type DataSource, In, type Repository } from 'typeorm';
+import { ContactBookService } from '../contacts/contact-book.service.js';
 import { User } from './user.entity.js';
 
 export interface NewUser {
@@ -18,6 +19,7 @@ export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly contactBooks: ContactBookService,
   ) {}
 
   findById(id: string): Promise<User | null> {
@@ -47,13 +49,19 @@ export class UsersService {
    * Swaps in a new credential and re-sealed backup and ends the user's other sessions, in one
    * transaction: either the new password works everywhere or nothing changed.
    */
-  async changeCredential(userId: string, authHash: string, keyBackup: KeyBackup, keepSessionId: string): Promise<void> {
+  /**
+   * The new credential and everything sealed under the new wrapKey, in one transaction; the user's
+   * other sessions end. A contact book not re-sealed is deleted: it could not be opened any more.
+   */
+  async changeCredential(userId: string, authHash: string, sealed: { keyBackup: KeyBackup; contactBook?: SealedContactBook }, keepSessionId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query(`UPDATE users SET auth_hash = $2, key_backup = $3, credential_changed_at = now() WHERE id = $1`, [
         userId,
         authHash,
-        JSON.stringify(keyBackup),
+        JSON.stringify(sealed.keyBackup),
       ]);
+      if (sealed.contactBook) await this.contactBooks.put(userId, sealed.contactBook, tx);
+      else await this.contactBooks.remove(userId, tx);
       await tx.query(`DELETE FROM session WHERE sess ->> 'userId' = $1 AND sid <> $2`, [userId, keepSessionId]);
     });
   }
