@@ -49,7 +49,6 @@ export class ApiClient {
     return this.call(this.http.post<LoginResponse>(AUTH_PATHS.login, body));
   }
 
-  /** The signed-in user, or null when there is no live session. */
   /** My sealed contact book, or undefined when none is stored yet (204). */
   async contactBook(): Promise<SealedContactBook | undefined> {
     return (await this.call(this.http.get<SealedContactBook | null>(AUTH_PATHS.contacts))) ?? undefined;
@@ -59,6 +58,7 @@ export class ApiClient {
     return this.call(this.http.put<void>(AUTH_PATHS.contacts, book));
   }
 
+  /** The signed-in user, or null when there is no live session. */
   async currentUser(): Promise<MeResponse | null> {
     return (await this.call(this.http.get<SessionResponse>(AUTH_PATHS.session))).user;
   }

@@ -34,7 +34,14 @@ export class ContactStore {
   }
 
   private contacts(owner: string): Promise<Map<string, ContactRecord>> {
-    if (this.book?.owner !== owner) this.book = { owner, contacts: this.fetch(owner) };
+    if (this.book?.owner !== owner) {
+      const contacts = this.fetch(owner);
+      // A failed read (server unreachable) is tried again next time, not remembered.
+      contacts.catch(() => {
+        if (this.book?.contacts === contacts) this.book = undefined;
+      });
+      this.book = { owner, contacts };
+    }
     return this.book.contacts;
   }
 
