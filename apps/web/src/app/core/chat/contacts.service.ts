@@ -1,13 +1,11 @@
 import { computed, inject, Injectable, signal } from '@angular/core';
-import type { PublicKeys } from '@conclave/contracts';
 import { CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
 import { ContactStore } from './contact-store.service';
+import type { DirectoryEntry } from './directory.service';
 
-export interface ContactStatus {
-  userId: string;
-  username: string;
-  publicKeys: PublicKeys;
+/** A member as the verification view sees them: their directory entry and the verdict on their keys. */
+export interface ContactStatus extends DirectoryEntry {
   /** Marked verified, for these very keys. */
   verified: boolean;
   /** The keys differ from the ones verified or first seen: the user is warned before sending. */
@@ -34,7 +32,7 @@ export class ContactsService {
   }
 
   /** Compares members' current keys with what this browser remembers; remembers newcomers. */
-  async observe(people: Array<{ userId: string; username: string; publicKeys: PublicKeys }>): Promise<void> {
+  async observe(people: DirectoryEntry[]): Promise<void> {
     const owner = this.owner();
     for (const person of people) {
       if (person.userId === owner) continue;
