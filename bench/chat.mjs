@@ -32,13 +32,13 @@ const log = (...args) => process.stderr.write(args.join(' ') + '\n');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const quantile = (values, q) => (values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] : NaN);
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+/** Distinct free ports, all held until every one is chosen (a port just closed can be handed out again). */
+async function freePorts(count) {
+  const servers = [];
+  for (let i = 0; i < count; i++) servers.push(await new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => resolve(s)); }));
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
+  return ports;
 }
 
 /** Minimal HTTPS JSON client verifying the server's own certificate. */
@@ -120,8 +120,7 @@ function processRss(pid) {
 
 async function startConclave() {
   const dataDir = mkdtempSync(join(tmpdir(), 'conclave-bench-'));
-  const port = await freePort();
-  const inspectPort = await freePort();
+  const [port, inspectPort] = await freePorts(2);
   const child = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, join(root, 'apps/api/dist/main.js')], {
     env: {
       PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HTTP_PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'warn',
@@ -142,8 +141,7 @@ async function startConclave() {
 }
 
 async function startRelay(certFile, keyFile) {
-  const port = await freePort();
-  const inspectPort = await freePort();
+  const [port, inspectPort] = await freePorts(2);
   const child = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, join(root, 'bench/relay.mjs'), certFile, keyFile, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.resume(); // the inspector's banner
   await new Promise((resolve) => child.stdout.once('data', resolve));

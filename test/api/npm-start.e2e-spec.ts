@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import request from 'supertest';
-import { freePort } from '../support/ports.js';
+import { freePorts } from '../support/ports.js';
 import { processesMentioning } from '../support/processes.js';
 import { newDataDir, REPO_ROOT } from '../support/server.js';
 
 describe('npm start', () => {
   it('serves the app over HTTPS, redirects plain HTTP, and stops cleanly on Ctrl-C', async () => {
     const dataDir = newDataDir();
-    const [port, httpPort] = [await freePort(), await freePort()];
+    const [port, httpPort] = await freePorts(2);
     // A new user's environment: no NODE_ENV (jest sets it to "test"), so the production defaults apply.
     const { NODE_ENV: _jest, NODE_OPTIONS: _vm, ...userEnv } = process.env;
     const npm = spawn('npm', ['start'], {

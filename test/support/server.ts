@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from './ports.js';
+import { freePorts } from './ports.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = join(REPO_ROOT, 'apps/api/dist/main.js');
@@ -42,9 +42,10 @@ export class ServerProcess {
 
   static async spawn(options: ServerOptions = {}): Promise<ServerProcess> {
     const dataDir = options.dataDir ?? newDataDir();
+    const [port, httpPort] = await freePorts(2);
     const env: Record<string, string> = {
-      PORT: String(await freePort()),
-      HTTP_PORT: String(await freePort()),
+      PORT: String(port),
+      HTTP_PORT: String(httpPort),
       DATA_DIR: dataDir,
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
