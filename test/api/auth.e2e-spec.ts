@@ -1,5 +1,5 @@
 import { AUTH_PATHS, SESSION_COOKIE } from '@conclave/contracts';
-import { deriveAccountKeys, keysDigest, openContactBook, openKeyBackup, sealContactBook, sealKeyBackup } from '@conclave/crypto';
+import { deriveAccountKeys, keysDigest, openContactBook, openKeyBackup, rewrapKeyBackup, sealContactBook, sealKeyBackup } from '@conclave/crypto';
 import request from 'supertest';
 import { sql } from '../support/db.js';
 import { type Account, browserClient, FAST_AUTH_ENV, newAccount, registerBody, solveCaptcha } from '../support/accounts.js';
@@ -185,6 +185,31 @@ describe('password change', () => {
     await browser().post('/api/auth/login', { username: 'erin', authKey: erin.keys.authKey }).expect(401);
     const again = await browser().post('/api/auth/login', { username: 'erin', authKey: next.authKey }).expect(200);
     await expect(openKeyBackup(again.body.keyBackup, next.wrapKey, erin.userId)).resolves.toBeDefined();
+  });
+
+  it('gives the key backup only for the current credential, so a browser can re-seal it for a new password', async () => {
+    const gwen = await newAccount('gwen');
+    await register(gwen);
+    const { client } = await signIn(gwen);
+    await browser().post(AUTH_PATHS.keyBackup, { authKey: gwen.keys.authKey }).expect(401);
+    expect((await client.post(AUTH_PATHS.keyBackup, { authKey: 'hunter2' }).expect(400)).body.message).toEqual(['authKey must be base64 of 32 bytes']);
+    const guess = (await deriveAccountKeys('gwen guessed wrong here', 'gwen')).authKey;
+    expect((await client.post(AUTH_PATHS.keyBackup, { authKey: guess }).expect(401)).body.message).toBe('The current password is wrong');
+    // Counted like a failed sign-in (the lockout's counters; auth-limits covers the lockout itself).
+    expect(await sql(server, `SELECT 1 FROM audit_log WHERE event = 'auth.key_backup_failed' AND details->>'username' = 'gwen'`)).toHaveLength(1);
+
+    // What the web app does: the private keys are non-extractable there, so it re-seals the backup.
+    const backup = (await client.post(AUTH_PATHS.keyBackup, { authKey: gwen.keys.authKey }).expect(200)).body;
+    const next = await deriveAccountKeys('gwen now has another passphrase', 'gwen');
+    const newKeyBackup = await rewrapKeyBackup(backup, gwen.keys.wrapKey, next.wrapKey, gwen.userId);
+    await client.post(AUTH_PATHS.password, { currentAuthKey: gwen.keys.authKey, newAuthKey: next.authKey, newKeyBackup }).expect(204);
+    await client.post(AUTH_PATHS.keyBackup, { authKey: gwen.keys.authKey }).expect(401);
+
+    const again = await browser().post('/api/auth/login', { username: 'gwen', authKey: next.authKey }).expect(200);
+    const keys = await openKeyBackup(again.body.keyBackup, next.wrapKey, gwen.userId);
+    const probe = new TextEncoder().encode('probe');
+    const signature = await globalThis.crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, keys.sig, probe);
+    expect(await globalThis.crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, gwen.identity.sig.publicKey, signature, probe)).toBe(true);
   });
 
   it('re-seals the contact book in the same change, or deletes the one that could no longer be opened', async () => {

@@ -15,6 +15,8 @@ export const AUTH_PATHS = {
   me: '/api/auth/me',
   session: '/api/auth/session',
   password: '/api/auth/password',
+  /** POST: the signed-in user's sealed key backup, for proving the current authKey (a password change re-seals it). */
+  keyBackup: '/api/auth/key-backup',
   /** GET / PUT: the signed-in user's sealed contact book (SealedContactBook); 204 on GET when there is none yet. */
   contacts: '/api/auth/contacts',
   userKeys: (userId: string) => `/api/users/${encodeURIComponent(userId)}/keys`,
@@ -79,6 +81,15 @@ export interface ChangePasswordRequest {
    * Without it a stored book is deleted: sealed under the old wrapKey, it could never be opened again.
    */
   newContactBook?: SealedContactBook;
+}
+
+/**
+ * POST /api/auth/key-backup: the signed-in user's key backup, returned only for the current authKey
+ * (failures count towards the login lockout). A password change needs it: browsers hold the private
+ * keys non-extractable, so the backup is re-sealed (rewrapKeyBackup) rather than made afresh.
+ */
+export interface KeyBackupRequest {
+  authKey: string;
 }
 
 /** GET /api/users/:id/keys */

@@ -103,20 +103,12 @@ export async function sealPkcs8Backup(pkcs8: { enc: Uint8Array; sig: Uint8Array 
  * of another user, or any altered byte gives a DecryptionError.
  */
 export async function openKeyBackup(backup: KeyBackup, wrapKey: CryptoKey, userId: string): Promise<PrivateIdentity> {
-  if (backup?.v !== 1) throw new InvalidInputError('unknown key backup version');
+  return importBackupKeys(await backupContent(backup, wrapKey, userId));
+}
+
+/** The backup's private keys as non-extractable CryptoKeys (so also a check of their kind). */
+async function importBackupKeys(keys: { enc?: unknown; sig?: unknown }): Promise<PrivateIdentity> {
   const wc = subtle();
-  const iv = fromBase64(backup.iv, 'backup iv');
-  if (iv.length !== IV_BYTES) throw new InvalidInputError(`backup iv must be ${IV_BYTES} bytes`);
-  const plaintext = await attempt(
-    () => wc.decrypt({ name: 'AES-GCM', iv, additionalData: backupAad(userId) }, wrapKey, fromBase64(backup.ct, 'backup ct')),
-    (cause) => new DecryptionError('the key backup cannot be opened: wrong password, another user’s backup, or altered', { cause }),
-  );
-  let keys: { enc?: unknown; sig?: unknown };
-  try {
-    keys = JSON.parse(utf8Decode(new Uint8Array(plaintext)));
-  } catch (cause) {
-    throw new InvalidInputError('the key backup content is not valid', { cause });
-  }
   const [enc, sig] = await attempt(
     () =>
       Promise.all([
@@ -126,6 +118,39 @@ export async function openKeyBackup(backup: KeyBackup, wrapKey: CryptoKey, userI
     (cause) => new InvalidInputError('the key backup holds keys of the wrong kind', { cause }),
   );
   return { enc, sig };
+}
+
+/**
+ * The backup sealed again under a new password's wrapKey, with a fresh IV (a password change). The
+ * private keys never become CryptoKeys here, so a browser that holds them non-extractable can still
+ * do it; their kind is checked by importing them, and the result opens like any backup. A wrong
+ * oldWrapKey gives a DecryptionError, as with openKeyBackup.
+ */
+export async function rewrapKeyBackup(backup: KeyBackup, oldWrapKey: CryptoKey, newWrapKey: CryptoKey, userId: string): Promise<KeyBackup> {
+  const keys = await backupContent(backup, oldWrapKey, userId);
+  await importBackupKeys(keys);
+  return sealPkcs8Backup(
+    { enc: fromBase64(keys.enc, 'backup enc key'), sig: fromBase64(keys.sig, 'backup sig key') },
+    newWrapKey,
+    userId,
+    randomBytes(IV_BYTES),
+  );
+}
+
+/** The backup's decrypted JSON: both private keys as base64 PKCS#8. */
+async function backupContent(backup: KeyBackup, wrapKey: CryptoKey, userId: string): Promise<{ enc?: unknown; sig?: unknown }> {
+  if (backup?.v !== 1) throw new InvalidInputError('unknown key backup version');
+  const iv = fromBase64(backup.iv, 'backup iv');
+  if (iv.length !== IV_BYTES) throw new InvalidInputError(`backup iv must be ${IV_BYTES} bytes`);
+  const plaintext = await attempt(
+    () => subtle().decrypt({ name: 'AES-GCM', iv, additionalData: backupAad(userId) }, wrapKey, fromBase64(backup.ct, 'backup ct')),
+    (cause) => new DecryptionError('the key backup cannot be opened: wrong password, another user’s backup, or altered', { cause }),
+  );
+  try {
+    return JSON.parse(utf8Decode(new Uint8Array(plaintext)));
+  } catch (cause) {
+    throw new InvalidInputError('the key backup content is not valid', { cause });
+  }
 }
 
 function backupAad(userId: string): Uint8Array<ArrayBuffer> {

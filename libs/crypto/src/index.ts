@@ -13,6 +13,7 @@ export {
   importPublicKeys,
   sealKeyBackup,
   openKeyBackup,
+  rewrapKeyBackup,
   type NewIdentity,
   type PrivateIdentity,
   type PublicIdentity,

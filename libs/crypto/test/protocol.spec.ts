@@ -15,6 +15,7 @@ import {
   generateIdentity,
   importPublicKeys,
   openKeyBackup,
+  rewrapKeyBackup,
   openKeyBox,
   sealKeyBackup,
   sealKeyBox,
@@ -81,6 +82,28 @@ describe('identity and key backup', () => {
     await expect(openKeyBackup(backup, wrapKey, alice.userId)).rejects.toBeInstanceOf(DecryptionError);
     await expect(openKeyBackup({ ...backup, ct: flipBit(backup.ct, 7) }, wrapKey, carol.userId)).rejects.toBeInstanceOf(DecryptionError);
     await expect(openKeyBackup({ ...backup, iv: flipBit(backup.iv) }, wrapKey, carol.userId)).rejects.toBeInstanceOf(DecryptionError);
+  });
+
+  it('re-seals the backup under a new password without the keys ever being extractable', async () => {
+    const old = await deriveAccountKeys('carol’s long passphrase', 'carol');
+    const next = await deriveAccountKeys('carol’s new passphrase', 'carol');
+    const backup = await sealKeyBackup(carol.pairs, old.wrapKey, carol.userId);
+    const rewrapped = await rewrapKeyBackup(backup, old.wrapKey, next.wrapKey, carol.userId);
+    expect(rewrapped.iv).not.toBe(backup.iv);
+    await expect(openKeyBackup(rewrapped, old.wrapKey, carol.userId)).rejects.toBeInstanceOf(DecryptionError);
+    const opened = await openKeyBackup(rewrapped, next.wrapKey, carol.userId);
+    const data = new TextEncoder().encode('probe');
+    const signature = await globalThis.crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, opened.sig, data);
+    expect(await globalThis.crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, carol.pairs.sig.publicKey, signature, data)).toBe(true);
+  });
+
+  it('refuses to re-seal with a wrong current password, for another user, or altered', async () => {
+    const old = await deriveAccountKeys('carol’s long passphrase', 'carol');
+    const next = await deriveAccountKeys('carol’s new passphrase', 'carol');
+    const backup = await sealKeyBackup(carol.pairs, old.wrapKey, carol.userId);
+    await expect(rewrapKeyBackup(backup, next.wrapKey, next.wrapKey, carol.userId)).rejects.toBeInstanceOf(DecryptionError);
+    await expect(rewrapKeyBackup(backup, old.wrapKey, next.wrapKey, alice.userId)).rejects.toBeInstanceOf(DecryptionError);
+    await expect(rewrapKeyBackup({ ...backup, ct: flipBit(backup.ct, 7) }, old.wrapKey, next.wrapKey, carol.userId)).rejects.toBeInstanceOf(DecryptionError);
   });
 
   it('refuses public keys that are not RSA-4096 / P-256, or not keys at all', async () => {

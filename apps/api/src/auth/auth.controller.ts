@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import { type CaptchaConfig, type LoginResponse, type MeResponse, type RegisterResponse, SESSION_COOKIE, type SessionResponse } from '@conclave/contracts';
+import { type CaptchaConfig, type KeyBackup, type LoginResponse, type MeResponse, type RegisterResponse, SESSION_COOKIE, type SessionResponse } from '@conclave/contracts';
 import type { Request, Response } from 'express';
 import { AuditService } from '../security/audit/audit.service.js';
 import { AuthService } from './auth.service.js';
 import { CaptchaService } from './captcha/captcha.service.js';
-import { ChangePasswordDto, RegisterDto } from './dto.js';
+import { ChangePasswordDto, KeyBackupDto, KeyBackupRequestDto, RegisterDto } from './dto.js';
 import { RetryAfterFilter } from './lockout/too-many-attempts.js';
 import { LocalAuthGuard, LoginAttemptGuard } from './login.guard.js';
 import { CurrentUserId, SessionGuard } from './session/session.guard.js';
@@ -89,6 +89,18 @@ export class AuthController {
     const userId = await this.sessionGuard.liveUserId(req);
     const user = userId ? await this.users.findById(userId) : null;
     return { user: user && this.auth.me(user) };
+  }
+
+  @Post('key-backup')
+  @HttpCode(200)
+  @UseGuards(SessionGuard)
+  @UseFilters(RetryAfterFilter)
+  @ApiOperation({ summary: 'The sealed key backup, for the current authKey: a password change re-seals it under the new password' })
+  @ApiOkResponse({ type: KeyBackupDto, description: 'The key backup, sealed under the current password' })
+  @ApiUnauthorizedResponse({ description: 'The current password is wrong' })
+  @ApiTooManyRequestsResponse({ description: 'Locked out after repeated failures (Retry-After says for how long)' })
+  keyBackup(@Body() dto: KeyBackupRequestDto, @CurrentUserId() userId: string, @Req() req: Request): Promise<KeyBackup> {
+    return this.auth.keyBackup(userId, dto.authKey, req.ip ?? 'unknown');
   }
 
   @Post('password')

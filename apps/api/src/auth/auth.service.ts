@@ -59,18 +59,30 @@ export class AuthService {
     throw new UnauthorizedException('Wrong username or password');
   }
 
+  /** The sealed key backup, for the current credential only (counted like a login). */
+  async keyBackup(userId: string, authKey: string, ip: string): Promise<KeyBackup> {
+    const user = await this.signedInWith(userId, authKey, ip, 'auth.key_backup_failed');
+    return user.keyBackup;
+  }
+
   /** Proves the current credential (counted like a login), then swaps credential and backup. */
   async changePassword(userId: string, currentAuthKey: string, newAuthKey: string, sealed: { keyBackup: KeyBackup; contactBook?: SealedContactBook }, sessionId: string, ip: string): Promise<void> {
+    await this.signedInWith(userId, currentAuthKey, ip, 'auth.password_change_failed');
+    await this.users.changeCredential(userId, await hash(newAuthKey, this.config.auth.bcryptCost), sealed, sessionId);
+    await this.audit.record({ event: 'auth.password_changed', actorId: userId, ip });
+  }
+
+  /** The signed-in user if authKey is their current credential; lockout and failures as at login. */
+  private async signedInWith(userId: string, authKey: string, ip: string, failureEvent: string): Promise<User> {
     const user = await this.users.findById(userId);
     if (!user) throw new UnauthorizedException('Sign in first');
     const blocked = await this.lockout.blockedFor(ip, user.username);
     if (blocked > 0) throw new TooManyAttemptsException(blocked);
-    if (!(await compare(currentAuthKey, user.authHash))) {
-      await this.failed(user.username, ip, 'auth.password_change_failed');
+    if (!(await compare(authKey, user.authHash))) {
+      await this.failed(user.username, ip, failureEvent);
       throw new UnauthorizedException('The current password is wrong');
     }
-    await this.users.changeCredential(userId, await hash(newAuthKey, this.config.auth.bcryptCost), sealed, sessionId);
-    await this.audit.record({ event: 'auth.password_changed', actorId: userId, ip });
+    return user;
   }
 
   me(user: User): MeResponse {

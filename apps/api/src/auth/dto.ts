@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import type { ChangePasswordRequest, KeyBackup, LoginRequest, PublicKeys, RegisterRequest } from '@conclave/contracts';
+import type { ChangePasswordRequest, KeyBackup, KeyBackupRequest, LoginRequest, PublicKeys, RegisterRequest } from '@conclave/contracts';
 import { BASE64_PATTERN as BASE64, CONTACT_BOOK_MAX_BYTES, type SealedContactBook, USERNAME_PATTERN } from '@conclave/contracts';
 import { Transform, Type } from 'class-transformer';
 import { Equals, IsDefined, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
@@ -95,6 +95,12 @@ export class RegisterDto extends LoginDto implements RegisterRequest {
   @IsString({ message: 'captcha is required' })
   @MaxLength(16384)
   captcha!: string;
+}
+
+export class KeyBackupRequestDto implements KeyBackupRequest {
+  @ApiProperty({ description: 'The current credential: base64 of 32 bytes' })
+  @IsAuthKey('authKey')
+  authKey!: string;
 }
 
 export class ChangePasswordDto implements ChangePasswordRequest {
