@@ -22,6 +22,7 @@ export const routes: Routes = [
     loadComponent: () => import('./features/dashboard/dashboard.component').then((m) => m.DashboardComponent),
     children: [
       { path: 'home', title: 'Conclave', loadComponent: () => import('./features/home/home.component').then((m) => m.HomeComponent) },
+      { path: 'account', title: 'Account · Conclave', loadComponent: () => import('./features/account/account.component').then((m) => m.AccountComponent) },
       { path: 'rooms/:code', title: 'Room · Conclave', loadComponent: () => import('./features/room/room.component').then((m) => m.RoomComponent) },
     ],
   },

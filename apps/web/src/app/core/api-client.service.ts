@@ -3,9 +3,12 @@ import { inject, Injectable } from '@angular/core';
 import {
   AUTH_PATHS,
   type CaptchaConfig,
+  type ChangePasswordRequest,
   type CreateRoomRequest,
   type ErrorResponse,
   type JoinRoomRequest,
+  type KeyBackup,
+  type KeyBackupRequest,
   type LoginRequest,
   type LoginResponse,
   type MeResponse,
@@ -47,6 +50,15 @@ export class ApiClient {
 
   login(body: LoginRequest): Promise<LoginResponse> {
     return this.call(this.http.post<LoginResponse>(AUTH_PATHS.login, body));
+  }
+
+  /** My key backup, handed out for my current authKey only (a wrong one counts towards the lockout). */
+  keyBackup(body: KeyBackupRequest): Promise<KeyBackup> {
+    return this.call(this.http.post<KeyBackup>(AUTH_PATHS.keyBackup, body));
+  }
+
+  changePassword(body: ChangePasswordRequest): Promise<void> {
+    return this.call(this.http.post<void>(AUTH_PATHS.password, body));
   }
 
   /** My sealed contact book, or undefined when none is stored yet (204). */

@@ -20,6 +20,7 @@ import {
   openKeyBackup,
   openKeyBox,
   type PrivateIdentity,
+  rewrapKeyBackup,
   type PublicIdentity,
   safetyNumber,
   sealContactBook,
@@ -71,6 +72,11 @@ export class CryptoService {
   /** Opens the backup into non-extractable private keys (a wrong password gives a DecryptionError). */
   openKeyBackup(backup: KeyBackup, wrapKey: CryptoKey, userId: string): Promise<PrivateIdentity> {
     return openKeyBackup(backup, wrapKey, userId);
+  }
+
+  /** The backup sealed under a new password's wrapKey (a wrong oldWrapKey gives a DecryptionError). */
+  rewrapKeyBackup(backup: KeyBackup, oldWrapKey: CryptoKey, newWrapKey: CryptoKey, userId: string): Promise<KeyBackup> {
+    return rewrapKeyBackup(backup, oldWrapKey, newWrapKey, userId);
   }
 
   /** What the contact book remembers of someone's identity keys (e2e.md §6). */

@@ -68,6 +68,14 @@ export class SessionService {
     await this.finishSignIn(username, keys.authKey, keys.wrapKey);
   }
 
+  /** After a password change: the new wrapKey seals from now on, here and in IndexedDB. */
+  async replaceWrapKey(wrapKey: CryptoKey): Promise<void> {
+    const current = this.current();
+    if (!current) throw new Error('Not signed in');
+    await this.keyStore.save(current.user.id, { identity: current.keys, wrapKey });
+    this.current.set({ ...current, wrapKey });
+  }
+
   /** Ends the session on the server and forgets this browser's keys, even if the server cannot be reached. */
   async signOut(): Promise<void> {
     try {

@@ -1,5 +1,5 @@
 import { inject, Injectable } from '@angular/core';
-import type { ContactBook } from '@conclave/contracts';
+import type { ContactBook, SealedContactBook } from '@conclave/contracts';
 import { DecryptionError } from '@conclave/crypto';
 import { ApiClient } from '../api-client.service';
 import { CryptoService } from '../crypto.service';
@@ -33,6 +33,26 @@ export class ContactStore {
     await this.flush(ownerId);
   }
 
+  /**
+   * A password change: `change` gets the whole book sealed under the new wrapKey and stores it with
+   * the new credential. No other write runs meanwhile, so none lands under the old key after the
+   * change; marks made meanwhile are written afterwards, under the session's wrapKey by then.
+   */
+  async resealWith(owner: string, wrapKey: CryptoKey, change: (sealed: SealedContactBook) => Promise<void>): Promise<void> {
+    await this.idle();
+    this.writing = (async () => {
+      const contacts = Object.fromEntries(await this.contacts(owner));
+      await change(await this.crypto.sealContactBook({ v: 1, contacts }, wrapKey, owner));
+    })().finally(() => (this.writing = undefined));
+    await this.writing;
+    await this.flush(owner);
+  }
+
+  /** Until no write is in flight (whether the last one worked or not). */
+  private async idle(): Promise<void> {
+    while (this.writing) await this.writing.catch(() => undefined);
+  }
+
   private contacts(owner: string): Promise<Map<string, ContactRecord>> {
     if (this.book?.owner !== owner) {
       const contacts = this.fetch(owner);
@@ -59,7 +79,7 @@ export class ContactStore {
 
   /** One write at a time; whatever changed meanwhile goes in the next. */
   private async flush(owner: string): Promise<void> {
-    while (this.writing) await this.writing;
+    await this.idle();
     if (!this.dirty) return;
     this.dirty = false;
     this.writing = (async () => {

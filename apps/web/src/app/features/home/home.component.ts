@@ -1,10 +1,12 @@
 import { ChangeDetectionStrategy, Component, computed, inject, resource } from '@angular/core';
+import { RouterLink } from '@angular/router';
 import { CryptoService } from '../../core/crypto.service';
 import { SessionService } from '../../core/session.service';
 
 /** The lobby: what a signed-in user sees before opening a room. */
 @Component({
   selector: 'cv-home',
+  imports: [RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="panel" aria-labelledby="home-heading">
@@ -18,6 +20,7 @@ import { SessionService } from '../../core/session.service';
           <span>{{ group }}</span>
         }
       </p>
+      <p><a routerLink="/account">Account settings</a>: change your password.</p>
     </section>
   `,
 })

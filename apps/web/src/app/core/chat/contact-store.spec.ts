@@ -1,0 +1,70 @@
+import { signal } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import type { ContactBook, SealedContactBook } from '@conclave/contracts';
+import { ApiClient } from '../api-client.service';
+import { CryptoService } from '../crypto.service';
+import { SessionService } from '../session.service';
+import { ContactStore } from './contact-store.service';
+
+/** Stand-in keys: sealing records which key was used, so the test can tell old from new. */
+const OLD = { name: 'old' } as unknown as CryptoKey;
+const NEW = { name: 'new' } as unknown as CryptoKey;
+const keyName = (key: CryptoKey) => (key as unknown as { name: string }).name;
+
+describe('ContactStore during a password change', () => {
+  const wrapKey = signal<CryptoKey>(OLD);
+  let saved: Array<{ key: string; book: ContactBook }>;
+  let store: ContactStore;
+
+  beforeEach(() => {
+    saved = [];
+    wrapKey.set(OLD);
+    TestBed.configureTestingModule({
+      providers: [
+        { provide: SessionService, useValue: { wrapKey } },
+        {
+          provide: CryptoService,
+          useValue: {
+            sealContactBook: async (book: ContactBook, key: CryptoKey): Promise<SealedContactBook> => ({ v: 1, iv: keyName(key), ct: JSON.stringify(book) }),
+          },
+        },
+        {
+          provide: ApiClient,
+          useValue: {
+            contactBook: async () => undefined,
+            saveContactBook: async (sealed: SealedContactBook) => void saved.push({ key: sealed.iv, book: JSON.parse(sealed.ct) }),
+          },
+        },
+      ],
+    });
+    store = TestBed.inject(ContactStore);
+  });
+
+  it('writes nothing under the old key once the change has started, and saves a mark made meanwhile under the new one', async () => {
+    await store.put('me', 'bob', { keys: 'digest-bob', verified: true });
+    let commit!: () => void;
+    const stored: SealedContactBook[] = [];
+    const change = store.resealWith('me', NEW, async (sealed) => {
+      stored.push(sealed);
+      await new Promise<void>((resolve) => (commit = resolve));
+      wrapKey.set(NEW); // what the session does once the server took the new password
+    });
+    await Promise.resolve();
+    const mark = store.put('me', 'cat', { keys: 'digest-cat', verified: true });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(saved.map((s) => s.key)).toEqual(['old']); // only bob's mark, from before the change
+    commit();
+    await Promise.all([change, mark]);
+
+    expect(stored.map((s) => s.iv)).toEqual(['new']);
+    expect(Object.keys(JSON.parse(stored[0]!.ct).contacts)).toContain('bob');
+    expect(saved.slice(1).map((s) => s.key)).toEqual(['new']);
+    expect(Object.keys(saved.at(-1)!.book.contacts).sort()).toEqual(['bob', 'cat']);
+  });
+
+  it('lets writes go on after a change that failed', async () => {
+    await expect(store.resealWith('me', NEW, async () => Promise.reject(new Error('The current password is wrong')))).rejects.toThrow('The current password is wrong');
+    await store.put('me', 'bob', { keys: 'digest-bob', verified: true });
+    expect(saved.map((s) => s.key)).toEqual(['old']);
+  });
+});
