@@ -72,8 +72,9 @@ export class SessionService {
   async replaceWrapKey(wrapKey: CryptoKey): Promise<void> {
     const current = this.current();
     if (!current) throw new Error('Not signed in');
-    await this.keyStore.save(current.user.id, { identity: current.keys, wrapKey });
+    // In memory first: contact writes from now on must use it even if IndexedDB fails.
     this.current.set({ ...current, wrapKey });
+    await this.keyStore.save(current.user.id, { identity: current.keys, wrapKey });
   }
 
   /** Ends the session on the server and forgets this browser's keys, even if the server cannot be reached. */
