@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
 /** Debian's chromium (CI installs it); Playwright's own browser download is not available here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -19,4 +19,14 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Records every request of a browser context (URL, headers, body), to prove a secret never left the browser. */
+export function recordRequests(context: BrowserContext, sent: string[]): void {
+  context.on('request', (request) => sent.push([request.url(), JSON.stringify(request.headers()), request.postData() ?? ''].join('\n')));
+}
+
+/** The forms a secret could travel in: as typed, URL-encoded, base64, inside a JSON string. */
+export function encodingsOf(secret: string): string[] {
+  return [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64'), JSON.stringify(secret).slice(1, -1)];
 }

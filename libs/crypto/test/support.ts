@@ -39,3 +39,10 @@ export function flipBit(base64: string, index = 0): string {
   bytes[index % bytes.length]! ^= 1;
   return bytes.toString('base64');
 }
+
+/** Whether a signature made with `privateKey` verifies with `publicKey` (the two halves of one ECDSA pair). */
+export async function signsFor(privateKey: CryptoKey, publicKey: CryptoKey): Promise<boolean> {
+  const data = new TextEncoder().encode('probe');
+  const signature = await globalThis.crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, data);
+  return globalThis.crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, publicKey, signature, data);
+}
