@@ -39,7 +39,8 @@ export class ContactStore {
    * change; marks made meanwhile are written afterwards, under the session's wrapKey by then.
    */
   async resealWith(owner: string, wrapKey: CryptoKey, change: (sealed: SealedContactBook) => Promise<void>): Promise<void> {
-    await this.idle();
+    // Checked again right before taking the turn (no await in between), as in flush.
+    while (this.writing) await this.settled();
     this.writing = (async () => {
       const contacts = Object.fromEntries(await this.contacts(owner));
       await change(await this.crypto.sealContactBook({ v: 1, contacts }, wrapKey, owner));
@@ -48,9 +49,9 @@ export class ContactStore {
     await this.flush(owner);
   }
 
-  /** Until no write is in flight (whether the last one worked or not). */
-  private async idle(): Promise<void> {
-    while (this.writing) await this.writing.catch(() => undefined);
+  /** The write in flight, settled whether it worked or not. */
+  private settled(): Promise<unknown> {
+    return this.writing?.catch(() => undefined) ?? Promise.resolve();
   }
 
   private contacts(owner: string): Promise<Map<string, ContactRecord>> {
@@ -79,7 +80,7 @@ export class ContactStore {
 
   /** One write at a time; whatever changed meanwhile goes in the next. */
   private async flush(owner: string): Promise<void> {
-    await this.idle();
+    while (this.writing) await this.settled();
     if (!this.dirty) return;
     this.dirty = false;
     this.writing = (async () => {

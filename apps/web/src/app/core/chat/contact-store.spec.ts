@@ -15,9 +15,18 @@ describe('ContactStore during a password change', () => {
   const wrapKey = signal<CryptoKey>(OLD);
   let saved: Array<{ key: string; book: ContactBook }>;
   let store: ContactStore;
+  /** Writes in flight at once, and the most seen: the store must never overlap two. */
+  const writes = { now: 0, most: 0 };
+  const writing = async (work: () => void) => {
+    writes.most = Math.max(writes.most, ++writes.now);
+    await new Promise((r) => setTimeout(r, 5));
+    work();
+    writes.now--;
+  };
 
   beforeEach(() => {
     saved = [];
+    Object.assign(writes, { now: 0, most: 0 });
     wrapKey.set(OLD);
     TestBed.configureTestingModule({
       providers: [
@@ -32,7 +41,7 @@ describe('ContactStore during a password change', () => {
           provide: ApiClient,
           useValue: {
             contactBook: async () => undefined,
-            saveContactBook: async (sealed: SealedContactBook) => void saved.push({ key: sealed.iv, book: JSON.parse(sealed.ct) }),
+            saveContactBook: (sealed: SealedContactBook) => writing(() => saved.push({ key: sealed.iv, book: JSON.parse(sealed.ct) })),
           },
         },
       ],
@@ -66,5 +75,19 @@ describe('ContactStore during a password change', () => {
     await expect(store.resealWith('me', NEW, async () => Promise.reject(new Error('The current password is wrong')))).rejects.toThrow('The current password is wrong');
     await store.put('me', 'bob', { keys: 'digest-bob', verified: true });
     expect(saved.map((s) => s.key)).toEqual(['old']);
+  });
+
+  it('runs one write at a time when marks and a change all wait for the same write', async () => {
+    const first = store.put('me', 'bob', { keys: 'digest-bob', verified: true });
+    await Promise.resolve();
+    await Promise.all([
+      first,
+      store.put('me', 'cat', { keys: 'digest-cat', verified: true }),
+      store.resealWith('me', NEW, (sealed) => writing(() => (wrapKey.set(NEW), saved.push({ key: sealed.iv, book: JSON.parse(sealed.ct) })))),
+      store.put('me', 'dan', { keys: 'digest-dan', verified: false }),
+    ]);
+    expect(writes.most).toBe(1);
+    expect(saved.at(-1)!.key).toBe('new');
+    expect(Object.keys(saved.at(-1)!.book.contacts).sort()).toEqual(['bob', 'cat', 'dan']);
   });
 });
