@@ -122,9 +122,10 @@ async function importBackupKeys(keys: { enc?: unknown; sig?: unknown }): Promise
 
 /**
  * The backup sealed again under a new password's wrapKey, with a fresh IV (a password change). The
- * private keys never become CryptoKeys here, so a browser that holds them non-extractable can still
- * do it; their kind is checked by importing them, and the result opens like any backup. A wrong
- * oldWrapKey gives a DecryptionError, as with openKeyBackup.
+ * backup's own PKCS#8 bytes are carried over: a browser holds its keys non-extractable and could not
+ * export them to seal afresh. They are imported (non-extractable, then dropped) only to check their
+ * kind, so the result opens like any backup. A wrong oldWrapKey gives a DecryptionError, as with
+ * openKeyBackup.
  */
 export async function rewrapKeyBackup(backup: KeyBackup, oldWrapKey: CryptoKey, newWrapKey: CryptoKey, userId: string): Promise<KeyBackup> {
   const keys = await backupContent(backup, oldWrapKey, userId);
