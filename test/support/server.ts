@@ -60,11 +60,23 @@ export class ServerProcess {
     return new ServerProcess(child, Number(env.PORT), Number(env.HTTP_PORT), dataDir, env);
   }
 
-  /** Spawns and waits until /ping answers; throws with the process output if it never does. */
+  /**
+   * Spawns and waits until /ping answers; throws with the process output if it never does. Ports it
+   * picked that another process took in the meantime (suites run in parallel) are picked again.
+   */
   static async start(options: ServerOptions = {}): Promise<ServerProcess> {
-    const server = await ServerProcess.spawn(options);
-    await server.ready();
-    return server;
+    const ownPorts = !options.env?.PORT && !options.env?.HTTP_PORT;
+    for (let attempt = 1; ; attempt++) {
+      const server = await ServerProcess.spawn(options);
+      try {
+        await server.ready();
+        return server;
+      } catch (err) {
+        const portTaken = /^conclave: (HTTP_)?PORT: port \d+ is already in use/m.test(server.stderr);
+        if (!ownPorts || !portTaken || attempt === 3) throw err;
+        options = { ...options, dataDir: server.dataDir };
+      }
+    }
   }
 
   get stdout(): string {
