@@ -123,6 +123,16 @@ describe('chat in chromium: two people, one encrypted room', () => {
     expect(await annPage.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     await benPage.locator('nav[aria-label="Rooms"]').getByRole('link', { name: /Team/ }).click();
     await benPage.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+
+    // Typing in one room, then switching: the first room hears at once that ben stopped.
+    await benPage.getByLabel('Message', { exact: true }).pressSequentially('half a thought');
+    await annPage.getByText('ben is typing…').waitFor();
+    await benPage.locator('nav[aria-label="Rooms"]').getByRole('link', { name: /Side/ }).click();
+    await benPage.getByRole('heading', { level: 1, name: 'Side' }).waitFor();
+    await annPage.getByText('ben is typing…').waitFor({ state: 'detached', timeout: 2_000 });
+    await benPage.locator('nav[aria-label="Rooms"]').getByRole('link', { name: /Team/ }).click();
+    await benPage.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    await benPage.getByLabel('Message', { exact: true }).fill('');
   });
 
   it('warns with a countdown when sending faster than the rate limit, then sends what was held', async () => {

@@ -36,7 +36,8 @@ export class ComposerComponent {
   private pauseTimer?: ReturnType<typeof setTimeout>;
 
   constructor() {
-    inject(DestroyRef).onDestroy(() => this.stopTyping());
+    // An output cannot emit once destroyed: the room itself says "stopped typing" when it goes.
+    inject(DestroyRef).onDestroy(() => clearTimeout(this.pauseTimer));
   }
 
   protected onInput(value: string): void {

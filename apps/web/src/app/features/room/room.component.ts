@@ -57,12 +57,15 @@ export class RoomComponent {
   protected readonly leaving = signal(false);
   protected readonly confirmLeave = signal(false);
   protected readonly sendError = signal<string | null>(null);
+  /** The room told "typing" last, until told it stopped. */
+  private typingIn: string | null = null;
 
   constructor() {
     effect(() => {
       const code = this.code().toUpperCase();
       const room = this.room();
       untracked(() => {
+        if (this.typingIn !== code) this.stopTypingNotice();
         this.chat.activeCode.set(code);
         if (room) void this.conversation.open(room.id);
       });
@@ -74,6 +77,7 @@ export class RoomComponent {
       untracked(() => void this.loadDetail(code));
     });
     inject(DestroyRef).onDestroy(() => {
+      this.stopTypingNotice();
       this.chat.activeCode.set(null);
       this.conversation.close();
     });
@@ -95,7 +99,17 @@ export class RoomComponent {
   }
 
   protected typing(typing: boolean): void {
-    this.chat.setTyping(this.code().toUpperCase(), typing);
+    const code = this.code().toUpperCase();
+    if (!typing) return this.stopTypingNotice(code);
+    if (this.typingIn !== code) this.stopTypingNotice();
+    this.chat.setTyping(code, true);
+    this.typingIn = code;
+  }
+
+  /** Tells the room that last heard "typing" (or `code`) that it stopped: on a pause, a send, a switch of room, or leaving. */
+  private stopTypingNotice(code = this.typingIn): void {
+    if (code) this.chat.setTyping(code, false);
+    this.typingIn = null;
   }
 
   protected showSafetyNumber(contact: SafetyContact): void {
