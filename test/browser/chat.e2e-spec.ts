@@ -124,15 +124,19 @@ describe('chat in chromium: two people, one encrypted room', () => {
     await benPage.locator('nav[aria-label="Rooms"]').getByRole('link', { name: /Team/ }).click();
     await benPage.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
 
-    // Typing in one room, then switching: the first room hears at once that ben stopped.
-    await benPage.getByLabel('Message', { exact: true }).pressSequentially('half a thought');
+    // Typing in one room, then switching: the first room hears at once that ben stopped, and the
+    // draft stays with its room instead of following ben into the other one.
+    const benBox = benPage.getByLabel('Message', { exact: true });
+    await benBox.pressSequentially('half a thought');
     await annPage.getByText('ben is typing…').waitFor();
     await benPage.locator('nav[aria-label="Rooms"]').getByRole('link', { name: /Side/ }).click();
     await benPage.getByRole('heading', { level: 1, name: 'Side' }).waitFor();
     await annPage.getByText('ben is typing…').waitFor({ state: 'detached', timeout: 2_000 });
+    await expect(benBox.inputValue()).resolves.toBe('');
     await benPage.locator('nav[aria-label="Rooms"]').getByRole('link', { name: /Team/ }).click();
     await benPage.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
-    await benPage.getByLabel('Message', { exact: true }).fill('');
+    await expect(benBox.inputValue()).resolves.toBe('half a thought');
+    await benBox.fill('');
   });
 
   it('warns with a countdown when sending faster than the rate limit, then sends what was held', async () => {

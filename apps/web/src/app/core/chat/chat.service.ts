@@ -23,6 +23,7 @@ import {
 import { ApiClient } from '../api-client.service';
 import { SessionService } from '../session.service';
 import { DirectoryService } from './directory.service';
+import { DraftsService } from './drafts.service';
 import { type KeyRecipient, RoomKeysService } from './room-keys.service';
 import { SocketService } from './socket.service';
 
@@ -47,6 +48,7 @@ export class ChatService {
   private readonly keys = inject(RoomKeysService);
   private readonly session = inject(SessionService);
   private readonly directory = inject(DirectoryService);
+  private readonly drafts = inject(DraftsService);
 
   readonly rooms = signal<RoomSummary[]>([]);
   readonly online = signal<RosterEntry[]>([]);
@@ -89,6 +91,7 @@ export class ChatService {
     this.socket.disconnect();
     this.keys.forget();
     this.directory.clear();
+    this.drafts.clear();
     this.started = false;
     this.rooms.set([]);
     this.entered.set({});

@@ -5,6 +5,7 @@ describe('ComposerComponent', () => {
   async function render() {
     await TestBed.configureTestingModule({ imports: [ComposerComponent] }).compileComponents();
     const fixture = TestBed.createComponent(ComposerComponent);
+    fixture.componentRef.setInput('room', 'ROOM');
     const sent: string[] = [];
     fixture.componentInstance.send.subscribe((text) => sent.push(text));
     await fixture.whenStable();
@@ -19,7 +20,11 @@ describe('ComposerComponent', () => {
       area.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', cancelable: true, ...init }));
       await fixture.whenStable();
     };
-    return { el, area, sent, type, key };
+    const switchTo = async (room: string) => {
+      fixture.componentRef.setInput('room', room);
+      await fixture.whenStable();
+    };
+    return { el, area, sent, type, key, switchTo };
   }
 
   it('counts code points against the 150-character limit', async () => {
@@ -40,5 +45,20 @@ describe('ComposerComponent', () => {
     expect(sent).toEqual(['line one']);
     await key({});
     expect(sent).toEqual(['line one']);
+  });
+
+  it('keeps each room its own draft, and forgets the one that was sent', async () => {
+    const { area, type, key, switchTo } = await render();
+    await type('for the first room');
+    await switchTo('SIDE');
+    expect(area.value).toBe('');
+    await type('for the side room');
+    await switchTo('ROOM');
+    expect(area.value).toBe('for the first room');
+    await key({});
+    await switchTo('SIDE');
+    expect(area.value).toBe('for the side room');
+    await switchTo('ROOM');
+    expect(area.value).toBe('');
   });
 });

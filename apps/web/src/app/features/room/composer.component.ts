@@ -1,6 +1,7 @@
-import { ChangeDetectionStrategy, Component, computed, DestroyRef, type ElementRef, inject, input, output, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, DestroyRef, effect, type ElementRef, inject, input, output, signal, untracked, viewChild } from '@angular/core';
 import { LIMITS } from '@conclave/contracts';
 import { PickerComponent } from '@ctrl/ngx-emoji-mart';
+import { DraftsService } from '../../core/chat/drafts.service';
 import { CryptoService } from '../../core/crypto.service';
 
 /** How often "typing" is repeated while the user types, and when it is withdrawn after a pause. */
@@ -20,6 +21,9 @@ const TYPING_PAUSE_MS = 3_000;
 })
 export class ComposerComponent {
   private readonly crypto = inject(CryptoService);
+  private readonly drafts = inject(DraftsService);
+  /** The room code: each room keeps its own draft. */
+  readonly room = input.required<string>();
   readonly disabled = input(false);
   /** A message to send (already checked against the limit). */
   readonly send = output<string>();
@@ -36,8 +40,23 @@ export class ComposerComponent {
   private pauseTimer?: ReturnType<typeof setTimeout>;
 
   constructor() {
-    // An output cannot emit once destroyed: the room itself says "stopped typing" when it goes.
-    inject(DestroyRef).onDestroy(() => clearTimeout(this.pauseTimer));
+    // The router reuses this component from room to room: keep each room's draft apart. The room
+    // itself tells the room left behind that typing stopped (an output cannot emit once destroyed).
+    let shown: string | undefined;
+    effect(() => {
+      const room = this.room();
+      untracked(() => {
+        if (shown !== undefined) this.drafts.set(shown, this.text());
+        shown = room;
+        this.text.set(this.drafts.get(room));
+        clearTimeout(this.pauseTimer);
+        this.lastTypingAt = 0;
+      });
+    });
+    inject(DestroyRef).onDestroy(() => {
+      clearTimeout(this.pauseTimer);
+      if (shown !== undefined) this.drafts.set(shown, this.text());
+    });
   }
 
   protected onInput(value: string): void {
