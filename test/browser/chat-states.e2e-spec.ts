@@ -307,6 +307,16 @@ describe('chat states in chromium', () => {
     const warning = annPage.getByRole('alertdialog').filter({ hasText: 'The identity key of ben changed since you last saw or verified it' });
     await warning.waitFor();
     await expect(messages(annPage).filter({ hasText: 'is this still you, ben?' }).count()).resolves.toBe(0);
+
+    // Ben is in the Resync room too, with the same changed key: the held message stays with its own room.
+    const sidebar = annPage.locator('nav[aria-label="Rooms"]');
+    await sidebar.getByRole('link', { name: /Resync/ }).click();
+    await annPage.getByRole('heading', { level: 1, name: 'Resync' }).waitFor();
+    await annPage.locator('[aria-label="Room roster"] li[data-user="ben"]').getByText('⚠ key changed').waitFor({ timeout: 30_000 });
+    await expect(annPage.getByRole('alertdialog').count()).resolves.toBe(0);
+    await sidebar.getByRole('link', { name: /Keys/ }).click();
+    await annPage.getByRole('heading', { level: 1, name: 'Keys' }).waitFor();
+    await warning.waitFor();
     await warning.getByRole('button', { name: "Don't send" }).click();
     await warning.waitFor({ state: 'detached' });
     await expect(messages(annPage).filter({ hasText: 'is this still you, ben?' }).count()).resolves.toBe(0);

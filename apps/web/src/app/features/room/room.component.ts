@@ -52,8 +52,13 @@ export class RoomComponent {
     const ids = new Set(this.detail()?.members.map((m) => m.id) ?? []);
     return this.contacts.changed().filter((c) => ids.has(c.userId));
   });
-  /** A message held back until the user acknowledges a changed key. */
-  protected readonly heldMessage = signal<string | null>(null);
+  /** A message held back until the user acknowledges a changed key, with the room it was written in. */
+  private readonly held = signal<{ code: string; body: string } | null>(null);
+  /** The held message of this room only: after a switch it is never offered for sending in another. */
+  protected readonly heldMessage = computed(() => {
+    const held = this.held();
+    return held?.code === this.code().toUpperCase() ? held.body : null;
+  });
   protected readonly leaving = signal(false);
   protected readonly confirmLeave = signal(false);
   protected readonly sendError = signal<string | null>(null);
@@ -85,17 +90,24 @@ export class RoomComponent {
 
   protected send(body: string): void {
     if (this.changedMembers().length) {
-      this.heldMessage.set(body);
+      this.held.set({ code: this.code().toUpperCase(), body });
       return;
     }
     this.sendNow(body);
   }
 
   protected async sendAnyway(): Promise<void> {
+    const held = this.held();
+    if (!held || this.heldMessage() === null) return;
+    this.held.set(null);
     await this.contacts.acceptChangedKeys(this.changedMembers().map((c) => c.userId));
-    const body = this.heldMessage();
-    this.heldMessage.set(null);
-    if (body) this.sendNow(body);
+    // Switched rooms meanwhile: the message stays held for its own room.
+    if (this.code().toUpperCase() !== held.code) return this.held.set(held);
+    this.sendNow(held.body);
+  }
+
+  protected dropHeldMessage(): void {
+    this.held.set(null);
   }
 
   protected typing(typing: boolean): void {
