@@ -39,3 +39,10 @@ export const ALLOWED_FILE_TYPES = {
 
 export type AllowedFileExtension = keyof typeof ALLOWED_FILE_TYPES;
 export type AllowedMimeType = (typeof ALLOWED_FILE_TYPES)[AllowedFileExtension];
+
+/**
+ * Objects and arrays inside each other in a request body or a socket event's payload. The deepest
+ * real one, key:new-epoch's { boxes: [ { … } ] }, has 3 levels; anything past this bound is refused
+ * before validation, which would otherwise recurse once per level.
+ */
+export const PAYLOAD_MAX_DEPTH = 16;
