@@ -46,3 +46,9 @@ export type AllowedMimeType = (typeof ALLOWED_FILE_TYPES)[AllowedFileExtension];
  * before validation, which would otherwise recurse once per level.
  */
 export const PAYLOAD_MAX_DEPTH = 16;
+
+/**
+ * UTF-8 bytes of a room password: bcrypt reads only the first 72, so a longer password would share
+ * its hash with every password that starts the same. 72 ASCII characters, 36 of 'é'.
+ */
+export const ROOM_PASSWORD_MAX_BYTES = 72;
