@@ -1,7 +1,8 @@
-import type { Ack, HistoryPage, IdleKick, IdleWarning, RoomSummary, SendResult, SocketError, StoredMessage } from '@conclave/contracts';
+import { type Ack, type HistoryPage, type IdleKick, type IdleWarning, PAYLOAD_MAX_DEPTH, type RoomSummary, type SendResult, type SocketError, type StoredMessage } from '@conclave/contracts';
 import { encryptMessage, textContent } from '@conclave/crypto';
 import request from 'supertest';
 import { sql } from '../support/db.js';
+import { errorOutputSince, logMark, pingAndReadLog } from '../support/logs.js';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { ServerProcess } from '../support/server.js';
@@ -168,6 +169,86 @@ describe('fuzzing every event', () => {
 
     const counts = await sql(server, `SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM key_boxes)::int AS boxes, (SELECT count(*) FROM rooms)::int AS rooms`);
     expect(counts).toEqual([{ messages: 0, boxes: 0, rooms: 0 }]);
+    socket.disconnect();
+  });
+
+  const ROOM_ID = '00000000-0000-4000-8000-000000000000';
+  const box = { roomId: ROOM_ID, epoch: 1, recipientId: ROOM_ID, sharerId: ROOM_ID, wrapped: 'A'.repeat(684) + '==', sig: 'A'.repeat(86) + '==' };
+  const envelope = { roomId: ROOM_ID, epoch: 1, clientMsgId: ROOM_ID, iv: 'A'.repeat(16), ct: 'A'.repeat(24), sig: 'A'.repeat(86) + '==' };
+  /** Every client→server event, with a payload as a client sends it but for U+0000 in the string at `field`. */
+  const WITH_NUL: Array<{ event: string; payload: object; field: string }> = [
+    { event: CHAT_EVENTS.enter, payload: { code: 'AB\u0000C' }, field: 'code' },
+    { event: CHAT_EVENTS.leave, payload: { code: 'AB\u0000C' }, field: 'code' },
+    { event: CHAT_EVENTS.typing, payload: { code: 'ABCD', typing: true, hint: ['\u0000'] }, field: 'hint[0]' },
+    { event: CHAT_EVENTS.send, payload: { ...envelope, ct: `${envelope.ct}\u0000` }, field: 'ct' },
+    { event: CHAT_EVENTS.history, payload: { roomId: `${ROOM_ID}\u0000` }, field: 'roomId' },
+    { event: CHAT_EVENTS.resync, payload: { roomId: ROOM_ID, afterSeq: 0, from: '\u0000' }, field: 'from' },
+    { event: CHAT_EVENTS.read, payload: { roomId: `\u0000${ROOM_ID}`, seq: 1 }, field: 'roomId' },
+    { event: CHAT_EVENTS.newEpoch, payload: { roomId: ROOM_ID, epoch: 1, boxes: [box, { ...box, wrapped: `\u0000${box.wrapped}` }] }, field: 'boxes[1].wrapped' },
+    { event: CHAT_EVENTS.keyRequest, payload: { roomId: `${ROOM_ID}\u0000` }, field: 'roomId' },
+    { event: CHAT_EVENTS.keyShare, payload: { roomId: ROOM_ID, boxes: [{ ...box, sig: `${box.sig}\u0000` }] }, field: 'boxes[0].sig' },
+    { event: CHAT_EVENTS.keyBoxes, payload: { roomId: `${ROOM_ID}\u0000` }, field: 'roomId' },
+  ];
+
+  /**
+   * Emits `event` with a payload given as JSON text and resolves with the acknowledgement. The frame
+   * is written by hand: socket.io-client cannot encode a payload 20,000 deep (JSON.stringify
+   * overflows the stack first), but any other client can send one.
+   */
+  let rawAckId = 1_000_000;
+  function rawAsk(socket: Socket, event: string, payloadJson: string): Promise<unknown> {
+    const id = rawAckId++;
+    const engine = socket.io.engine;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        engine.off('packet', onPacket);
+        reject(new Error(`no acknowledgement of ${event} within 5000 ms`));
+      }, 5000);
+      // A Socket.IO ACK packet for the main namespace: "3<id>[reply]".
+      const onPacket = (packet: { type: string; data?: unknown }) => {
+        if (packet.type !== 'message' || typeof packet.data !== 'string' || !packet.data.startsWith(`3${id}[`)) return;
+        clearTimeout(timer);
+        engine.off('packet', onPacket);
+        resolve((JSON.parse(packet.data.slice(`3${id}`.length)) as unknown[])[0]);
+      };
+      engine.on('packet', onPacket);
+      // A Socket.IO EVENT packet asking for an acknowledgement: "2<id>[event, payload]".
+      engine.write(`2${id}[${JSON.stringify(event)},${payloadJson}]`);
+    });
+  }
+
+  it('refuses a payload nested 20,000 deep on every event with invalid-payload, before validation, and logs no error', async () => {
+    const { socket } = await user(server, 'deep');
+    const mark = logMark(server);
+    const errors: SocketError[] = [];
+    socket.on(CHAT_EVENTS.error, (e: SocketError) => errors.push(e));
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const message = `The payload is nested deeper than ${PAYLOAD_MAX_DEPTH} levels`;
+    for (const { event } of WITH_NUL) {
+      for (const payload of [deep, `{"roomId":${deep}}`]) {
+        expect(await rawAsk(socket, event, payload)).toEqual({ ok: false, error: { code: 'invalid-payload', message, event } });
+      }
+    }
+    await sleep(200);
+    expect(errors).toEqual(WITH_NUL.flatMap(({ event }) => Array(2).fill({ code: 'invalid-payload', message, event })));
+    expect(socket.connected).toBe(true);
+    await pingAndReadLog(server);
+    expect(errorOutputSince(server, mark)).toEqual([]);
+    socket.disconnect();
+  });
+
+  it('refuses U+0000 and unpaired surrogates in any string of every event with invalid-payload naming the field', async () => {
+    const { socket } = await user(server, 'nul');
+    const mark = logMark(server);
+    for (const { event, payload, field } of WITH_NUL) {
+      const reply = await ask<Ack<unknown>>(socket, event, payload);
+      expect(reply).toEqual({ ok: false, error: { code: 'invalid-payload', message: `${field} must not contain U+0000`, event } });
+    }
+    const halfPair = await ask<Ack<unknown>>(socket, CHAT_EVENTS.send, { ...envelope, clientMsgId: `${ROOM_ID}\ud800` });
+    expect(halfPair).toEqual({ ok: false, error: { code: 'invalid-payload', message: 'clientMsgId must be well-formed Unicode (it has an unpaired surrogate)', event: CHAT_EVENTS.send } });
+    expect(socket.connected).toBe(true);
+    await pingAndReadLog(server);
+    expect(errorOutputSince(server, mark)).toEqual([]);
     socket.disconnect();
   });
 });

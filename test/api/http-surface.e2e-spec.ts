@@ -1,5 +1,8 @@
+import { PAYLOAD_MAX_DEPTH, type RoomSummary } from '@conclave/contracts';
 import request from 'supertest';
+import { type Account, type Client, FAST_AUTH_ENV, newAccount, registerBody, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
+import { errorOutputSince, type LogMark, logMark, pingAndReadLog } from '../support/logs.js';
 import { rawExchange, tlsHandshake } from '../support/raw.js';
 import { MIGRATION_NAMES } from '../support/migrations.js';
 import { ServerProcess } from '../support/server.js';
@@ -162,5 +165,112 @@ describe('database', () => {
     const started = await sql<{ details: object }>(server, `SELECT details FROM audit_log WHERE event = 'server.started'`);
     expect(started).toHaveLength(1);
     expect(started[0]!.details).toMatchObject({ tls: 'self-signed', database: 'embedded' });
+  });
+});
+
+// A server of its own: these 400s are logged at warn, which the TLS test above forbids in the shared one's log.
+describe('bad input never gives a 5xx', () => {
+  let target: ServerProcess;
+  let prober: Account;
+  let client: Client;
+  let room: RoomSummary;
+  let mark: LogMark;
+
+  beforeAll(async () => {
+    target = await ServerProcess.start({ env: FAST_AUTH_ENV });
+    prober = await newAccount('prober');
+    client = await registeredClient(target, prober);
+    room = (await client.post('/api/rooms', { name: 'Probed', history: 'shared' }).expect(201)).body as RoomSummary;
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+  beforeEach(() => {
+    mark = logMark(target);
+  });
+  afterEach(async () => {
+    // Refused as the client's fault: the process still answers, and logged nothing at error level.
+    await pingAndReadLog(target);
+    expect(errorOutputSince(target, mark)).toEqual([]);
+  });
+
+  interface BodyRoute {
+    method: 'post' | 'put';
+    /** As the OpenAPI document names it. */
+    path: string;
+    /** A body whose string at `field` carries U+0000 (the rest as a client would send it). */
+    withNul: () => object;
+    field: string;
+  }
+  /** Every route that takes a body; logout, leave and remove read none, but get one all the same. */
+  const BODY_ROUTES: BodyRoute[] = [
+    { method: 'post', path: '/api/auth/register', withNul: () => registerBody(prober, 'altcha\u0000'), field: 'captcha' },
+    { method: 'post', path: '/api/auth/login', withNul: () => ({ username: 'prober\u0000', authKey: prober.keys.authKey }), field: 'username' },
+    { method: 'post', path: '/api/auth/key-backup', withNul: () => ({ authKey: `\u0000${prober.keys.authKey.slice(1)}` }), field: 'authKey' },
+    {
+      method: 'post',
+      path: '/api/auth/password',
+      withNul: () => ({ currentAuthKey: prober.keys.authKey, newAuthKey: prober.keys.authKey, newKeyBackup: { ...prober.keyBackup, ct: `${prober.keyBackup.ct}\u0000` } }),
+      field: 'newKeyBackup.ct',
+    },
+    { method: 'put', path: '/api/auth/contacts', withNul: () => ({ v: 1, iv: prober.keyBackup.iv, ct: 'AAAA\u0000' }), field: 'ct' },
+    { method: 'post', path: '/api/rooms', withNul: () => ({ name: 'Null\u0000room', history: 'shared' }), field: 'name' },
+    { method: 'post', path: '/api/rooms/{code}/join', withNul: () => ({ password: 'open\u0000sesame' }), field: 'password' },
+    { method: 'post', path: '/api/rooms/{code}/members/{userId}/remove', withNul: () => ({ reason: ['\u0000'] }), field: 'reason[0]' },
+    // Last: on a server without the check these two would end the room and the session.
+    { method: 'post', path: '/api/rooms/{code}/leave', withNul: () => ({ note: '\u0000' }), field: 'note' },
+    { method: 'post', path: '/api/auth/logout', withNul: () => ({ note: 'bye\u0000' }), field: 'note' },
+  ];
+  const send = (route: BodyRoute) => {
+    const path = route.path.replace('{code}', room.code).replace('{userId}', prober.userId);
+    return route.method === 'put' ? client.put(path) : client.post(path);
+  };
+  const DEEP = '['.repeat(20_000) + ']'.repeat(20_000);
+  const TOO_DEEP = `The payload is nested deeper than ${PAYLOAD_MAX_DEPTH} levels`;
+
+  it('covers every route that takes a body (POST, PUT, PATCH) in the OpenAPI document', async () => {
+    const spec = (await request(target.origin).get('/api/docs-json').ca(target.certificate).expect(200)).body as { paths: Record<string, Record<string, unknown>> };
+    const withBody = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).filter((m) => ['post', 'put', 'patch'].includes(m)).map((m) => `${m} ${path}`),
+    );
+    expect(withBody.sort()).toEqual(BODY_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it.each(BODY_ROUTES)('$method $path: a body nested 20,000 deep is a 400, at the top or under a field', async (route) => {
+    const top = await send(route).type('json').send(DEEP);
+    expect([top.status, top.body.message]).toEqual([400, [TOO_DEEP]]);
+    const field = route.field.split(/[.[]/)[0]!;
+    const under = await send(route).type('json').send(`{"${field}":${DEEP}}`);
+    expect([under.status, under.body.message]).toEqual([400, [TOO_DEEP]]);
+  });
+
+  it.each(BODY_ROUTES)('$method $path: U+0000 in a string is a 400 naming the field', async (route) => {
+    const res = await send(route).send(route.withNul());
+    expect([res.status, res.body.message]).toEqual([400, [`${route.field} must not contain U+0000`]]);
+  });
+
+  it('refuses a string that is not well-formed Unicode (an unpaired surrogate), which PostgreSQL cannot store as sent', async () => {
+    const name = await client.post('/api/rooms', { name: 'Half \ud83d pair', history: 'shared' });
+    expect([name.status, name.body.message]).toEqual([400, ['name must be well-formed Unicode (it has an unpaired surrogate)']]);
+    const password = await client.post('/api/rooms', { name: 'Half a pair', password: 'open sesame \udc00', history: 'shared' });
+    expect([password.status, password.body.message]).toEqual([400, ['password must be well-formed Unicode (it has an unpaired surrogate)']]);
+    // A whole pair (an emoji) is text like any other.
+    await client.post('/api/rooms', { name: 'Whole \ud83d\ude00 pair', history: 'shared' }).expect(201);
+  });
+
+  it(`lets a body ${PAYLOAD_MAX_DEPTH} levels deep through to validation, and refuses one level more`, async () => {
+    const nested = (levels: number) => JSON.parse('['.repeat(levels) + ']'.repeat(levels)) as unknown;
+    // The body object is the first level.
+    const atBound = await client.post('/api/rooms', { name: nested(PAYLOAD_MAX_DEPTH - 1), history: 'shared' });
+    expect(atBound.status).toBe(400);
+    expect(atBound.body.message).toContain('name is required');
+    expect(atBound.body.message).not.toContain(TOO_DEEP);
+    const past = await client.post('/api/rooms', { name: nested(PAYLOAD_MAX_DEPTH), history: 'shared' });
+    expect([past.status, past.body.message]).toEqual([400, [TOO_DEEP]]);
+  });
+
+  it('changed nothing: no room but the ones made on purpose, and the prober still signed in', async () => {
+    const rooms = (await client.get('/api/rooms').expect(200)).body as RoomSummary[];
+    expect(rooms.map((r) => r.name).sort()).toEqual(['Probed', 'Whole \ud83d\ude00 pair']);
   });
 });

@@ -1,4 +1,4 @@
-import { ROOM_CODE_PATTERN, type RoomSummary } from '@conclave/contracts';
+import { ROOM_CODE_PATTERN, ROOM_PASSWORD_MAX_BYTES, type RoomSummary } from '@conclave/contracts';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { ServerProcess } from '../support/server.js';
@@ -51,6 +51,19 @@ describe('rooms', () => {
     expect((await as('frank').post(`/api/rooms/${room.code}/join`, { password: 'open sesame' }).expect(409)).body.message).toBe('This room is full (3 members)');
     expect((await as('frank').post('/api/rooms/ZZZZ/join', {}).expect(404)).body.message).toBe('No room with code ZZZZ');
     expect((await as('frank').post('/api/rooms/O0I1/join', {}).expect(400)).body.message).toMatch(/4 characters/);
+  });
+
+  it('bounds a room password by its UTF-8 bytes, as bcrypt reads them: passwords that differ past byte 72 never open the same room', async () => {
+    const tooLong = [400, [`password must be at most ${ROOM_PASSWORD_MAX_BYTES} bytes in UTF-8 (${ROOM_PASSWORD_MAX_BYTES} plain letters, fewer accented ones)`]];
+    // 40 characters, 76 bytes: bcrypt would read only the 36 'é', the same for both.
+    const refused = await as('alice').post('/api/rooms', { name: 'Accents', password: `${'é'.repeat(36)}AAAA`, history: 'shared' });
+    expect([refused.status, refused.body.message]).toEqual(tooLong);
+    const room = await create('alice', { name: 'Accents', password: `${'é'.repeat(34)}AAAA`, history: 'shared' }); // 72 bytes
+    const join = (password: string) => as('bob').post(`/api/rooms/${room.code}/join`, { password });
+    const longer = await join(`${'é'.repeat(36)}ZZZZ`);
+    expect([longer.status, longer.body.message]).toEqual(tooLong);
+    await join(`${'é'.repeat(34)}AAAB`).expect(403);
+    await join(`${'é'.repeat(34)}AAAA`).expect(200);
   });
 
   it('keeps the member limit under concurrent joins', async () => {

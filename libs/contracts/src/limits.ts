@@ -39,3 +39,16 @@ export const ALLOWED_FILE_TYPES = {
 
 export type AllowedFileExtension = keyof typeof ALLOWED_FILE_TYPES;
 export type AllowedMimeType = (typeof ALLOWED_FILE_TYPES)[AllowedFileExtension];
+
+/**
+ * Objects and arrays inside each other in a request body or a socket event's payload. The deepest
+ * real one, key:new-epoch's { boxes: [ { … } ] }, has 3 levels; anything past this bound is refused
+ * before validation, which would otherwise recurse once per level.
+ */
+export const PAYLOAD_MAX_DEPTH = 16;
+
+/**
+ * UTF-8 bytes of a room password: bcrypt reads only the first 72, so a longer password would share
+ * its hash with every password that starts the same. 72 ASCII characters, 36 of 'é'.
+ */
+export const ROOM_PASSWORD_MAX_BYTES = 72;

@@ -7,7 +7,9 @@ import { SOCKET_PING_INTERVAL_MS, SOCKET_PING_TIMEOUT_MS } from '@conclave/contr
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import { arrivedOverTls } from '../security/https-only.js';
+import { payloadProblem } from '../security/payload-shape.js';
 import { expectedOrigin } from '../security/same-origin.middleware.js';
+import { answerWithError } from './socket-errors.js';
 
 const SOCKET_LOG = new Logger('ConclaveSocketAdapter');
 
@@ -19,7 +21,7 @@ const SOCKET_LOG = new Logger('ConclaveSocketAdapter');
  * Event handlers are bound with one listener per socket that dispatches by event name: Nest's
  * default keeps an rxjs pipeline per event per socket alive for the socket's lifetime, which was
  * most of an idle socket's heap (README "Performance"). Guards, pipes, filters and acknowledgements
- * work as before.
+ * work as before. A payload no DTO should see (see payloadProblem) is refused before all of them.
  */
 export class ConclaveSocketAdapter extends IoAdapter {
   constructor(
@@ -35,6 +37,9 @@ export class ConclaveSocketAdapter extends IoAdapter {
       if (!handler) return; // an event nobody handles is ignored, as Socket.IO does
       // As rxjs fromEvent hands Nest's default: the one argument itself, or all of them.
       const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args) as { data: unknown; ack?: (response: unknown) => void };
+      // As for HTTP bodies, before the handler's pipes: the ValidationPipe would recurse into it.
+      const problem = payloadProblem(data);
+      if (problem) return answerWithError(socket, { code: 'invalid-payload', message: problem, event }, ack);
       // defer: a handler that throws at once becomes an error notification, never a crash.
       defer(() => transform(handler.callback(data, ack))).subscribe({
         next: (response) => {

@@ -27,11 +27,15 @@ export class SocketErrorFilter extends BaseWsExceptionFilter {
     const ws = host.switchToWs();
     const socket = ws.getClient<Socket>();
     const event = ws.getPattern();
-    const error: SocketError = { ...toCodeAndMessage(exception, this.log), event };
-    socket.emit(CHAT_EVENTS.error, error);
     const ack = host.getArgs().find((arg, i) => i > 0 && typeof arg === 'function') as ((reply: unknown) => void) | undefined;
-    ack?.({ ok: false, error });
+    answerWithError(socket, { ...toCodeAndMessage(exception, this.log), event }, ack);
   }
+}
+
+/** A refusal as the client gets it: 'chat:error', and the failed acknowledgement when it asked for one. */
+export function answerWithError(socket: Socket, error: SocketError, ack?: (reply: unknown) => void): void {
+  socket.emit(CHAT_EVENTS.error, error);
+  ack?.({ ok: false, error });
 }
 
 function toCodeAndMessage(exception: unknown, log: Logger): { code: SocketErrorCode; message: string } {

@@ -1,9 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { type CreateRoomRequest, type JoinRoomRequest, ROOM_MEMBERS_MAX, ROOM_NAME_MAX_CHARS, type RoomHistory } from '@conclave/contracts';
+import { type CreateRoomRequest, type JoinRoomRequest, ROOM_MEMBERS_MAX, ROOM_NAME_MAX_CHARS, ROOM_PASSWORD_MAX_BYTES, type RoomHistory } from '@conclave/contracts';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsByteLength, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** bcrypt reads a password's first 72 UTF-8 bytes only: a longer one is refused, not cut short. */
+const PASSWORD_TOO_LONG = `password must be at most ${ROOM_PASSWORD_MAX_BYTES} bytes in UTF-8 (${ROOM_PASSWORD_MAX_BYTES} plain letters, fewer accented ones)`;
 
 export class CreateRoomDto implements CreateRoomRequest {
   @ApiProperty({ example: 'Design team', maxLength: ROOM_NAME_MAX_CHARS })
@@ -13,11 +16,11 @@ export class CreateRoomDto implements CreateRoomRequest {
   @MaxLength(ROOM_NAME_MAX_CHARS, { message: `name must be at most ${ROOM_NAME_MAX_CHARS} characters` })
   name!: string;
 
-  @ApiPropertyOptional({ description: 'Joiners must give it; stored with bcrypt' })
+  @ApiPropertyOptional({ description: `Joiners must give it; stored with bcrypt. At least 4 characters, at most ${ROOM_PASSWORD_MAX_BYTES} bytes in UTF-8` })
   @IsOptional()
   @IsString()
   @MinLength(4, { message: 'password must be at least 4 characters' })
-  @MaxLength(72, { message: 'password must be at most 72 characters' })
+  @IsByteLength(0, ROOM_PASSWORD_MAX_BYTES, { message: PASSWORD_TOO_LONG })
   password?: string;
 
   @ApiPropertyOptional({ minimum: 2, maximum: ROOM_MEMBERS_MAX })
@@ -33,9 +36,9 @@ export class CreateRoomDto implements CreateRoomRequest {
 }
 
 export class JoinRoomDto implements JoinRoomRequest {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: `At most ${ROOM_PASSWORD_MAX_BYTES} bytes in UTF-8` })
   @IsOptional()
   @IsString()
-  @MaxLength(72)
+  @IsByteLength(0, ROOM_PASSWORD_MAX_BYTES, { message: PASSWORD_TOO_LONG })
   password?: string;
 }
