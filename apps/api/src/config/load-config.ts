@@ -7,6 +7,9 @@ import type { AppConfig, TlsSource } from './app-config.js';
 import { ConfigError } from './config-error.js';
 import { Environment } from './environment.js';
 
+/** Variables whose value a start error must not print (it would end up in logs). */
+const SECRET_VARIABLES = new Set(['SESSION_SECRET']);
+
 /** Reads and validates the environment once; throws a ConfigError naming the first bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
   const known = Object.keys(new Environment());
@@ -15,7 +18,8 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
   const [error] = validateSync(env, { stopAtFirstError: true });
   if (error) {
     const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
-    throw new ConfigError(error.property, `${reason.replace(new RegExp(`^${error.property} `), '')} (got ${JSON.stringify(source[error.property])})`);
+    const got = SECRET_VARIABLES.has(error.property) ? `${source[error.property]?.length ?? 0} characters` : JSON.stringify(source[error.property]);
+    throw new ConfigError(error.property, `${reason.replace(new RegExp(`^${error.property} `), '')} (got ${got})`);
   }
   if (env.HTTP_PORT === env.PORT) throw new ConfigError('HTTP_PORT', `must differ from PORT (${env.PORT})`);
   if (env.IDLE_WARN_SECONDS && env.IDLE_KICK_SECONDS && env.IDLE_WARN_SECONDS >= env.IDLE_KICK_SECONDS) {
@@ -36,6 +40,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
     auth: {
       sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
       sessionMaxSeconds: env.SESSION_MAX_SECONDS,
+      sessionSecret: env.SESSION_SECRET,
       bcryptCost: env.BCRYPT_COST,
       lockout: { maxFailures: env.LOGIN_MAX_FAILURES, windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS, blockSeconds: env.LOGIN_LOCKOUT_SECONDS },
       registerPerHour: env.REGISTER_LIMIT_PER_HOUR,
