@@ -3,12 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditEvent } from './audit/audit-event.entity.js';
 import { AuditService } from './audit/audit.service.js';
 import { LifecycleAudit } from './audit/lifecycle-audit.js';
+import { noStore } from './no-store.js';
 import { SameOriginMiddleware } from './same-origin.middleware.js';
 import { ServerSecretsService } from './secrets/server-secrets.service.js';
 
 /**
  * Security concerns that live inside Nest: the audit log, shared server secrets, the same-origin
- * (CSRF) check. TLS, headers and the HTTPS-only rules are applied in main.ts, around the Nest app.
+ * (CSRF) check, no caching of API answers. TLS, headers and the HTTPS-only rules are applied in
+ * main.ts, around the Nest app.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent])],
@@ -17,6 +19,7 @@ import { ServerSecretsService } from './secrets/server-secrets.service.js';
 })
 export class SecurityModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(noStore).forRoutes('api/{*path}');
     consumer.apply(SameOriginMiddleware).forRoutes('api/{*path}');
   }
 }
