@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
@@ -67,12 +68,25 @@ function tlsSource(env: Environment): TlsSource {
   if (!env.TLS_CERT_FILE || !env.TLS_KEY_FILE) return { mode: 'self-signed' };
   const cert = readPem('TLS_CERT_FILE', env.TLS_CERT_FILE);
   const key = readPem('TLS_KEY_FILE', env.TLS_KEY_FILE);
+  checkPrivateKey(key, env.TLS_KEY_FILE);
   try {
     createSecureContext({ cert, key });
   } catch (err) {
     throw new ConfigError('TLS_CERT_FILE', `does not form a valid certificate/key pair with TLS_KEY_FILE (${(err as Error).message})`);
   }
   return { mode: 'files', cert, key, certFile: resolve(env.TLS_CERT_FILE) };
+}
+
+/** The key must parse on its own, so that a bad key is reported as the key's fault, not the pair's. */
+function checkPrivateKey(key: Buffer, file: string): void {
+  try {
+    createPrivateKey(key);
+  } catch (err) {
+    if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED/m.test(key.toString('latin1'))) {
+      throw new ConfigError('TLS_KEY_FILE', `${file} is encrypted: Conclave needs the key without a passphrase (openssl pkey -in ${file} -out plain.pem), readable by its user only`);
+    }
+    throw new ConfigError('TLS_KEY_FILE', `${file} is not a PEM private key (${(err as Error).message})`);
+  }
 }
 
 function readPem(variable: string, file: string): Buffer {

@@ -3,18 +3,19 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditEvent } from './audit/audit-event.entity.js';
 import { AuditService } from './audit/audit.service.js';
 import { LifecycleAudit } from './audit/lifecycle-audit.js';
+import { DeploymentWarnings } from './deployment-warnings.js';
 import { noStore } from './no-store.js';
 import { SameOriginMiddleware } from './same-origin.middleware.js';
 import { ServerSecretsService } from './secrets/server-secrets.service.js';
 
 /**
  * Security concerns that live inside Nest: the audit log, shared server secrets, the same-origin
- * (CSRF) check, no caching of API answers. TLS, headers and the HTTPS-only rules are applied in
- * main.ts, around the Nest app.
+ * (CSRF) check, no caching of API answers, start-up warnings about the deployment. TLS, headers and
+ * the HTTPS-only rules are applied in main.ts, around the Nest app.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent])],
-  providers: [AuditService, LifecycleAudit, ServerSecretsService],
+  providers: [AuditService, LifecycleAudit, ServerSecretsService, DeploymentWarnings],
   exports: [AuditService, ServerSecretsService],
 })
 export class SecurityModule implements NestModule {
