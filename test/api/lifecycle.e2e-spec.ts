@@ -34,7 +34,8 @@ describe('process lifecycle on the embedded database', () => {
 
   it('Ctrl-C at a terminal (SIGINT to the whole process group) still shuts down in order', async () => {
     const dataDir = newDataDir();
-    const server = await ServerProcess.spawn({ dataDir, detached: true });
+    // PUBLIC_ORIGIN set: a production start without it warns (deployment-checks), and this log must stay clean.
+    const server = await ServerProcess.spawn({ dataDir, detached: true, env: { PUBLIC_ORIGIN: 'https://chat.example.com' } });
     await server.ready();
     process.kill(-server.child.pid!, 'SIGINT');
     expect(await server.exited).toEqual({ code: 0, signal: null });

@@ -51,7 +51,7 @@ import { UsersService } from './users/users.service.js';
       provide: SESSION_HANDLER,
       inject: [APP_CONFIG, DATABASE_URL, ServerSecretsService],
       useFactory: async (config: AppConfig, url: string, secrets: ServerSecretsService) =>
-        createSessionHandler(config, url, await secrets.get('session-cookie')),
+        createSessionHandler(config, url, await secrets.sessionCookie()),
     },
   ],
   exports: [UsersService, SessionGuard, SessionStoreService, SESSION_HANDLER],

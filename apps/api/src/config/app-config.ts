@@ -31,6 +31,8 @@ export interface AuthConfig {
   readonly sessionIdleSeconds: number;
   /** A session ends this long after sign-in, used or not. */
   readonly sessionMaxSeconds: number;
+  /** SESSION_SECRET; undefined = the secret kept in DATA_DIR/session.secret. */
+  readonly sessionSecret: string | undefined;
   readonly bcryptCost: number;
   /** LOGIN_MAX_FAILURES failures within windowSeconds block the IP and the username for blockSeconds. */
   readonly lockout: { readonly maxFailures: number; readonly windowSeconds: number; readonly blockSeconds: number };

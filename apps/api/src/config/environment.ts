@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -73,6 +73,13 @@ export class Environment {
 
   @IntegerVar(1, Infinity, 'must be a whole number of seconds (1 or more)')
   SESSION_MAX_SECONDS = 7 * 24 * 3600;
+
+  /** Signs session cookies; unset = DATA_DIR/session.secret, made on first start. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters (e.g. the output of openssl rand -base64 32)' })
+  SESSION_SECRET?: string;
 
   @IntegerVar(1, Infinity, 'must be a whole number (1 or more)')
   LOGIN_MAX_FAILURES = 3;

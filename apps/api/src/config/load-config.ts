@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
@@ -7,6 +8,9 @@ import type { AppConfig, TlsSource } from './app-config.js';
 import { ConfigError } from './config-error.js';
 import { Environment } from './environment.js';
 
+/** Variables whose value a start error must not print (it would end up in logs). */
+const SECRET_VARIABLES = new Set(['SESSION_SECRET']);
+
 /** Reads and validates the environment once; throws a ConfigError naming the first bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
   const known = Object.keys(new Environment());
@@ -15,7 +19,8 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
   const [error] = validateSync(env, { stopAtFirstError: true });
   if (error) {
     const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
-    throw new ConfigError(error.property, `${reason.replace(new RegExp(`^${error.property} `), '')} (got ${JSON.stringify(source[error.property])})`);
+    const got = SECRET_VARIABLES.has(error.property) ? `${source[error.property]?.length ?? 0} characters` : JSON.stringify(source[error.property]);
+    throw new ConfigError(error.property, `${reason.replace(new RegExp(`^${error.property} `), '')} (got ${got})`);
   }
   if (env.HTTP_PORT === env.PORT) throw new ConfigError('HTTP_PORT', `must differ from PORT (${env.PORT})`);
   if (env.IDLE_WARN_SECONDS && env.IDLE_KICK_SECONDS && env.IDLE_WARN_SECONDS >= env.IDLE_KICK_SECONDS) {
@@ -36,6 +41,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
     auth: {
       sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
       sessionMaxSeconds: env.SESSION_MAX_SECONDS,
+      sessionSecret: env.SESSION_SECRET,
       bcryptCost: env.BCRYPT_COST,
       lockout: { maxFailures: env.LOGIN_MAX_FAILURES, windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS, blockSeconds: env.LOGIN_LOCKOUT_SECONDS },
       registerPerHour: env.REGISTER_LIMIT_PER_HOUR,
@@ -62,12 +68,25 @@ function tlsSource(env: Environment): TlsSource {
   if (!env.TLS_CERT_FILE || !env.TLS_KEY_FILE) return { mode: 'self-signed' };
   const cert = readPem('TLS_CERT_FILE', env.TLS_CERT_FILE);
   const key = readPem('TLS_KEY_FILE', env.TLS_KEY_FILE);
+  checkPrivateKey(key, env.TLS_KEY_FILE);
   try {
     createSecureContext({ cert, key });
   } catch (err) {
     throw new ConfigError('TLS_CERT_FILE', `does not form a valid certificate/key pair with TLS_KEY_FILE (${(err as Error).message})`);
   }
   return { mode: 'files', cert, key, certFile: resolve(env.TLS_CERT_FILE) };
+}
+
+/** The key must parse on its own, so that a bad key is reported as the key's fault, not the pair's. */
+function checkPrivateKey(key: Buffer, file: string): void {
+  try {
+    createPrivateKey(key);
+  } catch (err) {
+    if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED/m.test(key.toString('latin1'))) {
+      throw new ConfigError('TLS_KEY_FILE', `${file} is encrypted: Conclave needs the key without a passphrase (openssl pkey -in ${file} -out plain.pem), readable by its user only`);
+    }
+    throw new ConfigError('TLS_KEY_FILE', `${file} is not a PEM private key (${(err as Error).message})`);
+  }
 }
 
 function readPem(variable: string, file: string): Buffer {

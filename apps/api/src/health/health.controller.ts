@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { API_PREFIX, type PingResponse } from '@conclave/contracts';
+import { TlsCertificateIndicator } from './tls-certificate.indicator.js';
 
 @ApiTags('health')
 @Controller()
@@ -9,6 +10,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly tls: TlsCertificateIndicator,
   ) {}
 
   /** Liveness for uptime monitors: answers without touching the database. */
@@ -23,8 +25,8 @@ export class HealthController {
   @Get(`${API_PREFIX}/health`)
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the process and its database answer' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency (the database) is down' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency (the database) is down, or the configured TLS certificate has expired' })
   check() {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
+    return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 }), () => this.tls.check()]);
   }
 }

@@ -79,3 +79,28 @@ async function selfSigned(dir: string): Promise<TlsMaterial> {
 function describe(key: Buffer, cert: Buffer, origin: string): TlsMaterial {
   return { key, cert, origin, fingerprint256: new X509Certificate(cert).fingerprint256 };
 }
+
+/** A configured certificate this close to its end is reported (start-up log, /api/health). */
+export const CERTIFICATE_WARNING_DAYS = 30;
+
+export interface CertificateValidity {
+  readonly state: 'valid' | 'expiring' | 'expired';
+  /** ISO 8601. */
+  readonly validTo: string;
+  /** Whole days until validTo (negative once past). */
+  readonly daysLeft: number;
+}
+
+/** How long the (leaf) certificate of a PEM chain stays valid. */
+export function certificateValidity(cert: Buffer, now = Date.now()): CertificateValidity {
+  const validTo = new X509Certificate(cert).validToDate.getTime();
+  const state = validTo <= now ? 'expired' : validTo - now < CERTIFICATE_WARNING_DAYS * 86_400_000 ? 'expiring' : 'valid';
+  return { state, validTo: new Date(validTo).toISOString(), daysLeft: Math.floor((validTo - now) / 86_400_000) };
+}
+
+/** What to tell the operator about a certificate that is expiring or expired; undefined when it is fine. */
+export function certificateWarning(validity: CertificateValidity): string | undefined {
+  if (validity.state === 'expired') return `TLS_CERT_FILE: the certificate expired on ${validity.validTo}; browsers refuse it: renew it and restart Conclave`;
+  if (validity.state === 'expiring') return `TLS_CERT_FILE: the certificate expires on ${validity.validTo} (in ${validity.daysLeft} days): renew it and restart Conclave to serve the new one`;
+  return undefined;
+}

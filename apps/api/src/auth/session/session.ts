@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
-import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import pg from 'pg';
 import { SESSION_COOKIE } from '@conclave/contracts';
 import type { AppConfig } from '../../config/app-config.js';
+import { HashedSessionStore } from './hashed-session-store.js';
 
 /** What a signed-in session holds (server-side, in PostgreSQL; the cookie only names it). */
 declare module 'express-session' {
@@ -28,8 +28,7 @@ export interface SessionHandler {
  */
 export function createSessionHandler(config: AppConfig, databaseUrl: string, secret: string): SessionHandler {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 5, application_name: 'conclave-sessions' });
-  const PgStore = connectPgSimple(session);
-  const store = new PgStore({ pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60 });
+  const store = new HashedSessionStore({ pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60 });
   const middleware = session({
     name: SESSION_COOKIE,
     secret,

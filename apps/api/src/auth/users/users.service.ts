@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { KeyBackup, PublicKeys, SealedContactBook } from '@conclave/contracts';
 import { type DataSource, In, type Repository } from 'typeorm';
 import { ContactBookService } from '../contacts/contact-book.service.js';
+import { sessionKey } from '../session/hashed-session-store.js';
 import { User } from './user.entity.js';
 
 export interface NewUser {
@@ -62,7 +63,7 @@ export class UsersService {
       ]);
       if (sealed.contactBook) await this.contactBooks.put(userId, sealed.contactBook, tx);
       else await this.contactBooks.remove(userId, tx);
-      await tx.query(`DELETE FROM session WHERE sess ->> 'userId' = $1 AND sid <> $2`, [userId, keepSessionId]);
+      await tx.query(`DELETE FROM session WHERE sess ->> 'userId' = $1 AND sid <> $2`, [userId, sessionKey(keepSessionId)]);
     });
   }
 
