@@ -60,16 +60,18 @@ async function readRoom(server: ServerProcess, account: Account, room: RoomSumma
 /** A backup's text without its header line (which says when and from which PostgreSQL it was made). */
 const body = (file: string) => gunzipSync(readFileSync(file)).toString('utf8').split('\n').slice(1).join('\n');
 
-async function tableCount(url: string): Promise<number> {
+async function query<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'`);
-    return rows[0]!.n;
+    return (await client.query(text)).rows as T[];
   } finally {
     await client.end();
   }
 }
+
+const tableCount = async (url: string) =>
+  (await query<{ n: number }>(url, `SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'`))[0]!.n;
 
 describe('npm run backup / npm run restore', () => {
   let source: ServerProcess;
@@ -154,7 +156,13 @@ describe('npm run backup / npm run restore', () => {
     const url = await external.createDatabase('target');
     expect(await npmRun('restore', [backupFile], { DATABASE_URL: url })).toMatchObject({ code: 0 });
     expect(await npmRun('restore', [backupFile], { DATABASE_URL: url })).toMatchObject({ code: 1, output: expect.stringMatching(/is not empty \(.*messages.*\): .* --replace/) });
+    // What --replace must also clear: a table whose identity sequence sorts before it, a type, a function, a view.
+    await query(url, `CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE zz_extra (id int GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME aa_extra_seq), m mood);
+                      CREATE FUNCTION extra() RETURNS int LANGUAGE sql AS 'SELECT 1'; CREATE VIEW extra_view AS SELECT 1 AS one`);
     expect(await npmRun('restore', [backupFile, '--replace'], { DATABASE_URL: url })).toMatchObject({ code: 0 });
+    expect(await query(url, `SELECT to_regtype('mood') AS t, to_regclass('zz_extra') AS z, to_regclass('extra_view') AS v, to_regprocedure('extra()') AS f`)).toEqual([
+      { t: null, z: null, v: null, f: null },
+    ]);
     const check = join(newDataDir(), 'check.backup.gz');
     expect(await npmRun('backup', [check], { DATABASE_URL: url })).toMatchObject({ code: 0 });
     expect(body(check)).toEqual(body(backupFile));

@@ -6,8 +6,8 @@ import { DataSource, MigrationExecutor, type QueryRunner } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
 import { MIGRATIONS } from '../database/migrations/index.js';
-import { BackupError, type BackupHeader, END_OF_TABLE, parseHeader, parseTrailer, readLines, write } from './backup-file.js';
-import { currentSchema, type SchemaTable, schemaTables } from './schema.js';
+import { BackupError, type BackupHeader, type BackupTrailer, END_OF_TABLE, parseHeader, parseTrailer, readLines, type SequenceState, write } from './backup-file.js';
+import { currentSchema, emptySchema, type SchemaTable, schemaTables, tablesWithUserTriggers } from './schema.js';
 
 export interface RestoreOptions {
   /** Drop what the target schema holds first (in the same transaction) instead of refusing it. */
@@ -50,46 +50,65 @@ export async function restoreDatabase(url: string, input: Readable, options: Res
     const qualified = qualifier(client, await currentSchema(client));
     await emptySchema(client, options.replace);
     await runMigrations(dataSource, runner, header);
-
-    const tables = new Map((await schemaTables(client)).map((t) => [t.name, t]));
-    await client.query(`TRUNCATE ${[...tables.keys()].map(qualified).join(', ')}`);
-    const withTriggers = await tablesWithUserTriggers(client);
-    for (const name of withTriggers) await client.query(`ALTER TABLE ${qualified(name)} DISABLE TRIGGER USER`);
-
-    const loaded: Record<string, number> = {};
-    for (const dumped of header.tables) {
-      const target = tables.get(dumped.name);
-      if (!target) {
-        options.warn(`skipped table ${dumped.name}: this Conclave's migrations do not create it (its rows stay in the backup file only)`);
-        loaded[dumped.name] = await skipTable(lines, dumped.name);
-        continue;
-      }
-      const missing = dumped.columns.filter((c) => !target.columns.includes(c));
-      if (missing.length) throw new BackupError(`table ${dumped.name} has no column ${missing.join(', ')} after the backup's migrations ran: the backup does not match this schema`);
-      loaded[dumped.name] = await loadTable(client, qualified(dumped.name), dumped.columns, lines);
-    }
-
-    const trailer = parseTrailer((await lines.next()).value);
-    if (!(await lines.next()).done) throw new BackupError('the backup has data after its trailer: the file is damaged');
-    for (const { name } of header.tables) {
-      if (trailer.rows[name] !== loaded[name]) throw new BackupError(`table ${name}: the backup says ${trailer.rows[name]} rows, ${loaded[name]} were read: the file is damaged`);
-    }
-    for (const sequence of trailer.sequences) {
-      const { rows } = await client.query(`SELECT to_regclass($1) AS id`, [qualified(sequence.name)]);
-      if (!rows[0].id) throw new BackupError(`sequence ${sequence.name} does not exist after the backup's migrations ran: the backup does not match this schema`);
-      await client.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [qualified(sequence.name), sequence.lastValue, sequence.isCalled]);
-    }
-    for (const name of withTriggers) await client.query(`ALTER TABLE ${qualified(name)} ENABLE TRIGGER USER`);
+    const tables = await schemaTables(client);
+    const loaded = await loadRows(client, qualified, tables, header, lines, options.warn);
+    const trailer = await readTrailer(lines, header, loaded);
+    await setSequences(client, qualified, trailer.sequences);
     await runner.commitTransaction();
     // Fresh planner statistics now, rather than whenever autovacuum gets to the new rows.
-    await client.query(`ANALYZE ${[...tables.keys()].map(qualified).join(', ')}`);
-    return { tables: header.tables.length, rows: Object.values(loaded).reduce((a, b) => a + b, 0), migrations: header.migrations };
+    await client.query(`ANALYZE ${tables.map((t) => qualified(t.name)).join(', ')}`);
+    const restored = tables.reduce((sum, t) => sum + (loaded[t.name] ?? 0), 0);
+    return { tables: tables.filter((t) => t.name in loaded).length, rows: restored, migrations: header.migrations };
   } catch (err) {
     if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
     throw err;
   } finally {
     await runner.release().catch(() => undefined);
     await dataSource.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * Replaces what the migrations wrote with the backup's rows, table by table in the file's order
+ * (referenced tables first), with user triggers off as pg_dump's restore has them (they fired when
+ * the rows were first written). Returns the rows read per table, skipped ones included.
+ */
+async function loadRows(client: pg.ClientBase, qualified: (name: string) => string, tables: SchemaTable[], header: BackupHeader, lines: Lines, warn: (line: string) => void): Promise<Record<string, number>> {
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  await client.query(`TRUNCATE ${tables.map((t) => qualified(t.name)).join(', ')}`);
+  const withTriggers = await tablesWithUserTriggers(client);
+  for (const name of withTriggers) await client.query(`ALTER TABLE ${qualified(name)} DISABLE TRIGGER USER`);
+  const loaded: Record<string, number> = {};
+  for (const dumped of header.tables) {
+    const target = byName.get(dumped.name);
+    if (!target) {
+      warn(`skipped table ${dumped.name}: this Conclave's migrations do not create it (its rows stay in the backup file only)`);
+      loaded[dumped.name] = await skipTable(lines, dumped.name);
+      continue;
+    }
+    const missing = dumped.columns.filter((c) => !target.columns.includes(c));
+    if (missing.length) throw new BackupError(`table ${dumped.name} has no column ${missing.join(', ')} after the backup's migrations ran: the backup does not match this schema`);
+    loaded[dumped.name] = await loadTable(client, qualified(dumped.name), dumped.columns, lines);
+  }
+  for (const name of withTriggers) await client.query(`ALTER TABLE ${qualified(name)} ENABLE TRIGGER USER`);
+  return loaded;
+}
+
+/** The trailer, which must end the file and agree with the rows read: anything else is a damaged file. */
+async function readTrailer(lines: Lines, header: BackupHeader, loaded: Record<string, number>): Promise<BackupTrailer> {
+  const trailer = parseTrailer((await lines.next()).value);
+  if (!(await lines.next()).done) throw new BackupError('the backup has data after its trailer: the file is damaged');
+  for (const { name } of header.tables) {
+    if (trailer.rows[name] !== loaded[name]) throw new BackupError(`table ${name}: the backup says ${trailer.rows[name]} rows, ${loaded[name]} were read: the file is damaged`);
+  }
+  return trailer;
+}
+
+async function setSequences(client: pg.ClientBase, qualified: (name: string) => string, sequences: SequenceState[]): Promise<void> {
+  for (const sequence of sequences) {
+    const { rows } = await client.query<{ id: string | null }>(`SELECT to_regclass($1)::text AS id`, [qualified(sequence.name)]);
+    if (!rows[0]!.id) throw new BackupError(`sequence ${sequence.name} does not exist after the backup's migrations ran: the backup does not match this schema`);
+    await client.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [qualified(sequence.name), sequence.lastValue, sequence.isCalled]);
   }
 }
 
@@ -111,45 +130,6 @@ async function runMigrations(dataSource: DataSource, runner: QueryRunner, header
   if (ran.length !== header.migrations.length) {
     throw new BackupError(`the target's schema already has migrations applied (${header.migrations.length - ran.length} of the backup's): it is not empty`);
   }
-}
-
-/**
- * Refuses a schema that holds any table, view or sequence, unless told to replace it: then it is
- * emptied (tables, views, sequences, types, functions; not what extensions own).
- */
-async function emptySchema(client: pg.ClientBase, replace: boolean): Promise<void> {
-  const notFromExtension = (catalog: string, column: string) =>
-    `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${column} AND d.deptype = 'e')`;
-  const { rows: relations } = await client.query<{ kind: string; name: string }>(
-    `SELECT c.relkind AS kind, format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${notFromExtension('pg_class', 'c.oid')}
-     ORDER BY c.relname`,
-  );
-  if (relations.length === 0) return;
-  if (!replace) {
-    const names = relations.map((r) => r.name.replace(/^.*\./, ''));
-    throw new BackupError(`the target database is not empty (${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}): restore into an empty database, or pass --replace to drop its contents first`);
-  }
-  const drop = { r: 'TABLE', p: 'TABLE', f: 'FOREIGN TABLE', v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE' } as Record<string, string>;
-  for (const { kind, name } of relations) await client.query(`DROP ${drop[kind]} IF EXISTS ${name} CASCADE`);
-  const { rows: types } = await client.query<{ name: string }>(
-    `SELECT format('%I.%I', n.nspname, t.typname) AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-     WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd', 'r') AND ${notFromExtension('pg_type', 't.oid')}`,
-  );
-  for (const { name } of types) await client.query(`DROP TYPE IF EXISTS ${name} CASCADE`);
-  const { rows: routines } = await client.query<{ name: string }>(
-    `SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-     WHERE n.nspname = current_schema() AND ${notFromExtension('pg_proc', 'p.oid')}`,
-  );
-  for (const { name } of routines) await client.query(`DROP ROUTINE IF EXISTS ${name} CASCADE`);
-}
-
-async function tablesWithUserTriggers(client: pg.ClientBase): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT DISTINCT c.relname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = current_schema() AND NOT t.tgisinternal`,
-  );
-  return rows.map((r) => r.name);
 }
 
 /** Feeds one table's rows to COPY FROM STDIN in batches; returns how many there were. */

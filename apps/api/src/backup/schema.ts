@@ -52,3 +52,42 @@ function parentsFirst<T extends { oid: number }>(tables: T[], references: Array<
   tables.forEach(visit);
   return ordered;
 }
+
+/**
+ * Refuses a schema that holds any table, view or sequence, unless told to replace it: then it is
+ * emptied (tables, views, sequences, types, functions; not what extensions own).
+ */
+export async function emptySchema(client: pg.ClientBase, replace: boolean): Promise<void> {
+  const notFromExtension = (catalog: string, column: string) =>
+    `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${column} AND d.deptype = 'e')`;
+  const { rows: relations } = await client.query<{ kind: string; name: string }>(
+    `SELECT c.relkind AS kind, format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${notFromExtension('pg_class', 'c.oid')}
+     ORDER BY c.relkind IN ('r', 'p', 'f') DESC, c.relname`, // tables first: an identity sequence can only go with its table
+  );
+  if (relations.length === 0) return;
+  if (!replace) {
+    const names = relations.map((r) => r.name.replace(/^.*\./, ''));
+    throw new BackupError(`the target database is not empty (${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}): restore into an empty database, or pass --replace to drop its contents first`);
+  }
+  const drop = { r: 'TABLE', p: 'TABLE', f: 'FOREIGN TABLE', v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE' } as Record<string, string>;
+  for (const { kind, name } of relations) await client.query(`DROP ${drop[kind]} IF EXISTS ${name} CASCADE`);
+  const { rows: types } = await client.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, t.typname) AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd', 'r') AND ${notFromExtension('pg_type', 't.oid')}`,
+  );
+  for (const { name } of types) await client.query(`DROP TYPE IF EXISTS ${name} CASCADE`);
+  const { rows: routines } = await client.query<{ name: string }>(
+    `SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = current_schema() AND ${notFromExtension('pg_proc', 'p.oid')}`,
+  );
+  for (const { name } of routines) await client.query(`DROP ROUTINE IF EXISTS ${name} CASCADE`);
+}
+
+export async function tablesWithUserTriggers(client: pg.ClientBase): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT DISTINCT c.relname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = current_schema() AND NOT t.tgisinternal`,
+  );
+  return rows.map((r) => r.name);
+}
