@@ -3,7 +3,7 @@ import { decryptMessage, DecryptionError, encryptMessage, generateEpochKey, impo
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, CHAT_EVENTS, connect, connected, next, sessionCookie } from '../support/sockets.js';
+import { ask, CHAT_EVENTS, connect, connected, next, resultOf, sessionCookie } from '../support/sockets.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,9 +23,7 @@ async function online(name: string, listen: (socket: Socket) => void = () => und
 /** What a client does on key:available: fetch its boxes and open them, checking each sharer's signature. */
 async function collectKeys(name: string): Promise<void> {
   const person = people[name]!;
-  const reply = await ask<Ack<KeyBox[]>>(person.socket!, CHAT_EVENTS.keyBoxes, { roomId: room.id });
-  if (!reply.ok) throw new Error(reply.error.message);
-  for (const box of reply.result) {
+  for (const box of resultOf(await ask<Ack<KeyBox[]>>(person.socket!, CHAT_EVENTS.keyBoxes, { roomId: room.id }))) {
     const sharer = (await person.rest.get(`/api/users/${box.sharerId}/keys`).expect(200)).body.publicKeys;
     const key = await openKeyBox(box, { recipientId: person.account.userId, recipientEnc: person.account.identity.enc.privateKey, sharerSig: (await importPublicKeys(sharer)).sig });
     person.keys.set(box.epoch, key);
@@ -45,10 +43,12 @@ const box = async (from: string, to: { userId: string; publicKeys: Account['publ
 
 async function say(from: string, body: string, epoch: number) {
   const person = people[from]!;
+  const epochKey = person.keys.get(epoch);
+  if (!epochKey) throw new Error(`${from} holds no key for epoch ${epoch}`);
   return ask<Ack<SendResult>>(
     person.socket!,
     CHAT_EVENTS.send,
-    await encryptMessage({ roomId: room.id, senderId: person.account.userId, epoch, epochKey: person.keys.get(epoch) ?? (await generateEpochKey()), senderSig: person.account.identity.sig.privateKey, content: textContent(body) }),
+    await encryptMessage({ roomId: room.id, senderId: person.account.userId, epoch, epochKey, senderSig: person.account.identity.sig.privateKey, content: textContent(body) }),
   );
 }
 

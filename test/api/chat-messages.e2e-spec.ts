@@ -4,7 +4,7 @@ import type { Socket } from 'socket.io-client';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, sessionCookie } from '../support/sockets.js';
+import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,9 +23,7 @@ async function member(server: ServerProcess, name: string): Promise<Member> {
 }
 
 async function enter(m: Member, code: string): Promise<EnterRoomResult> {
-  const reply = await ask<Ack<EnterRoomResult>>(m.socket, CHAT_EVENTS.enter, { code });
-  if (!reply.ok) throw new Error(reply.error.message);
-  return reply.result;
+  return resultOf(await ask<Ack<EnterRoomResult>>(m.socket, CHAT_EVENTS.enter, { code }));
 }
 
 describe('encrypted messages (steady rate: 1 message per second per user)', () => {
@@ -77,7 +75,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     await sleep(1100);
     const again = await send(ann, sent);
     expect(first).toMatchObject({ ok: true, result: { duplicate: false } });
-    expect(again).toEqual({ ok: true, result: { ...(first as { result: SendResult }).result, duplicate: true } });
+    expect(again).toEqual({ ok: true, result: { ...resultOf(first), duplicate: true } });
     const rows = await sql(server, `SELECT seq FROM messages WHERE client_msg_id = $1`, [sent.clientMsgId]);
     expect(rows).toHaveLength(1);
   });
@@ -148,7 +146,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     );
     await sql(server, `UPDATE rooms SET last_seq = 120 WHERE id = $1`, [big.id]);
     await enter(ann, big.code);
-    const page = async (before?: number) => ((await ask<Ack<HistoryPage>>(ann.socket, CHAT_EVENTS.history, { roomId: big.id, before })) as { result: HistoryPage }).result;
+    const page = async (before?: number) => resultOf(await ask<Ack<HistoryPage>>(ann.socket, CHAT_EVENTS.history, { roomId: big.id, before }));
     const first = await page();
     expect(first.messages.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 120 - i));
     expect(first.more).toBe(true);
@@ -159,7 +157,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     expect(third.more).toBe(false);
 
     const resync = await ask<Ack<HistoryPage>>(ann.socket, CHAT_EVENTS.resync, { roomId: big.id, afterSeq: 100 });
-    expect((resync as { result: HistoryPage }).result.messages.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 101 + i));
+    expect(resultOf(resync).messages.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 101 + i));
   });
 
   it('keeps the unread count from the read marker', async () => {
@@ -181,8 +179,8 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     await enter(dan, late.code);
     await sleep(1100);
     expect(await send(ann, await envelope(ann, 'after dan', { roomId: late.id, epochKey: lateKey }))).toMatchObject({ ok: true, result: { seq: 2 } });
-    const history = (await ask<Ack<HistoryPage>>(dan.socket, CHAT_EVENTS.history, { roomId: late.id })) as { result: HistoryPage };
-    expect(history.result.messages.map((m) => m.seq)).toEqual([2]);
+    const history = resultOf(await ask<Ack<HistoryPage>>(dan.socket, CHAT_EVENTS.history, { roomId: late.id }));
+    expect(history.messages.map((m) => m.seq)).toEqual([2]);
     dan.socket.disconnect();
   });
 
@@ -211,7 +209,7 @@ describe('many senders at once (the store writes in batches)', () => {
       const doubled = envelopes[5]!;
       const replies = await Promise.all([...envelopes, doubled].map(({ m, e }) => ask<Ack<SendResult>>(m.socket, CHAT_EVENTS.send, e)));
       expect(replies.every((r) => r.ok)).toBe(true);
-      const results = replies.map((r) => (r as { result: SendResult }).result);
+      const results = replies.map(resultOf);
       // The doubled envelope: one stored row, both replies carry its seq, one of them says duplicate.
       expect(results[5]!.seq).toBe(results.at(-1)!.seq);
       expect([results[5]!.duplicate, results.at(-1)!.duplicate].sort()).toEqual([false, true]);

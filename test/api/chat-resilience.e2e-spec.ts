@@ -6,7 +6,7 @@ import { errorOutputSince, logMark, pingAndReadLog } from '../support/logs.js';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, sessionCookie } from '../support/sockets.js';
+import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,13 +67,13 @@ describe('a server restart in the middle of a conversation', () => {
     const seen: number[] = [];
     ben.socket.on(CHAT_EVENTS.message, (m: StoredMessage) => seen.push(m.seq));
     const acked: number[] = [];
-    for (let i = 1; i <= 3; i++) acked.push(((await ask<Ack<SendResult>>(ann.socket, CHAT_EVENTS.send, await seal(`before ${i}`))) as { result: SendResult }).result.seq);
+    for (let i = 1; i <= 3; i++) acked.push(resultOf(await ask<Ack<SendResult>>(ann.socket, CHAT_EVENTS.send, await seal(`before ${i}`))).seq);
     await sleep(200);
     const lastSeenByBen = Math.max(...seen);
 
     // Ben drops off; ann sends two more; the server is restarted (SIGTERM) before ben is back.
     ben.socket.disconnect();
-    for (let i = 1; i <= 2; i++) acked.push(((await ask<Ack<SendResult>>(ann.socket, CHAT_EVENTS.send, await seal(`while away ${i}`))) as { result: SendResult }).result.seq);
+    for (let i = 1; i <= 2; i++) acked.push(resultOf(await ask<Ack<SendResult>>(ann.socket, CHAT_EVENTS.send, await seal(`while away ${i}`))).seq);
     ann.socket.disconnect();
     await server.stop();
     server = await ServerProcess.start({ dataDir: server.dataDir, env: { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst' } });
@@ -81,8 +81,8 @@ describe('a server restart in the middle of a conversation', () => {
       const back = connect(server, await sessionCookie(server, ben.account));
       await connected(back);
       await ask(back, CHAT_EVENTS.enter, { code: room.code });
-      const resync = (await ask<Ack<HistoryPage>>(back, CHAT_EVENTS.resync, { roomId: room.id, afterSeq: lastSeenByBen })) as { result: HistoryPage };
-      const all = [...seen, ...resync.result.messages.map((m) => m.seq)];
+      const resync = resultOf(await ask<Ack<HistoryPage>>(back, CHAT_EVENTS.resync, { roomId: room.id, afterSeq: lastSeenByBen }));
+      const all = [...seen, ...resync.messages.map((m) => m.seq)];
       expect(all).toEqual(acked);
       expect(new Set(all).size).toBe(all.length);
       back.disconnect();

@@ -51,6 +51,13 @@ export function ask<T>(socket: Socket, event: string, payload: unknown): Promise
   return socket.timeout(5000).emitWithAck(event, payload) as Promise<T>;
 }
 
+/** The result of an acknowledgement; a refusal throws with the server's error code and message, so a test cannot read past it. */
+export function resultOf<T>(reply: Ack<T>): T {
+  if (reply?.ok === true) return reply.result;
+  if (reply?.ok === false) throw new Error(`refused: ${reply.error.code}: ${reply.error.message}`);
+  throw new Error(`not an acknowledgement: ${JSON.stringify(reply)}`);
+}
+
 export { CHAT_EVENTS };
 
 /**
@@ -64,7 +71,6 @@ export async function makeFirstEpoch(socket: Socket, roomId: string, maker: Acco
       sealKeyBox({ roomId, epoch: 1, epochKey, recipientId: m.userId, recipientEnc: (await importPublicKeys(m.publicKeys)).enc, sharerId: maker.userId, sharerSig: maker.identity.sig.privateKey }),
     ),
   );
-  const reply = await ask<Ack<{ epoch: number }>>(socket, CHAT_EVENTS.newEpoch, { roomId, epoch: 1, boxes });
-  if (!reply.ok) throw new Error(`key:new-epoch refused: ${reply.error.message}`);
+  resultOf(await ask<Ack<{ epoch: number }>>(socket, CHAT_EVENTS.newEpoch, { roomId, epoch: 1, boxes }));
   return epochKey;
 }

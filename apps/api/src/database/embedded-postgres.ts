@@ -15,8 +15,8 @@ import { ConfigError } from '../config/config-error.js';
 for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
 
 const run = promisify(execFile);
-const DATABASE = 'conclave';
-const USER = 'conclave';
+export const DATABASE = 'conclave';
+export const USER = 'conclave';
 
 export interface EmbeddedCluster {
   readonly url: string;
@@ -178,7 +178,7 @@ async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-async function processCommand(pid: number): Promise<string | undefined> {
+export async function processCommand(pid: number): Promise<string | undefined> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
   // A zombie has an empty cmdline: it is gone for our purposes.
   return cmdline ? cmdline.split('\0').join(' ') : undefined;
