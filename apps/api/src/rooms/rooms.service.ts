@@ -188,10 +188,10 @@ export class RoomsService {
 
   /** The room by code as `userId` sees it, in one query; the same NotInRoomException for no such room and a non-member. */
   private async memberRow(code: string, userId: string): Promise<RoomRow> {
-    const [row]: RoomRow[] = await this.db.query(`SELECT ${SUMMARY_COLUMNS} FROM rooms r JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.code = $1`, [
-      code,
-      userId,
-    ]);
+    const [row]: RoomRow[] = await this.db.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM rooms r JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.code = $1`,
+      [code, userId],
+    );
     if (!row) throw new NotInRoomException(code);
     return row;
   }
