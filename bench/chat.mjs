@@ -126,6 +126,8 @@ async function startConclave() {
       PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HTTP_PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'warn',
       ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
       ALTCHA_COST: '1', ALTCHA_MAX_COUNTER: '4', BCRYPT_COST: '4', REGISTER_LIMIT_PER_HOUR: '1000000', LOGIN_MAX_FAILURES: '1000000',
+      // Every bench user joins from this one address, and the idle sockets all belong to one user.
+      ROOM_PROBES_PER_ADDRESS_PER_MINUTE: '1000000', SOCKETS_PER_USER_MAX: String(IDLE_SOCKETS + 100),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -42,6 +42,10 @@ describe('configuration is validated once at start', () => {
     [{ DATABASE_URL: 'mysql://root@localhost/conclave' }, 'DATABASE_URL'],
     [{ TLS_CERT_FILE: '/nonexistent/cert.pem', TLS_KEY_FILE: '/nonexistent/key.pem' }, 'TLS_CERT_FILE'],
     [{ TLS_CERT_FILE: '/nonexistent/cert.pem' }, 'TLS_KEY_FILE'],
+    [{ SOCKETS_PER_USER_MAX: '0' }, 'SOCKETS_PER_USER_MAX'],
+    [{ SOCKET_HANDSHAKE_TIMEOUT_SECONDS: '1.5' }, 'SOCKET_HANDSHAKE_TIMEOUT_SECONDS'],
+    [{ ROOM_PROBES_PER_ADDRESS_PER_MINUTE: 'many' }, 'ROOM_PROBES_PER_ADDRESS_PER_MINUTE'],
+    [{ ROOMS_OWNED_MAX: '600' }, 'ROOMS_OWNED_MAX'],
   ])('%j stops the process with one line naming %s', async (env, variable) => {
     const { code, stderr } = await refused(env);
     expect(code).not.toBe(0);

@@ -225,6 +225,23 @@ describe('chat in chromium: two people, one encrypted room', () => {
     await messages(annPage).filter({ hasText: 'still here after ben left' }).and(annPage.locator('[data-state="ok"]')).waitFor();
   });
 
+  it('joins a room with a password: the code alone is answered as an unknown code would be, then the password field opens it', async () => {
+    const cyd = await newAccount('cyd');
+    const owner = await registeredClient(server, cyd);
+    const locked = (await owner.post('/api/rooms', { name: 'Locked', password: 'open sesame', history: 'shared' }).expect(201)).body.code as string;
+    // A page of its own: the console reports the refused join (a 404), which the other pages must not.
+    const page = await watchedPage(browser, { violations: [], dialogs: [], errors: [] }, contexts);
+    await signInPage(page, server, ben);
+    await page.getByRole('textbox', { name: 'Room code' }).fill(locked);
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `No room with code ${locked}, or it needs a password` }).waitFor();
+    await page.getByRole('form', { name: 'Join a room' }).getByLabel('Room password').fill('open sesame');
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await page.waitForURL(`**/rooms/${locked}`);
+    await page.getByRole('heading', { level: 1, name: 'Locked' }).waitFor();
+    await page.context().close();
+  });
+
   it('broke no CSP rule and logged no error on any page', () => {
     expect(incidents.violations).toEqual([]);
     expect(incidents.dialogs).toEqual([]);

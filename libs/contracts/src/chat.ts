@@ -66,8 +66,8 @@ export const CHAT_EVENTS = {
 export type SocketErrorCode =
   | 'unauthorized'
   | 'invalid-payload'
+  /** No such room among the caller's: the same for a room that does not exist and one they are not in. */
   | 'no-such-room'
-  | 'not-member'
   | 'not-entered'
   | 'stale-epoch'
   | 'no-key'

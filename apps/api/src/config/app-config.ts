@@ -17,6 +17,20 @@ export interface AppConfig {
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
   readonly auth: AuthConfig;
   readonly chat: ChatConfig;
+  readonly quotas: QuotasConfig;
+}
+
+/** What one account, or one client address, may hold or try (README "Configuration"). */
+export interface QuotasConfig {
+  /** Rooms a user may own, and belong to (owned ones included). */
+  readonly roomsOwned: number;
+  readonly roomsJoined: number;
+  /** Look-ups of room codes the caller is not a member of, per minute from one client address (all its users together). */
+  readonly roomProbesPerAddressPerMinute: number;
+  /** Open sockets per user, over every instance. */
+  readonly socketsPerUser: number;
+  /** How long a socket may take from its transport opening to a finished (authenticated) Socket.IO handshake. */
+  readonly socketHandshakeMs: number;
 }
 
 export interface ChatConfig {

@@ -123,4 +123,19 @@ export class Environment {
 
   @IsUrl({ require_tld: false, protocols: ['https', 'http'], require_protocol: true }, { message: 'must be an http(s) URL' })
   RECAPTCHA_VERIFY_URL = 'https://www.google.com/recaptcha/api/siteverify';
+
+  @IntegerVar(1, Infinity, 'must be a whole number of rooms (1 or more)')
+  ROOMS_OWNED_MAX = 100;
+
+  @IntegerVar(1, Infinity, 'must be a whole number of rooms (1 or more)')
+  ROOMS_JOINED_MAX = 500;
+
+  @IntegerVar(1, Infinity, 'must be a whole number of look-ups (1 or more)')
+  ROOM_PROBES_PER_ADDRESS_PER_MINUTE = 120;
+
+  @IntegerVar(1, Infinity, 'must be a whole number of sockets (1 or more)')
+  SOCKETS_PER_USER_MAX = 20;
+
+  @IntegerVar(1, 300, 'must be a whole number of seconds from 1 to 300')
+  SOCKET_HANDSHAKE_TIMEOUT_SECONDS = 10;
 }

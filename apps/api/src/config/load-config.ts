@@ -26,6 +26,9 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
   if (env.IDLE_WARN_SECONDS && env.IDLE_KICK_SECONDS && env.IDLE_WARN_SECONDS >= env.IDLE_KICK_SECONDS) {
     throw new ConfigError('IDLE_WARN_SECONDS', `must be less than IDLE_KICK_SECONDS (${env.IDLE_KICK_SECONDS})`);
   }
+  if (env.ROOMS_OWNED_MAX > env.ROOMS_JOINED_MAX) {
+    throw new ConfigError('ROOMS_OWNED_MAX', `must not exceed ROOMS_JOINED_MAX (${env.ROOMS_JOINED_MAX}): rooms one owns are rooms one belongs to`);
+  }
 
   return {
     env: env.NODE_ENV,
@@ -56,6 +59,13 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
           ? { profile: 'burst', limit: 5, windowMs: 10_000, blockMs: 10_000 }
           : { profile: 'steady', limit: 1, windowMs: 1_000, blockMs: 1_000 },
       idle: { warnSeconds: env.IDLE_WARN_SECONDS, kickSeconds: env.IDLE_KICK_SECONDS },
+    },
+    quotas: {
+      roomsOwned: env.ROOMS_OWNED_MAX,
+      roomsJoined: env.ROOMS_JOINED_MAX,
+      roomProbesPerAddressPerMinute: env.ROOM_PROBES_PER_ADDRESS_PER_MINUTE,
+      socketsPerUser: env.SOCKETS_PER_USER_MAX,
+      socketHandshakeMs: env.SOCKET_HANDSHAKE_TIMEOUT_SECONDS * 1000,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Inject, Logger, type OnModuleDestroy, UseFilters, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Inject, Logger, type OnModuleDestroy, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -30,12 +30,15 @@ import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RoomEvents } from '../rooms/room-events.js';
 import { KeyRefusal, KeysService } from '../rooms/keys.service.js';
+import { RoomAccessGuard } from '../rooms/room-access.guard.js';
 import { RoomsService } from '../rooms/rooms.service.js';
+import { clientAddress } from './client-address.js';
 import { HistoryDto, KeyShareDto, NewEpochDto, ReadDto, ResyncDto, RoomIdDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
 import { MessageRateLimiter } from './message-rate-limiter.js';
 import { MessagesService } from './messages.service.js';
 import { membersChannel, roomChannel, type SocketUser, userChannel, usersIn } from './presence.js';
 import { ChatError, SocketErrorFilter } from './socket-errors.js';
+import { SocketQuota } from './socket-quota.js';
 
 /** How often live sockets are checked against their sessions (sign-out, password change, expiry). */
 const SESSION_SWEEP_MS = 2_000;
@@ -58,6 +61,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   private sweeper?: ReturnType<typeof setInterval>;
   private idleSweeper?: ReturnType<typeof setInterval>;
   private membership?: Subscription;
+  private quota!: SocketQuota;
 
   constructor(
     @Inject(SESSION_HANDLER) private readonly sessions: SessionHandler,
@@ -72,11 +76,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   ) {}
 
   afterInit(server: Server): void {
+    this.quota = new SocketQuota(this.config.quotas.socketsPerUser, async (userId) => (await server.in(userChannel(userId)).fetchSockets()).length);
     server.use((socket, next) => {
-      this.authenticate(socket as ChatSocket).then(
-        () => next(),
-        () => next(new Error('unauthorized: sign in first')),
-      );
+      this.authenticate(socket as ChatSocket)
+        .then(
+          () => this.quota.admit(socket, (socket as ChatSocket).data.userId),
+          () => Promise.reject(new Error('unauthorized: sign in first')),
+        )
+        .then(() => next(), next);
     });
     this.membership = this.roomEvents.membership.subscribe((change) => void this.onMembership(change).catch((err) => this.log.error(err)));
     this.sweeper = setInterval(() => void this.sweepSessions().catch((err) => this.log.error(err)), SESSION_SWEEP_MS);
@@ -104,6 +111,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const roomIds = await this.rooms.roomIdsOf(userId);
     const firstSocket = (await this.server.in(userChannel(userId)).fetchSockets()).length === 0;
     await socket.join([userChannel(userId), ...roomIds.map(membersChannel)]);
+    this.quota.joined(socket);
     const online = new Map<string, { userId: string; username: string }>();
     for (const roomId of roomIds) for (const entry of await usersIn(this.server, membersChannel(roomId))) online.set(entry.userId, entry);
     socket.emit(CHAT_EVENTS.online, { online: [...online.values()] });
@@ -122,6 +130,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   @SubscribeMessage(CHAT_EVENTS.enter)
+  @UseGuards(RoomAccessGuard)
   async enter(@ConnectedSocket() socket: ChatSocket, @MessageBody() { code }: RoomRefDto): Promise<Ack<EnterRoomResult>> {
     this.checkSession(socket);
     const state = await this.rooms.liveState(code, socket.data.userId);
@@ -269,6 +278,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     socket.data.username = user.username;
     socket.data.sessionId = req.sessionID;
     socket.data.signedInAt = signedInAt;
+    socket.data.address = clientAddress(socket.request, this.config.trustProxy);
     // Everything needed is copied. engine.io keeps the upgrade request as long as the connection
     // lives; what the session added to it need not stay with it.
     delete (req as Partial<Request>).session;

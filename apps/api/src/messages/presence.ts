@@ -7,6 +7,8 @@ export interface SocketUser {
   username: string;
   sessionId: string;
   signedInAt: number;
+  /** The client's address, as REST sees it (for the per-address room probe budget). */
+  address: string;
 }
 
 export const userChannel = (userId: string) => `user:${userId}`;

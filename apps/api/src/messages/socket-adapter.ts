@@ -59,6 +59,10 @@ export class ConclaveSocketAdapter extends IoAdapter {
       ...options,
       pingInterval: SOCKET_PING_INTERVAL_MS,
       pingTimeout: SOCKET_PING_TIMEOUT_MS,
+      // SOCKET_HANDSHAKE_TIMEOUT_SECONDS: a connection that has not finished its (authenticated)
+      // Socket.IO handshake by then is closed, and so is a transport upgrade that does not complete.
+      connectTimeout: this.config.quotas.socketHandshakeMs,
+      upgradeTimeout: this.config.quotas.socketHandshakeMs,
       // Message envelopes are small; anything bigger than this is not ours.
       maxHttpBufferSize: 64 * 1024,
       cors: undefined,

@@ -1,7 +1,8 @@
-import { type ArgumentsHost, BadRequestException, Catch, ForbiddenException, HttpException, Logger, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { type ArgumentsHost, BadRequestException, Catch, HttpException, Logger, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
 import { CHAT_EVENTS, type SocketError, type SocketErrorCode } from '@conclave/contracts';
 import type { Socket } from 'socket.io';
+import { TooManyRoomProbesException } from '../rooms/room-probes.js';
 
 /** A refusal with a code from the contract. */
 export class ChatError extends WsException {
@@ -38,11 +39,11 @@ export function answerWithError(socket: Socket, error: SocketError, ack?: (reply
   ack?.({ ok: false, error });
 }
 
-function toCodeAndMessage(exception: unknown, log: Logger): { code: SocketErrorCode; message: string } {
+function toCodeAndMessage(exception: unknown, log: Logger): { code: SocketErrorCode; message: string; retryAfterMs?: number } {
   if (exception instanceof ChatError) return { ...exception.details, code: exception.code, message: exception.message };
   if (exception instanceof BadRequestException) return { code: 'invalid-payload', message: flatten(exception) };
+  if (exception instanceof TooManyRoomProbesException) return { code: 'rate-limited', message: exception.message, retryAfterMs: exception.retryAfterSeconds * 1000 };
   if (exception instanceof NotFoundException) return { code: 'no-such-room', message: exception.message };
-  if (exception instanceof ForbiddenException) return { code: 'not-member', message: exception.message };
   if (exception instanceof UnauthorizedException) return { code: 'unauthorized', message: exception.message };
   if (exception instanceof HttpException) return { code: 'invalid-payload', message: exception.message };
   log.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));

@@ -4,11 +4,12 @@ import type { KeyBox, PublicKeys, RotateRequest } from '@conclave/contracts';
 import { importPublicKeys, verifyKeyBox } from '@conclave/crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UsersService } from '../auth/users/users.service.js';
+import { NOT_IN_ROOM } from './not-in-room.js';
 
 /** Why a key operation was refused; the gateway turns it into a coded socket error. */
 export class KeyRefusal extends Error {
   constructor(
-    readonly code: 'invalid-payload' | 'not-member' | 'epoch-conflict',
+    readonly code: 'invalid-payload' | 'no-such-room' | 'epoch-conflict',
     message: string,
     readonly currentEpoch?: number,
   ) {
@@ -45,7 +46,7 @@ export class KeysService {
     await this.db.transaction(async (tx) => {
       const [room] = await tx.query(`SELECT current_epoch FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
       const members = await this.memberIds(tx, roomId);
-      if (!room || !members.has(userId)) throw new KeyRefusal('not-member', 'You are not a member of this room');
+      if (!room || !members.has(userId)) throw new KeyRefusal('no-such-room', NOT_IN_ROOM);
       const current: number = room.current_epoch;
       const [{ keyed }] = await tx.query(`SELECT EXISTS (SELECT 1 FROM key_boxes WHERE room_id = $1 AND epoch = $2) AS keyed`, [roomId, current]);
       const next = keyed ? current + 1 : current;
@@ -73,7 +74,7 @@ export class KeysService {
    */
   async share(userId: string, roomId: string, boxes: KeyBox[]): Promise<Map<string, number[]>> {
     const members = await this.memberIds(this.db.manager, roomId);
-    if (!members.has(userId)) throw new KeyRefusal('not-member', 'You are not a member of this room');
+    if (!members.has(userId)) throw new KeyRefusal('no-such-room', NOT_IN_ROOM);
     const held = new Set((await this.boxesFor(userId, roomId)).map((b) => b.epoch));
     await this.checkBoxes(boxes, userId, roomId, (box) => members.has(box.recipientId) && held.has(box.epoch));
     await this.insertBoxes(this.db.manager, boxes);
@@ -148,7 +149,7 @@ export class KeysService {
       `SELECT r.current_epoch, r.history, m.joined_epoch FROM rooms r JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1`,
       [roomId, userId],
     );
-    if (!room) throw new KeyRefusal('not-member', 'You are not a member of this room');
+    if (!room) throw new KeyRefusal('no-such-room', NOT_IN_ROOM);
     const [{ keyed }] = await this.db.query(`SELECT EXISTS (SELECT 1 FROM key_boxes WHERE room_id = $1 AND epoch = $2) AS keyed`, [roomId, room.current_epoch]);
     if (!keyed) return []; // nobody holds a key yet: the first epoch is made, not shared
     const first = room.history === 'shared' ? 1 : room.joined_epoch;

@@ -2,15 +2,17 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { SecurityModule } from '../security/security.module.js';
 import { KeysService } from './keys.service.js';
+import { RoomAccessGuard } from './room-access.guard.js';
 import { RoomEvents } from './room-events.js';
+import { RoomProbeBudget } from './room-probes.js';
 import { RoomsController } from './rooms.controller.js';
 import { RoomsService } from './rooms.service.js';
 
-/** Rooms, membership and room administration over REST (the live channel arrives with the gateway). */
+/** Rooms, membership and room administration over REST; the access guard and probe budget are shared with the gateway. */
 @Module({
   imports: [AuthModule, SecurityModule],
   controllers: [RoomsController],
-  providers: [RoomsService, RoomEvents, KeysService],
-  exports: [RoomsService, RoomEvents, KeysService],
+  providers: [RoomsService, RoomEvents, KeysService, RoomProbeBudget, RoomAccessGuard],
+  exports: [RoomsService, RoomEvents, KeysService, RoomProbeBudget, RoomAccessGuard],
 })
 export class RoomsModule {}

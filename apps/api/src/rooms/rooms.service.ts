@@ -8,6 +8,7 @@ import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuditService } from '../security/audit/audit.service.js';
 import type { CreateRoomDto } from './dto.js';
+import { NotInRoomException } from './not-in-room.js';
 import { RoomEvents } from './room-events.js';
 
 interface RoomRow {
@@ -27,9 +28,12 @@ interface RoomRow {
 const SUMMARY_COLUMNS = `r.id, r.code, r.name, r.history, r.max_members, r.password_hash, r.current_epoch, r.last_seq,
   (SELECT count(*)::int FROM room_members c WHERE c.room_id = r.id) AS member_count, m.role, m.last_read_seq`;
 
-/** Rooms and membership: codes, passwords, capacity (race-free), ownership, read markers. */
+/** Rooms and membership: codes, passwords, capacity and per-user caps (race-free), ownership, read markers. */
 @Injectable()
 export class RoomsService {
+  /** A bcrypt hash no room password matches: compared against for an unknown code, so it takes as long as a wrong password. */
+  private decoyHash?: Promise<string>;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
@@ -43,6 +47,7 @@ export class RoomsService {
     for (let attempt = 0; attempt < 20; attempt++) {
       const code = Array.from({ length: 4 }, () => ROOM_CODE_ALPHABET[randomInt(ROOM_CODE_ALPHABET.length)]).join('');
       const created = await this.db.transaction(async (tx) => {
+        await this.checkCaps(tx, ownerId, { owning: true });
         const rows: Array<{ id: string }> = await tx.query(
           `INSERT INTO rooms (code, name, owner_id, password_hash, max_members, history) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (code) DO NOTHING RETURNING id`,
@@ -62,18 +67,23 @@ export class RoomsService {
     throw new ConflictException('No free room code found: try again');
   }
 
-  /** Admits the caller (code, password, capacity). Joining a room one is already in changes nothing. */
+  /**
+   * Admits the caller (code, password, capacity, their own cap). Joining a room one is already in
+   * changes nothing. An unknown code and a password room without its password get the same answer
+   * (and take as long), so a code alone reveals only rooms without a password.
+   */
   async join(code: string, userId: string, password: string | undefined): Promise<RoomSummary> {
-    const room = await this.findRoom(code);
-    const isMember = await this.db.query(`SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2`, [room.id, userId]);
-    if (isMember.length) return this.summary(code, userId);
-    if (room.password_hash && !(password && (await compare(password, room.password_hash)))) {
-      throw new ForbiddenException(password ? 'Wrong room password' : 'This room needs a password');
+    const room = await this.findRoom(code, userId);
+    if (room?.role) return this.summary(code, userId);
+    if (!room || room.password_hash) {
+      const matches = password ? await compare(password, room?.password_hash ?? (await this.decoy())) : false;
+      if (!room || !matches) throw new NotFoundException(password ? `No room with code ${code}, or the password is wrong` : `No room with code ${code}, or it needs a password`);
     }
     await this.db.transaction(async (tx) => {
+      await this.checkCaps(tx, userId, { owning: false });
       // The row lock serialises concurrent joins, so the count below cannot be raced past the limit.
       const [locked] = await tx.query(`SELECT max_members, current_epoch, last_seq FROM rooms WHERE id = $1 FOR UPDATE`, [room.id]);
-      if (!locked) throw new NotFoundException(`No room with code ${code}`);
+      if (!locked) throw new NotInRoomException(code);
       const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM room_members WHERE room_id = $1`, [room.id]);
       if (n >= locked.max_members) throw new ConflictException(`This room is full (${locked.max_members} members)`);
       await tx.query(
@@ -87,23 +97,25 @@ export class RoomsService {
   }
 
   async leave(code: string, userId: string): Promise<void> {
-    const room = await this.findRoom(code);
-    await this.db.transaction((tx) => this.removeMembership(tx, room.id, userId));
+    const room = await this.findRoom(code, userId);
+    if (!room?.role) throw new NotInRoomException(code);
+    await this.db.transaction((tx) => this.removeMembership(tx, room.id, userId, () => new NotInRoomException(code)));
     await this.audit.record({ event: 'room.left', actorId: userId, details: { roomId: room.id } });
     this.events.membership.next({ roomId: room.id, code, userId, change: 'left' });
   }
 
   /** The owner removes a member; the room then needs a new key epoch. */
   async removeMember(code: string, ownerId: string, memberId: string): Promise<void> {
-    const room = await this.findRoom(code);
-    if ((await this.roleOf(room.id, ownerId)) !== 'owner') throw new ForbiddenException('Only the room owner can remove members');
+    const room = await this.findRoom(code, ownerId);
+    if (!room?.role) throw new NotInRoomException(code);
+    if (room.role !== 'owner') throw new ForbiddenException('Only the room owner can remove members');
     if (memberId === ownerId) throw new BadRequestException('The owner leaves a room rather than removing themselves');
-    await this.db.transaction((tx) => this.removeMembership(tx, room.id, memberId));
+    await this.db.transaction((tx) => this.removeMembership(tx, room.id, memberId, () => new NotFoundException('This person is not a member of this room')));
     await this.audit.record({ event: 'room.member_removed', actorId: ownerId, details: { roomId: room.id, memberId } });
     this.events.membership.next({ roomId: room.id, code, userId: memberId, change: 'removed' });
   }
 
-  /** What a member needs to enter a room's live channel; 404 / 403 otherwise. */
+  /** What a member needs to enter a room's live channel; NotInRoomException otherwise. */
   async liveState(code: string, userId: string): Promise<{ roomId: string; code: string; currentEpoch: number; lastSeq: number }> {
     const row = await this.memberRow(code, userId);
     return { roomId: row.id, code: row.code, currentEpoch: row.current_epoch, lastSeq: Number(row.last_seq) };
@@ -115,7 +127,7 @@ export class RoomsService {
       `SELECT r.history, m.joined_seq FROM rooms r JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1`,
       [roomId, userId],
     );
-    if (!row) throw new ForbiddenException('You are not a member of this room');
+    if (!row) throw new NotInRoomException();
     return row.history === 'joined' ? Number(row.joined_seq) : 0;
   }
 
@@ -126,13 +138,19 @@ export class RoomsService {
          FROM rooms r WHERE r.id = m.room_id AND m.room_id = $1 AND m.user_id = $2 RETURNING m.last_read_seq`,
       [roomId, userId, seq],
     );
-    if (!updated[0]) throw new ForbiddenException('You are not a member of this room');
+    if (!updated[0]) throw new NotInRoomException();
     return Number(updated[0].last_read_seq);
   }
 
   async codeOf(roomId: string): Promise<string> {
     const [row] = await this.db.query(`SELECT code FROM rooms WHERE id = $1`, [roomId]);
     return row?.code ?? '';
+  }
+
+  /** Whether `userId` is a member of the room with this code (false as well when there is none). */
+  async isMemberOf(code: string, userId: string): Promise<boolean> {
+    const rows = await this.db.query(`SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.code = $1 AND m.user_id = $2`, [code, userId]);
+    return rows.length > 0;
   }
 
   /** The ids of the rooms a user belongs to. */
@@ -168,38 +186,60 @@ export class RoomsService {
     return toSummary(await this.memberRow(code, userId));
   }
 
-  /** The room by code as `userId` sees it, in one query: 404 when there is no such room, 403 for a non-member. */
+  /** The room by code as `userId` sees it, in one query; the same NotInRoomException for no such room and a non-member. */
   private async memberRow(code: string, userId: string): Promise<RoomRow> {
-    const [row]: Array<Omit<RoomRow, 'role'> & { role: RoomRole | null }> = await this.db.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.code = $1`,
+    const [row]: RoomRow[] = await this.db.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM rooms r JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.code = $1`,
       [code, userId],
     );
-    if (!row) throw new NotFoundException(`No room with code ${code}`);
-    if (row.role === null) throw new ForbiddenException('You are not a member of this room');
-    return row as RoomRow;
+    if (!row) throw new NotInRoomException(code);
+    return row;
   }
 
-  private async findRoom(code: string): Promise<{ id: string; password_hash: string | null }> {
-    const [room] = await this.db.query(`SELECT id, password_hash FROM rooms WHERE code = $1`, [code]);
-    if (!room) throw new NotFoundException(`No room with code ${code}`);
+  /** The room with this code and the caller's role in it, in one query (the same work whether or not it exists). */
+  private async findRoom(code: string, userId: string): Promise<{ id: string; password_hash: string | null; role: RoomRole | null } | undefined> {
+    const [room] = await this.db.query(
+      `SELECT r.id, r.password_hash, m.role FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.code = $1`,
+      [code, userId],
+    );
     return room;
   }
 
-  private async roleOf(roomId: string, userId: string): Promise<RoomRole | undefined> {
-    const [row] = await this.db.query(`SELECT role FROM room_members WHERE room_id = $1 AND user_id = $2`, [roomId, userId]);
-    return row?.role;
+  private decoy(): Promise<string> {
+    this.decoyHash ??= hash('no room has this password', this.config.auth.bcryptCost);
+    return this.decoyHash;
+  }
+
+  /**
+   * The caller's caps, ROOMS_OWNED_MAX (when about to own one more) and ROOMS_JOINED_MAX, checked in
+   * the transaction that adds the membership. The lock on the user serialises their concurrent creates
+   * and joins, so parallel requests cannot all see room for one more.
+   */
+  private async checkCaps(tx: EntityManager, userId: string, { owning }: { owning: boolean }): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`room-memberships:${userId}`]);
+    const [{ owned, joined }]: Array<{ owned: number; joined: number }> = await tx.query(
+      `SELECT count(*) FILTER (WHERE role = 'owner')::int AS owned, count(*)::int AS joined FROM room_members WHERE user_id = $1`,
+      [userId],
+    );
+    const { roomsOwned, roomsJoined } = this.config.quotas;
+    if (owning && owned >= roomsOwned) {
+      throw new ConflictException(`You own ${owned} rooms, the most one account may own (${roomsOwned}): leave one before creating another`);
+    }
+    if (joined >= roomsJoined) {
+      throw new ConflictException(`You are in ${joined} rooms, the most one account may belong to (${roomsJoined}): leave one first`);
+    }
   }
 
   /**
    * Ends a membership. The last member leaving deletes the room; an owner leaving hands the room to
    * the longest-standing member; anyone leaving marks the room for a new key epoch.
    */
-  private async removeMembership(tx: EntityManager, roomId: string, userId: string): Promise<void> {
+  private async removeMembership(tx: EntityManager, roomId: string, userId: string, notMember: () => Error): Promise<void> {
     await tx.query(`SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
     // A DELETE ... RETURNING comes back from TypeORM as [rows, count].
     const [deleted]: [Array<{ role: RoomRole }>, number] = await tx.query(`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 RETURNING role`, [roomId, userId]);
     const removed = deleted[0];
-    if (!removed) throw new NotFoundException('Not a member of this room');
+    if (!removed) throw notMember();
     const [heir] = await tx.query(`SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY joined_at, user_id LIMIT 1`, [roomId]);
     if (!heir) {
       await tx.query(`DELETE FROM rooms WHERE id = $1`, [roomId]);

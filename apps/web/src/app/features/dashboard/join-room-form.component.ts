@@ -4,7 +4,7 @@ import { LIMITS, ROOM_CODE_PATTERN } from '@conclave/contracts';
 import { ApiError } from '../../core/api-client.service';
 import { ChatService } from '../../core/chat/chat.service';
 
-/** "Join room" by its code; the password field appears when the room asks for one. */
+/** "Join room" by its code; the password field appears when the code alone opens no room (a password room answers as an unknown code does). */
 @Component({
   selector: 'cv-join-room-form',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -53,7 +53,8 @@ export class JoinRoomFormComponent {
       await this.router.navigate(['/rooms', room.code]);
     } catch (err) {
       this.error.set((err as Error).message);
-      if (err instanceof ApiError && err.status === 403) {
+      // An unknown code and a room whose password was not given right get the same 404: offer the password field.
+      if (err instanceof ApiError && err.status === 404) {
         this.needsPassword.set(true);
         setTimeout(() => this.passwordInput()?.nativeElement.focus());
       }
