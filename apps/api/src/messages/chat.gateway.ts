@@ -20,7 +20,7 @@ import {
   type KeyAvailable,
   type KeyBox,
   type KeyRequested,
-  type SendResult, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
+  type SendResult, type SocketError, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
 import type { Request } from 'express';
 import type { Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
@@ -28,6 +28,7 @@ import { SESSION_HANDLER, type SessionHandler } from '../auth/session/session.js
 import { SessionStoreService } from '../auth/session/session-store.service.js';
 import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { isDatabaseUnavailable } from '../database/database-unavailable.js';
 import { RoomEvents } from '../rooms/room-events.js';
 import { KeyRefusal, KeysService } from '../rooms/keys.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
@@ -35,7 +36,7 @@ import { HistoryDto, KeyShareDto, NewEpochDto, ReadDto, ResyncDto, RoomIdDto, Ro
 import { MessageRateLimiter } from './message-rate-limiter.js';
 import { MessagesService } from './messages.service.js';
 import { membersChannel, roomChannel, type SocketUser, userChannel, usersIn } from './presence.js';
-import { ChatError, SocketErrorFilter } from './socket-errors.js';
+import { ChatError, handshakeRefusal, SocketErrorFilter } from './socket-errors.js';
 
 /** How often live sockets are checked against their sessions (sign-out, password change, expiry). */
 const SESSION_SWEEP_MS = 2_000;
@@ -75,13 +76,13 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     server.use((socket, next) => {
       this.authenticate(socket as ChatSocket).then(
         () => next(),
-        () => next(new Error('unauthorized: sign in first')),
+        (err: unknown) => next(handshakeRefusal(err)),
       );
     });
-    this.membership = this.roomEvents.membership.subscribe((change) => void this.onMembership(change).catch((err) => this.log.error(err)));
-    this.sweeper = setInterval(() => void this.sweepSessions().catch((err) => this.log.error(err)), SESSION_SWEEP_MS);
+    this.membership = this.roomEvents.membership.subscribe((change) => void this.onMembership(change).catch(this.failed('membership change')));
+    this.sweeper = setInterval(this.oneAtATime('session sweep', () => this.sweepSessions()), SESSION_SWEEP_MS);
     if (this.config.chat.idle.warnSeconds || this.config.chat.idle.kickSeconds) {
-      this.idleSweeper = setInterval(() => void this.sweepIdle().catch((err) => this.log.error(err)), IDLE_SWEEP_MS);
+      this.idleSweeper = setInterval(this.oneAtATime('idle sweep', () => this.sweepIdle()), IDLE_SWEEP_MS);
     }
   }
 
@@ -91,7 +92,22 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.membership?.unsubscribe();
   }
 
-  async handleConnection(socket: ChatSocket): Promise<void> {
+  // Nest drops what handleConnection and handleDisconnect return: their failures are dealt with here.
+  handleConnection(socket: ChatSocket): Promise<void> {
+    return this.connected(socket).catch((err: unknown) => {
+      this.failed('connection')(err);
+      // Not in its rooms' channels: the socket would miss messages. The client connects again.
+      const error: SocketError = { code: isDatabaseUnavailable(err) ? 'unavailable' : 'server-error', message: 'The connection could not be set up: connect again', event: 'connection' };
+      socket.emit(CHAT_EVENTS.error, error);
+      socket.disconnect(true);
+    });
+  }
+
+  handleDisconnect(socket: ChatSocket): Promise<void> {
+    return this.disconnected(socket).catch(this.failed('disconnection'));
+  }
+
+  private async connected(socket: ChatSocket): Promise<void> {
     const { userId, username } = socket.data;
     socket.data.entered = {};
     // Any event the client sends counts as activity (the heartbeat does not).
@@ -111,7 +127,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     await this.offerKeyWork(socket, roomIds);
   }
 
-  async handleDisconnect(socket: ChatSocket): Promise<void> {
+  private async disconnected(socket: ChatSocket): Promise<void> {
     const { userId, username, entered } = socket.data;
     if (!userId) return;
     for (const [code, roomId] of Object.entries<string>(entered ?? {})) await this.broadcastRoster(code, roomId);
@@ -324,6 +340,39 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         socket.emit(CHAT_EVENTS.idleWarning, warning);
       }
     }
+  }
+
+  /**
+   * A periodic task: a tick is skipped while the last one still runs (on a hung database, until its
+   * timeouts), and a failure is logged when it starts, not at every tick of an outage.
+   */
+  private oneAtATime(what: string, task: () => Promise<void>): () => void {
+    let running = false;
+    let failing = false;
+    return () => {
+      if (running) return;
+      running = true;
+      task()
+        .then(
+          () => {
+            if (failing) this.log.log(`${what} works again`);
+            failing = false;
+          },
+          (err: unknown) => {
+            if (!failing) this.failed(what)(err);
+            failing = true;
+          },
+        )
+        .finally(() => (running = false));
+    };
+  }
+
+  /** Logs a failure of background work: a database outage as one warning line, anything else with its stack. */
+  private failed(what: string): (err: unknown) => void {
+    return (err) => {
+      if (isDatabaseUnavailable(err)) this.log.warn(`${what} skipped while the database is unavailable (${(err as Error).message})`);
+      else this.log.error(err instanceof Error ? (err.stack ?? err.message) : String(err), `${what} failed`);
+    };
   }
 
   private endSession(socket: ChatSocket, reason: string): void {
