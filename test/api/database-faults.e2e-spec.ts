@@ -5,7 +5,7 @@ import request from 'supertest';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { EmbeddedCluster } from '../support/embedded-cluster.js';
-import { ServerProcess } from '../support/server.js';
+import { type Exit, ServerProcess } from '../support/server.js';
 import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, sessionCookie } from '../support/sockets.js';
 
 // Short database timeouts, so that a hung PostgreSQL is given up on quickly. A request that hangs
@@ -154,4 +154,20 @@ describe('database faults (embedded PostgreSQL; one server per fault)', () => {
     }
     await expectRecovered(server, cat);
   }, FAULT_TEST_MS);
+});
+
+describe('database timeout settings', () => {
+  it.each([
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '0' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '10s' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],
+    [{ DATABASE_CONNECT_TIMEOUT_MS: '-1' }, 'DATABASE_CONNECT_TIMEOUT_MS'],
+  ])('%j stops the process with one line naming %s', async (env, variable) => {
+    const server = await ServerProcess.spawn({ env });
+    // A server that took the value (or ignored it) is running: stop it rather than wait for ever.
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([server.exited, new Promise<Exit>((resolve) => (timer = setTimeout(() => resolve(server.stop()), 30_000)))]);
+    clearTimeout(timer);
+    expect(exit.code).toBe(1);
+    expect(server.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^conclave: ${variable}: must be a whole number of milliseconds`))]);
+  });
 });
