@@ -33,6 +33,7 @@ import { RoomEvents } from '../rooms/room-events.js';
 import { KeyRefusal, KeysService } from '../rooms/keys.service.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { HistoryDto, KeyShareDto, NewEpochDto, ReadDto, ResyncDto, RoomIdDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
+import { logFailure, oneAtATime } from './background-work.js';
 import { MessageRateLimiter } from './message-rate-limiter.js';
 import { MessagesService } from './messages.service.js';
 import { membersChannel, roomChannel, type SocketUser, userChannel, usersIn } from './presence.js';
@@ -79,10 +80,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         (err: unknown) => next(handshakeRefusal(err)),
       );
     });
-    this.membership = this.roomEvents.membership.subscribe((change) => void this.onMembership(change).catch(this.failed('membership change')));
-    this.sweeper = setInterval(this.oneAtATime('session sweep', () => this.sweepSessions()), SESSION_SWEEP_MS);
+    this.membership = this.roomEvents.membership.subscribe((change) => void this.onMembership(change).catch(logFailure(this.log, 'membership change')));
+    this.sweeper = setInterval(oneAtATime(this.log, 'session sweep', () => this.sweepSessions()), SESSION_SWEEP_MS);
     if (this.config.chat.idle.warnSeconds || this.config.chat.idle.kickSeconds) {
-      this.idleSweeper = setInterval(this.oneAtATime('idle sweep', () => this.sweepIdle()), IDLE_SWEEP_MS);
+      this.idleSweeper = setInterval(oneAtATime(this.log, 'idle sweep', () => this.sweepIdle()), IDLE_SWEEP_MS);
     }
   }
 
@@ -95,16 +96,17 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   // Nest drops what handleConnection and handleDisconnect return: their failures are dealt with here.
   handleConnection(socket: ChatSocket): Promise<void> {
     return this.connected(socket).catch((err: unknown) => {
-      this.failed('connection')(err);
-      // Not in its rooms' channels: the socket would miss messages. The client connects again.
-      const error: SocketError = { code: isDatabaseUnavailable(err) ? 'unavailable' : 'server-error', message: 'The connection could not be set up: connect again', event: 'connection' };
+      logFailure(this.log, 'connection')(err);
+      // Not in its rooms' channels, the socket would miss messages. Closing the transport (not a
+      // server-side disconnect, which clients take as final) makes the client connect again.
+      const error: SocketError = { code: isDatabaseUnavailable(err) ? 'unavailable' : 'server-error', message: 'The connection could not be set up: connecting again', event: 'connection' };
       socket.emit(CHAT_EVENTS.error, error);
-      socket.disconnect(true);
+      socket.conn.close();
     });
   }
 
   handleDisconnect(socket: ChatSocket): Promise<void> {
-    return this.disconnected(socket).catch(this.failed('disconnection'));
+    return this.disconnected(socket).catch(logFailure(this.log, 'disconnection'));
   }
 
   private async connected(socket: ChatSocket): Promise<void> {
@@ -340,39 +342,6 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         socket.emit(CHAT_EVENTS.idleWarning, warning);
       }
     }
-  }
-
-  /**
-   * A periodic task: a tick is skipped while the last one still runs (on a hung database, until its
-   * timeouts), and a failure is logged when it starts, not at every tick of an outage.
-   */
-  private oneAtATime(what: string, task: () => Promise<void>): () => void {
-    let running = false;
-    let failing = false;
-    return () => {
-      if (running) return;
-      running = true;
-      task()
-        .then(
-          () => {
-            if (failing) this.log.log(`${what} works again`);
-            failing = false;
-          },
-          (err: unknown) => {
-            if (!failing) this.failed(what)(err);
-            failing = true;
-          },
-        )
-        .finally(() => (running = false));
-    };
-  }
-
-  /** Logs a failure of background work: a database outage as one warning line, anything else with its stack. */
-  private failed(what: string): (err: unknown) => void {
-    return (err) => {
-      if (isDatabaseUnavailable(err)) this.log.warn(`${what} skipped while the database is unavailable (${(err as Error).message})`);
-      else this.log.error(err instanceof Error ? (err.stack ?? err.message) : String(err), `${what} failed`);
-    };
   }
 
   private endSession(socket: ChatSocket, reason: string): void {
