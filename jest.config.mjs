@@ -16,7 +16,8 @@ export default {
   testTimeout: 60_000,
   projects: [
     { ...esm, displayName: 'crypto', rootDir: '.', testMatch: ['<rootDir>/libs/crypto/test/**/*.spec.ts'] },
-    { ...esm, displayName: 'api', rootDir: '.', testMatch: ['<rootDir>/test/api/**/*.e2e-spec.ts'] },
+    // End-to-end suites, and the in-process specs beside the API's sources.
+    { ...esm, displayName: 'api', rootDir: '.', testMatch: ['<rootDir>/test/api/**/*.e2e-spec.ts', '<rootDir>/apps/api/src/**/*.spec.ts'] },
     { ...esm, displayName: 'browser', rootDir: '.', testMatch: ['<rootDir>/test/browser/**/*.e2e-spec.ts'] },
   ],
 };

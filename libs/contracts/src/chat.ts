@@ -74,6 +74,8 @@ export type SocketErrorCode =
   | 'rotation-pending'
   | 'epoch-conflict'
   | 'rate-limited'
+  /** The database is down or did not answer in time: try again after retryAfterMs (a message sent again is stored once, by its clientMsgId). */
+  | 'unavailable'
   | 'server-error';
 
 /** Messages per page of history, and the most a resync returns at once. */

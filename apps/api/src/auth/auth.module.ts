@@ -2,8 +2,9 @@ import { Inject, type MiddlewareConsumer, Module, type NestModule, type OnApplic
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { DATABASE_URL } from '../database/database.module.js';
+import { DATABASE_POOL } from '../database/database.module.js';
 import { SecurityModule } from '../security/security.module.js';
 import { ServerSecretsService } from '../security/secrets/server-secrets.service.js';
 import { AuthController } from './auth.controller.js';
@@ -49,9 +50,9 @@ import { UsersService } from './users/users.service.js';
     SessionStoreService,
     {
       provide: SESSION_HANDLER,
-      inject: [APP_CONFIG, DATABASE_URL, ServerSecretsService],
-      useFactory: async (config: AppConfig, url: string, secrets: ServerSecretsService) =>
-        createSessionHandler(config, url, await secrets.sessionCookie()),
+      inject: [APP_CONFIG, DATABASE_POOL, ServerSecretsService],
+      useFactory: async (config: AppConfig, pool: Pool, secrets: ServerSecretsService) =>
+        createSessionHandler(config, pool, await secrets.sessionCookie()),
     },
   ],
   exports: [UsersService, SessionGuard, SessionStoreService, SESSION_HANDLER],

@@ -9,6 +9,8 @@ export interface AppConfig {
   readonly dataDir: string;
   /** undefined = embedded PostgreSQL in dataDir. */
   readonly databaseUrl: string | undefined;
+  /** How long a statement may run, and a connection take to open, before the request fails with 503. */
+  readonly databaseTimeouts: { readonly statementMs: number; readonly connectMs: number };
   readonly tls: TlsSource;
   /** Behind a TLS-terminating proxy: listen in plain HTTP, trust X-Forwarded-*. */
   readonly trustProxy: boolean;

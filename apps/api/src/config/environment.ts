@@ -41,6 +41,12 @@ export class Environment {
   @IsString()
   DATABASE_URL?: string;
 
+  @IntegerVar(100, 3_600_000, 'must be a whole number of milliseconds from 100 to 3600000')
+  DATABASE_STATEMENT_TIMEOUT_MS = 10_000;
+
+  @IntegerVar(100, 600_000, 'must be a whole number of milliseconds from 100 to 600000')
+  DATABASE_CONNECT_TIMEOUT_MS = 5_000;
+
   @Transform(blankToUndefined)
   @ValidateIf((env: Environment) => env.TLS_KEY_FILE !== undefined || env.TLS_CERT_FILE !== undefined)
   @IsString({ message: 'must be set together with TLS_KEY_FILE' })

@@ -37,6 +37,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
     host: env.HOST,
     dataDir: resolve(env.DATA_DIR),
     databaseUrl: env.DATABASE_URL === undefined ? undefined : checkDatabaseUrl(env.DATABASE_URL),
+    databaseTimeouts: { statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS, connectMs: env.DATABASE_CONNECT_TIMEOUT_MS },
     tls: tlsSource(env),
     trustProxy: env.TRUST_PROXY,
     publicOrigin: env.PUBLIC_ORIGIN === undefined ? undefined : checkOrigin(env.PUBLIC_ORIGIN),

@@ -1,25 +1,73 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
+import { DatabaseUnavailableFilter } from './database-unavailable.filter.js';
 
-/** The connection string main.ts resolved, for the few clients that are not TypeORM (the session store). */
-export const DATABASE_URL = Symbol('DATABASE_URL');
+/**
+ * TypeORM's pg Pool: the process's only pool. The few clients that are not TypeORM (the session
+ * store, the message writer) use it too, so every connection has the same timeouts and error handling.
+ */
+export const DATABASE_POOL = Symbol('DATABASE_POOL');
 
-/** TypeORM on the database main.ts opened; pending migrations run before the app takes requests. */
+/**
+ * A statement PostgreSQL does not answer at all (a hung server cannot enforce statement_timeout) is
+ * given up on this long after statement_timeout, so that the server's own cancellation, which keeps
+ * the connection usable, normally comes first.
+ */
+const UNANSWERED_MARGIN_MS = 1000;
+
+/**
+ * TypeORM on the database main.ts opened, with bounded waits: a statement, a connection and a
+ * statement that gets no answer all fail (DATABASE_*_TIMEOUT_MS) instead of holding a request for
+ * as long as PostgreSQL is hung. Such failures, and a database that is down, are answered with 503
+ * (DatabaseUnavailableFilter); the pool replaces broken connections, so nothing needs a restart.
+ */
 @Module({})
 export class DatabaseModule {
   static forRoot(url: string): DynamicModule {
+    const log = new Logger('Database');
     return {
       module: DatabaseModule,
       global: true,
-      providers: [{ provide: DATABASE_URL, useValue: url }],
-      exports: [DATABASE_URL],
+      providers: [
+        { provide: DATABASE_POOL, inject: [getDataSourceToken()], useFactory: (db: DataSource): Pool => (db.driver as PostgresDriver).master as Pool },
+        { provide: APP_FILTER, useClass: DatabaseUnavailableFilter },
+      ],
+      exports: [DATABASE_POOL],
       imports: [
         TypeOrmModule.forRootAsync({
-          // main.ts already proved the database reachable; fail fast rather than retry for 30 s.
-          useFactory: () => ({ ...dataSourceOptions(url), autoLoadEntities: true, retryAttempts: 0 }),
+          inject: [APP_CONFIG],
+          useFactory: ({ databaseTimeouts: { statementMs, connectMs } }: AppConfig) => ({
+            ...dataSourceOptions(url),
+            migrationsRun: false,
+            autoLoadEntities: true,
+            // main.ts already proved the database reachable; fail fast rather than retry for 30 s.
+            retryAttempts: 0,
+            connectTimeoutMS: connectMs,
+            extra: { statement_timeout: statementMs, query_timeout: statementMs + UNANSWERED_MARGIN_MS },
+            // A connection lost while idle in the pool (a restart, pg_terminate_backend): the pool drops it.
+            poolErrorHandler: (err: Error) => log.warn(`an idle database connection was lost (${err.message})`),
+          }),
+          dataSourceFactory: async (options?: DataSourceOptions) => {
+            await runMigrations(url);
+            return new DataSource(options!);
+          },
         }),
       ],
     };
   }
+}
+
+/**
+ * Pending migrations run before the app takes requests, on a connection of their own without the
+ * request timeouts: a migration of a large table may rightly take longer than any request should.
+ */
+async function runMigrations(url: string): Promise<void> {
+  const migrator = await new DataSource({ ...dataSourceOptions(url), migrationsRun: true }).initialize();
+  await migrator.destroy();
 }

@@ -17,7 +17,7 @@ export async function openDatabase(config: AppConfig, log: (message: string) => 
     const cluster = await startEmbeddedPostgres(config.dataDir, log);
     return { url: cluster.url, embedded: true, stop: () => cluster.stop() };
   }
-  const client = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: config.databaseTimeouts.connectMs });
   try {
     await client.connect();
     await client.query('SELECT 1');

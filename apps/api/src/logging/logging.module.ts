@@ -6,10 +6,11 @@ import type { Logger } from 'pino';
 
 /**
  * Request logging: one line per request. Not-found answers are debug (bots scan for wp-login.php all
- * day), other 4xx warn, 5xx error.
+ * day), other 4xx warn, 5xx error, except the deliberate 503 of a database outage or a failed
+ * readiness check: warn (its cause is logged beside it).
  */
 export function requestLogLevel(res: ServerResponse, err?: Error): 'debug' | 'info' | 'warn' | 'error' {
-  if (err || res.statusCode >= 500) return 'error';
+  if (err || (res.statusCode >= 500 && res.statusCode !== 503)) return 'error';
   if (res.statusCode === 404) return 'debug';
   if (res.statusCode >= 400) return 'warn';
   return 'info';

@@ -20,7 +20,7 @@ import {
   type KeyAvailable,
   type KeyBox,
   type KeyRequested,
-  type SendResult, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
+  type SendResult, type SocketError, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
 import type { Request } from 'express';
 import type { Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
@@ -28,16 +28,18 @@ import { SESSION_HANDLER, type SessionHandler } from '../auth/session/session.js
 import { SessionStoreService } from '../auth/session/session-store.service.js';
 import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { isDatabaseUnavailable } from '../database/database-unavailable.js';
 import { RoomEvents } from '../rooms/room-events.js';
 import { KeyRefusal, KeysService } from '../rooms/keys.service.js';
 import { RoomAccessGuard } from '../rooms/room-access.guard.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { clientAddress } from './client-address.js';
 import { HistoryDto, KeyShareDto, NewEpochDto, ReadDto, ResyncDto, RoomIdDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
+import { logFailure, oneAtATime } from './background-work.js';
 import { MessageRateLimiter } from './message-rate-limiter.js';
 import { MessagesService } from './messages.service.js';
 import { membersChannel, roomChannel, type SocketUser, userChannel, usersIn } from './presence.js';
-import { ChatError, SocketErrorFilter } from './socket-errors.js';
+import { ChatError, handshakeRefusal, SocketErrorFilter } from './socket-errors.js';
 import { SocketQuota } from './socket-quota.js';
 
 /** How often live sockets are checked against their sessions (sign-out, password change, expiry). */
@@ -81,14 +83,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       this.authenticate(socket as ChatSocket)
         .then(
           () => this.quota.admit(socket, (socket as ChatSocket).data.userId),
-          () => Promise.reject(new Error('unauthorized: sign in first')),
+          (err: unknown) => Promise.reject(handshakeRefusal(err)),
         )
         .then(() => next(), next);
     });
-    this.membership = this.roomEvents.membership.subscribe((change) => void this.onMembership(change).catch((err) => this.log.error(err)));
-    this.sweeper = setInterval(() => void this.sweepSessions().catch((err) => this.log.error(err)), SESSION_SWEEP_MS);
+    this.membership = this.roomEvents.membership.subscribe((change) => void this.onMembership(change).catch(logFailure(this.log, 'membership change')));
+    this.sweeper = setInterval(oneAtATime(this.log, 'session sweep', () => this.sweepSessions()), SESSION_SWEEP_MS);
     if (this.config.chat.idle.warnSeconds || this.config.chat.idle.kickSeconds) {
-      this.idleSweeper = setInterval(() => void this.sweepIdle().catch((err) => this.log.error(err)), IDLE_SWEEP_MS);
+      this.idleSweeper = setInterval(oneAtATime(this.log, 'idle sweep', () => this.sweepIdle()), IDLE_SWEEP_MS);
     }
   }
 
@@ -98,7 +100,23 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.membership?.unsubscribe();
   }
 
-  async handleConnection(socket: ChatSocket): Promise<void> {
+  // Nest drops what handleConnection and handleDisconnect return: their failures are dealt with here.
+  handleConnection(socket: ChatSocket): Promise<void> {
+    return this.connected(socket).catch((err: unknown) => {
+      logFailure(this.log, 'connection')(err);
+      // Not in its rooms' channels, the socket would miss messages. Closing the transport (not a
+      // server-side disconnect, which clients take as final) makes the client connect again.
+      const error: SocketError = { code: isDatabaseUnavailable(err) ? 'unavailable' : 'server-error', message: 'The connection could not be set up: connecting again', event: 'connection' };
+      socket.emit(CHAT_EVENTS.error, error);
+      socket.conn.close();
+    });
+  }
+
+  handleDisconnect(socket: ChatSocket): Promise<void> {
+    return this.disconnected(socket).catch(logFailure(this.log, 'disconnection'));
+  }
+
+  private async connected(socket: ChatSocket): Promise<void> {
     const { userId, username } = socket.data;
     socket.data.entered = {};
     // Any event the client sends counts as activity (the heartbeat does not).
@@ -119,7 +137,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     await this.offerKeyWork(socket, roomIds);
   }
 
-  async handleDisconnect(socket: ChatSocket): Promise<void> {
+  private async disconnected(socket: ChatSocket): Promise<void> {
     const { userId, username, entered } = socket.data;
     if (!userId) return;
     for (const [code, roomId] of Object.entries<string>(entered ?? {})) await this.broadcastRoster(code, roomId);

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { HISTORY_PAGE_SIZE, type HistoryPage, type MessageEnvelope, RESYNC_MAX, type StoredMessage } from '@conclave/contracts';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { DATABASE_POOL } from '../database/database.module.js';
 import { COLUMNS, type MessageRow, STORE_BATCH, toMessage } from './message-rows.js';
 
 export type StoreOutcome =
@@ -30,14 +30,14 @@ const MAX_BATCH = 256;
  */
 @Injectable()
 export class MessagesService {
-  /** TypeORM's own pg pool: the send path talks to it directly (no per-query wrapping). */
-  private readonly pool: Pool;
   private queue: Pending[] = [];
   private writing = false;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {
-    this.pool = (db.driver as PostgresDriver).master as Pool;
-  }
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    /** TypeORM's own pg pool: the send path talks to it directly (no per-query wrapping). */
+    @Inject(DATABASE_POOL) private readonly pool: Pool,
+  ) {}
 
   /**
    * Stores a message under the room's next sequence number: when this resolves the row is
@@ -50,20 +50,27 @@ export class MessagesService {
     });
   }
 
+  /**
+   * A failed batch (the database down or not answering) rejects every send waiting on it, and the
+   * writer goes on with the next: nothing stays queued behind a failure, and the writer never stops.
+   */
   private async drain(): Promise<void> {
     this.writing = true;
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      try {
-        const outcomes = await this.storeBatch(batch);
-        batch.forEach((p, i) => p.resolve(outcomes[i]!));
-      } catch (err) {
-        if (!isUniqueViolation(err)) batch.forEach((p) => p.reject(err));
-        // Two copies of one clientMsgId in the batch: one at a time, so the second finds the first.
-        else for (const p of batch) await this.storeOne(p).then(p.resolve, p.reject);
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const outcomes = await this.storeBatch(batch);
+          batch.forEach((p, i) => p.resolve(outcomes[i]!));
+        } catch (err) {
+          if (!isUniqueViolation(err)) batch.forEach((p) => p.reject(err));
+          // Two copies of one clientMsgId in the batch: one at a time, so the second finds the first.
+          else for (const p of batch) await this.storeOne(p).then(p.resolve, p.reject);
+        }
       }
+    } finally {
+      this.writing = false;
     }
-    this.writing = false;
   }
 
   private async storeOne(p: Pending): Promise<StoreOutcome> {

@@ -2,6 +2,7 @@ import { type ArgumentsHost, BadRequestException, Catch, HttpException, Logger, 
 import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
 import { CHAT_EVENTS, type SocketError, type SocketErrorCode } from '@conclave/contracts';
 import type { Socket } from 'socket.io';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable.js';
 import { TooManyRoomProbesException } from '../rooms/room-probes.js';
 
 /** A refusal with a code from the contract. */
@@ -39,8 +40,15 @@ export function answerWithError(socket: Socket, error: SocketError, ack?: (reply
   ack?.({ ok: false, error });
 }
 
-function toCodeAndMessage(exception: unknown, log: Logger): { code: SocketErrorCode; message: string; retryAfterMs?: number } {
+/** The code, the message and any extra fields for the client (e.g. currentEpoch, retryAfterMs). */
+type Refusal = Omit<SocketError, 'event'> & Record<string, unknown>;
+
+function toCodeAndMessage(exception: unknown, log: Logger): Refusal {
   if (exception instanceof ChatError) return { ...exception.details, code: exception.code, message: exception.message };
+  if (isDatabaseUnavailable(exception)) {
+    log.warn(`event refused while the database is unavailable (${exception instanceof Error ? exception.message : String(exception)})`);
+    return { code: 'unavailable', message: UNAVAILABLE_MESSAGE, retryAfterMs: DATABASE_RETRY_AFTER_SECONDS * 1000 };
+  }
   if (exception instanceof BadRequestException) return { code: 'invalid-payload', message: flatten(exception) };
   if (exception instanceof TooManyRoomProbesException) return { code: 'rate-limited', message: exception.message, retryAfterMs: exception.retryAfterSeconds * 1000 };
   if (exception instanceof NotFoundException) return { code: 'no-such-room', message: exception.message };
@@ -49,6 +57,17 @@ function toCodeAndMessage(exception: unknown, log: Logger): { code: SocketErrorC
   log.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
   return { code: 'server-error', message: 'Something went wrong on the server' };
 }
+
+/**
+ * Why a handshake was refused, as the client's connect_error shows it: "<code>: <message>", with
+ * the code also in the error's data. A database that is down is not a reason to sign in again.
+ */
+export function handshakeRefusal(cause: unknown): Error {
+  const [code, message]: [SocketErrorCode, string] = isDatabaseUnavailable(cause) ? ['unavailable', UNAVAILABLE_MESSAGE] : ['unauthorized', 'sign in first'];
+  return Object.assign(new Error(`${code}: ${message}`), { data: { code, message } });
+}
+
+const UNAVAILABLE_MESSAGE = 'The database is unavailable: try again in a few seconds';
 
 function flatten(exception: BadRequestException): string {
   const body = exception.getResponse() as { message?: string | string[] };

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import session from 'express-session';
-import pg from 'pg';
+import type { Pool } from 'pg';
 import { SESSION_COOKIE } from '@conclave/contracts';
 import type { AppConfig } from '../../config/app-config.js';
 import { HashedSessionStore } from './hashed-session-store.js';
@@ -24,10 +24,10 @@ export interface SessionHandler {
 /**
  * express-session on the `session` table. The cookie is __Host- prefixed, HttpOnly, Secure,
  * SameSite=Strict; it rolls with each request up to the idle timeout (the absolute limit is checked
- * by SessionGuard). The Socket.IO handshake reuses this handler.
+ * by SessionGuard). The Socket.IO handshake reuses this handler. The store uses the app's one pg
+ * Pool (DATABASE_POOL: its timeouts and error handling), which TypeORM opens and closes.
  */
-export function createSessionHandler(config: AppConfig, databaseUrl: string, secret: string): SessionHandler {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 5, application_name: 'conclave-sessions' });
+export function createSessionHandler(config: AppConfig, pool: Pool, secret: string): SessionHandler {
   const store = new HashedSessionStore({ pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60 });
   const middleware = session({
     name: SESSION_COOKIE,
@@ -41,9 +41,6 @@ export function createSessionHandler(config: AppConfig, databaseUrl: string, sec
   });
   return {
     middleware,
-    close: async () => {
-      store.close();
-      await pool.end();
-    },
+    close: async () => store.close(),
   };
 }
