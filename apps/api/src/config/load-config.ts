@@ -21,6 +21,10 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
   if (env.IDLE_WARN_SECONDS && env.IDLE_KICK_SECONDS && env.IDLE_WARN_SECONDS >= env.IDLE_KICK_SECONDS) {
     throw new ConfigError('IDLE_WARN_SECONDS', `must be less than IDLE_KICK_SECONDS (${env.IDLE_KICK_SECONDS})`);
   }
+  if (env.LOGIN_DEVICE_SECRET !== undefined && env.LOGIN_DEVICE_SECRET.length < 32) {
+    // Checked here rather than by a decorator, whose message would print the secret.
+    throw new ConfigError('LOGIN_DEVICE_SECRET', `must be at least 32 characters, e.g. from openssl rand -base64 32 (got ${env.LOGIN_DEVICE_SECRET.length})`);
+  }
 
   return {
     env: env.NODE_ENV,
@@ -37,7 +41,8 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
       sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
       sessionMaxSeconds: env.SESSION_MAX_SECONDS,
       bcryptCost: env.BCRYPT_COST,
-      lockout: { maxFailures: env.LOGIN_MAX_FAILURES, windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS, blockSeconds: env.LOGIN_LOCKOUT_SECONDS },
+      lockout: { maxFailures: env.LOGIN_MAX_FAILURES, addressMaxFailures: env.LOGIN_ADDRESS_MAX_FAILURES, windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS, blockSeconds: env.LOGIN_LOCKOUT_SECONDS },
+      deviceTokens: { secret: env.LOGIN_DEVICE_SECRET, lifetimeSeconds: env.LOGIN_DEVICE_TOKEN_DAYS * 86_400 },
       registerPerHour: env.REGISTER_LIMIT_PER_HOUR,
       captcha:
         env.RECAPTCHA_SITE_KEY && env.RECAPTCHA_SECRET_KEY
