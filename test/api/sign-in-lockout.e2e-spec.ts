@@ -212,3 +212,17 @@ describe('bcrypt', () => {
     }
   });
 });
+
+describe('the sign-in settings are validated at start', () => {
+  it.each([
+    [{ LOGIN_ADDRESS_MAX_FAILURES: '0' }, 'LOGIN_ADDRESS_MAX_FAILURES: must be a whole number (1 or more) (got "0")'],
+    [{ LOGIN_DEVICE_TOKEN_DAYS: '9999' }, 'LOGIN_DEVICE_TOKEN_DAYS: must be a whole number of days from 1 to 3650 (got "9999")'],
+    // A secret is named by its length only, never printed.
+    [{ LOGIN_DEVICE_SECRET: 'too-short-secret' }, 'LOGIN_DEVICE_SECRET: must be at least 32 characters, e.g. from openssl rand -base64 32 (got 16)'],
+  ])('%j stops the process with one line', async (env, line) => {
+    const refused = await ServerProcess.spawn({ env });
+    const exit = await refused.exited;
+    expect(exit.code).toBe(1);
+    expect(refused.stderr.trim()).toBe(`conclave: ${line}`);
+  });
+});
