@@ -5,19 +5,15 @@
 //   3. a history page in a room of 1,000,000 messages: newest and deep pages, against the bare SQL
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, sealKeyBackup, sealKeyBox } from '@conclave/crypto';
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import pg from 'pg';
 import { io } from 'socket.io-client';
+import { api, freePorts, root, sleep, startConclave } from './conclave.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const ROOM_SIZE = 50;
 const STEPS = (process.env.BENCH_STEPS ?? '100,250,500,1000').split(',').map(Number);
 /** Each sender sends every 1.1 s, just over the default per-user limit of 1 per second. */
@@ -29,31 +25,7 @@ const HISTORY_ROWS = Number(process.env.BENCH_HISTORY_ROWS ?? 1_000_000);
 /** A directory: heap snapshots of each server before and after its idle sockets connect. */
 const HEAP_SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS;
 const log = (...args) => process.stderr.write(args.join(' ') + '\n');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const quantile = (values, q) => (values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] : NaN);
-
-/** Distinct free ports, all held until every one is chosen (a port just closed can be handed out again). */
-async function freePorts(count) {
-  const servers = [];
-  for (let i = 0; i < count; i++) servers.push(await new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => resolve(s)); }));
-  const ports = servers.map((s) => s.address().port);
-  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
-  return ports;
-}
-
-/** Minimal HTTPS JSON client verifying the server's own certificate. */
-function api(base, ca, method, path, body, cookie) {
-  return new Promise((resolve, reject) => {
-    const url = new URL(path, base);
-    const req = request(url, { method, ca, headers: { 'content-type': 'application/json', origin: base, ...(cookie ? { cookie } : {}) } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined, cookie: [res.headers['set-cookie'] ?? []].flat()[0]?.split(';')[0] }));
-    });
-    req.on('error', reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
 
 /** CPU seconds (user + system) used so far by `pid` and, with `children`, by the processes it started. */
 function cpuSeconds(pid, children = false) {
@@ -116,30 +88,6 @@ async function heapUsed(inspectPort, snapshotFile) {
 function processRss(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
-}
-
-async function startConclave() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'conclave-bench-'));
-  const [port, inspectPort] = await freePorts(2);
-  const child = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, join(root, 'apps/api/dist/main.js')], {
-    env: {
-      PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HTTP_PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'warn',
-      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
-      ALTCHA_COST: '1', ALTCHA_MAX_COUNTER: '4', BCRYPT_COST: '4', REGISTER_LIMIT_PER_HOUR: '1000000', LOGIN_MAX_FAILURES: '1000000',
-      // Every bench user joins from this one address, and the idle sockets all belong to one user.
-      ROOM_PROBES_PER_ADDRESS_PER_MINUTE: '1000000', SOCKETS_PER_USER_MAX: String(IDLE_SOCKETS + 100),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const base = `https://localhost:${port}`;
-  for (let i = 0; i < 200; i++) {
-    await sleep(150);
-    try {
-      const ca = readFileSync(join(dataDir, 'tls/cert.pem'));
-      if ((await api(base, ca, 'GET', '/ping')).status === 200) return { child, base, ca, dataDir, inspectPort };
-    } catch { /* not up yet */ }
-  }
-  throw new Error('Conclave did not start');
 }
 
 async function startRelay(certFile, keyFile) {
@@ -333,7 +281,8 @@ async function historyPage(conclave, owner) {
   return { newest, deep, sqlOnly };
 }
 
-const conclave = await startConclave();
+// Every bench user joins from this one address, and the idle sockets all belong to one user.
+const conclave = await startConclave({ env: { ROOM_PROBES_PER_ADDRESS_PER_MINUTE: '1000000', SOCKETS_PER_USER_MAX: String(IDLE_SOCKETS + 100) } });
 const relay = await startRelay(join(conclave.dataDir, 'tls/cert.pem'), join(conclave.dataDir, 'tls/key.pem'));
 try {
   log(`Conclave ${conclave.base} (pid ${conclave.child.pid}), bare relay ${relay.base} (pid ${relay.child.pid}); Node ${process.versions.node}`);

@@ -1,3 +1,6 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEVICE_COOKIE } from '@conclave/contracts';
 import request from 'supertest';
 import { sql } from '../support/db.js';
 import { type Account, FAST_AUTH_ENV, newAccount, registerBody, solveCaptcha } from '../support/accounts.js';
@@ -12,11 +15,12 @@ describe('brute-force lockout and throttling behind a proxy (client IP from X-Fo
 
   beforeAll(async () => {
     proxied = await ServerProcess.start({
-      env: { ...FAST_AUTH_ENV, TRUST_PROXY: '1', LOGIN_MAX_FAILURES: '3', LOGIN_FAILURE_WINDOW_SECONDS: '60', LOGIN_LOCKOUT_SECONDS: '3', REGISTER_LIMIT_PER_HOUR: '3' },
+      env: { ...FAST_AUTH_ENV, TRUST_PROXY: '1', LOGIN_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '6', LOGIN_FAILURE_WINDOW_SECONDS: '60', LOGIN_LOCKOUT_SECONDS: '3', REGISTER_LIMIT_PER_HOUR: '3' },
     });
-    for (const name of ['frank', 'grace', 'heidi']) {
+    for (const [i, name] of ['frank', 'grace', 'heidi', 'judy', 'kate'].entries()) {
       accounts[name] = await newAccount(name);
-      const res = await call('198.51.100.250').post('/api/auth/register').send(registerBody(accounts[name]!, await solveCaptcha(proxied)));
+      // REGISTER_LIMIT_PER_HOUR is 3 per address here.
+      const res = await call(`198.51.100.${250 + Math.floor(i / 3)}`).post('/api/auth/register').send(registerBody(accounts[name]!, await solveCaptcha(proxied)));
       expect(res.status).toBe(201);
     }
   });
@@ -31,7 +35,13 @@ describe('brute-force lockout and throttling behind a proxy (client IP from X-Fo
     const decorate = (r: request.Test) => r.set('X-Forwarded-Proto', 'https').set('X-Forwarded-For', ip);
     return { post: (path: string) => decorate(base.post(path)), get: (path: string) => decorate(base.get(path)) };
   };
-  const login = (ip: string, username: string, authKey = wrongKey) => call(ip).post('/api/auth/login').send({ username, authKey });
+  const login = (ip: string, username: string, authKey = wrongKey, cookie?: string) => {
+    const req = call(ip).post('/api/auth/login');
+    // A request with a cookie must name its origin (the CSRF check), as a browser does.
+    return (cookie ? req.set('Cookie', cookie).set('Origin', `https://127.0.0.1:${proxied.port}`) : req).send({ username, authKey });
+  };
+  /** The device token a successful sign-in sets ("name=value"). */
+  const deviceCookie = (res: request.Response) => [res.headers['set-cookie']].flat().find((c: string) => c.startsWith(`${DEVICE_COOKIE}=`))!.split(';')[0]!;
 
   async function failedAttempts(): Promise<number> {
     const [{ n }] = await sql<{ n: number }>(proxied, `SELECT count(*)::int AS n FROM audit_log WHERE event = 'auth.login_failed'`);
@@ -39,8 +49,8 @@ describe('brute-force lockout and throttling behind a proxy (client IP from X-Fo
   }
 
   it('blocks a username after 3 failures from anywhere, answers 429 with Retry-After before checking the password, and lifts it after the lockout', async () => {
-    await login('203.0.113.1', 'frank').expect(401);
-    await login('203.0.113.2', 'frank').expect(401);
+    expect((await login('203.0.113.1', 'frank').expect(401)).body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Wrong username or password', attemptsLeft: 2 });
+    expect((await login('203.0.113.2', 'frank').expect(401)).body.attemptsLeft).toBe(1);
     const third = await login('203.0.113.3', 'frank').expect(429);
     expect(third.headers['retry-after']).toBe('3');
     expect(third.body).toMatchObject({ statusCode: 429, retryAfterSeconds: 3, message: 'Too many failed sign-ins: try again in 3 seconds' });
@@ -55,21 +65,33 @@ describe('brute-force lockout and throttling behind a proxy (client IP from X-Fo
     await login('203.0.113.6', 'frank', accounts.frank!.keys.authKey).expect(200);
   });
 
-  it('blocks an IP after 3 failures across usernames, for every account, and only that IP', async () => {
-    await login('203.0.113.20', 'nobody-1').expect(401);
-    await login('203.0.113.20', 'nobody-2').expect(401);
-    await login('203.0.113.20', 'nobody-3').expect(429);
+  it('blocks an address after LOGIN_ADDRESS_MAX_FAILURES failures across usernames, for every account, and only that address', async () => {
+    const left: number[] = [];
+    for (let i = 1; i <= 5; i++) left.push((await login('203.0.113.20', `nobody-${i}`).expect(401)).body.attemptsLeft);
+    // Each username could take 2 more; the address only 5, 4, 3, 2, 1: the smaller is what is left.
+    expect(left).toEqual([2, 2, 2, 2, 1]);
+    await login('203.0.113.20', 'nobody-6').expect(429);
     await login('203.0.113.20', 'grace', accounts.grace!.keys.authKey).expect(429);
     await login('203.0.113.21', 'grace', accounts.grace!.keys.authKey).expect(200);
   });
 
-  it("resets a username's count on a successful sign-in", async () => {
+  it("does not lock a whole office out for one person's typos: a colleague on the same address still signs in", async () => {
+    await login('203.0.113.50', 'judy').expect(401);
+    await login('203.0.113.50', 'judy').expect(401);
+    await login('203.0.113.50', 'judy').expect(429);
+    // Kate has just signed up (no device token yet) and shares judy's address.
+    await login('203.0.113.50', 'kate', accounts.kate!.keys.authKey).expect(200);
+  });
+
+  it('gives a successful sign-in its attempt back without forgiving earlier failures; its browser goes on with a device token of its own', async () => {
     await login('203.0.113.30', 'heidi').expect(401);
     await login('203.0.113.31', 'heidi').expect(401);
-    await login('203.0.113.32', 'heidi', accounts.heidi!.keys.authKey).expect(200);
-    await login('203.0.113.33', 'heidi').expect(401);
-    await login('203.0.113.34', 'heidi').expect(401);
-    await login('203.0.113.35', 'heidi', accounts.heidi!.keys.authKey).expect(200);
+    const signedIn = await login('203.0.113.32', 'heidi', accounts.heidi!.keys.authKey).expect(200);
+    // That browser now counts on its device token: a typo there leaves it 2 more.
+    expect((await login('203.0.113.32', 'heidi', wrongKey, deviceCookie(signedIn)).expect(401)).body.attemptsLeft).toBe(2);
+    await login('203.0.113.32', 'heidi', accounts.heidi!.keys.authKey, deviceCookie(signedIn)).expect(200);
+    // Anyone else still has the 1 attempt the two failures left on the username.
+    await login('203.0.113.33', 'heidi').expect(429);
   });
 
   it('throttles registration per IP', async () => {
@@ -84,11 +106,15 @@ describe('brute-force lockout and throttling behind a proxy (client IP from X-Fo
 describe('sessions that end, and a lockout that outlives a restart', () => {
   let server: ServerProcess;
   let ivan: Account;
-  const env = { ...FAST_AUTH_ENV, SESSION_IDLE_SECONDS: '3', SESSION_MAX_SECONDS: '6', LOGIN_MAX_FAILURES: '3', LOGIN_LOCKOUT_SECONDS: '120', REGISTER_LIMIT_PER_HOUR: '100' };
+  /** The device token of ivan's browser ("name=value"). */
+  let ivanDevice: string;
+  const env = { ...FAST_AUTH_ENV, SESSION_IDLE_SECONDS: '3', SESSION_MAX_SECONDS: '6', LOGIN_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '3', LOGIN_LOCKOUT_SECONDS: '120', REGISTER_LIMIT_PER_HOUR: '100' };
 
   beforeAll(async () => {
     [server, ivan] = await Promise.all([ServerProcess.start({ env }), newAccount('ivan')]);
     await request(server.origin).post('/api/auth/register').ca(server.certificate).send(registerBody(ivan, await solveCaptcha(server))).expect(201);
+    const res = await request(server.origin).post('/api/auth/login').ca(server.certificate).send({ username: 'ivan', authKey: ivan.keys.authKey }).expect(200);
+    ivanDevice = [res.headers['set-cookie']].flat().find((c: string) => c.startsWith(`${DEVICE_COOKIE}=`))!.split(';')[0]!;
   });
 
   afterAll(async () => {
@@ -129,10 +155,18 @@ describe('sessions that end, and a lockout that outlives a restart', () => {
     await request(server.origin).post('/api/auth/login').ca(server.certificate).set('X-Forwarded-For', '192.0.2.99').send({ username: 'ivan', authKey: ivan.keys.authKey }).expect(429);
   });
 
-  it('keeps the lockout across a restart (the counters are in PostgreSQL)', async () => {
+  it('keeps the lockout across a restart (the counters are in PostgreSQL), and the device tokens (their key is in DATA_DIR)', async () => {
     await server.stop();
     server = await ServerProcess.start({ env, dataDir: server.dataDir });
     const res = await request(server.origin).post('/api/auth/login').ca(server.certificate).send({ username: 'ivan', authKey: ivan.keys.authKey }).expect(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(100);
+    // Ivan's own browser is not held up by the lockout of the address it shares with the guesser.
+    await request(server.origin).post('/api/auth/login').ca(server.certificate).set('Origin', server.origin).set('Cookie', ivanDevice).send({ username: 'ivan', authKey: ivan.keys.authKey }).expect(200);
+
+    const secretFile = join(server.dataDir, 'device-token.secret');
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    const secret = readFileSync(secretFile, 'utf8').trim();
+    expect(secret.length).toBeGreaterThanOrEqual(43);
+    expect(await sql(server, `SELECT name FROM server_secrets WHERE value = $1`, [secret])).toEqual([]);
   });
 });

@@ -9,6 +9,8 @@ let server: ServerProcess;
 let alice: Account;
 
 const browser = () => browserClient(server);
+/** "name=value" of the cookie `name` a response sets (a sign-in sets the session cookie and a device token). */
+const cookieSet = (res: request.Response, name = SESSION_COOKIE) => [res.headers['set-cookie']].flat().find((c: string) => c.startsWith(`${name}=`))!.split(';')[0]!;
 const anonymous = () => request(server.origin);
 
 async function register(account: Account): Promise<void> {
@@ -120,13 +122,13 @@ describe('login, session, logout', () => {
 
   it('refuses a session cookie after logout, even when replayed', async () => {
     const { client, res } = await signIn(alice);
-    const cookie = [res.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+    const cookie = cookieSet(res);
     await client.post('/api/auth/logout').expect(204);
     await anonymous().get('/api/auth/me').ca(server.certificate).set('Cookie', cookie).expect(401);
   });
 
   it('issues a new session id at each sign-in (no fixation)', async () => {
-    const sid = (res: request.Response) => [res.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+    const sid = (res: request.Response) => cookieSet(res);
     const first = await signIn(alice);
     const second = await first.client.post('/api/auth/login', { username: 'alice', authKey: alice.keys.authKey }).expect(200);
     expect(sid(second)).not.toBe(sid(first.res));
@@ -246,7 +248,7 @@ describe('password change', () => {
 describe('CSRF', () => {
   it('refuses state-changing requests from another origin, or with a cookie and no Origin', async () => {
     const { res } = await signIn(alice);
-    const cookie = [res.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+    const cookie = cookieSet(res);
     const logout = () => anonymous().post('/api/auth/logout').ca(server.certificate).set('Cookie', cookie);
     expect((await logout().set('Origin', 'https://evil.example').expect(403)).body.message).toMatch(/Cross-site request refused/);
     await logout().expect(403);

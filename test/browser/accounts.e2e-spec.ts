@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AUTH_PATHS, DEVICE_COOKIE } from '@conclave/contracts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import request from 'supertest';
+import { newAccount, registerBody, solveCaptcha } from '../support/accounts.js';
 import { encodingsOf, launchChromium, recordRequests } from '../support/browser.js';
 import { REPO_ROOT, ServerProcess } from '../support/server.js';
 
@@ -126,13 +129,43 @@ describe('accounts in chromium', () => {
     await signUp(page, 'zoe', 'Another long passphrase 99');
     await expect(page.locator('.form-error').textContent()).resolves.toContain('The username "zoe" is taken');
 
-    for (let i = 0; i < 2; i++) {
+    // The form counts down the tries left (the server's attemptsLeft), then shows the lockout.
+    for (const left of ['2 tries', '1 try']) {
       await signIn(page, 'zoe', 'Not the right passphrase');
       await expect(page.locator('.form-error').textContent()).resolves.toContain('Wrong username or password');
+      await expect(page.locator('.attempts-left').textContent().then((text) => text?.trim())).resolves.toBe(`${left} left before sign-in is locked`);
     }
     await signIn(page, 'zoe', 'Not the right passphrase');
     await expect(page.locator('.form-error').textContent()).resolves.toMatch(/Too many failed sign-ins: try again in 1 minute \(\d+ s\)/);
+    await expect(page.locator('.attempts-left').count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: 'Sign in' }).isDisabled()).resolves.toBe(true);
+  });
+
+  it('keeps a browser that has signed in before signing in while someone else keeps the username locked (its device token)', async () => {
+    const password = 'Yara keeps her own browser 4';
+    const yara = await newAccount('yara', password);
+    await request(server.origin).post(AUTH_PATHS.register).ca(server.certificate).send(registerBody(yara, await solveCaptcha(server))).expect(201);
+
+    const own = await freshPage();
+    await signIn(own, 'yara', password);
+    await own.waitForURL('**/home');
+    const device = (await own.context().cookies()).find((c) => c.name === DEVICE_COOKIE);
+    expect(device).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
+    await own.getByRole('button', { name: 'Sign out' }).click();
+    await own.waitForURL(`${server.origin}/`);
+
+    // Someone guesses yara's password until the username is locked.
+    const guess = () => request(server.origin).post(AUTH_PATHS.login).ca(server.certificate).send({ username: 'yara', authKey: Buffer.alloc(32, 1).toString('base64') });
+    for (let i = 0; i < 2; i++) await guess().expect(401);
+    await guess().expect(429);
+
+    const other = await freshPage();
+    await signIn(other, 'yara', password);
+    await expect(other.locator('.form-error').textContent()).resolves.toMatch(/Too many failed sign-ins/);
+
+    await signIn(own, 'yara', password);
+    await own.waitForURL('**/home');
+    await own.getByRole('heading', { level: 1, name: 'Welcome, yara' }).waitFor();
   });
 
   it('never sent the typed password anywhere, and the pages broke no CSP rule', () => {

@@ -6,6 +6,12 @@ export const USERNAME_PATTERN = /^[a-z0-9_.-]{3,32}$/;
 export const PASSWORD_MIN_LENGTH = 12;
 /** The session cookie; __Host- pins it to this origin, path / and Secure. */
 export const SESSION_COOKIE = '__Host-conclave.sid';
+/**
+ * The device token (OWASP "device cookies"): set at each successful sign-in, HttpOnly, signed by the
+ * server, naming the user. Sign-ins that carry a valid one for their username have a counter of their
+ * own and are not held up by a lockout of that username.
+ */
+export const DEVICE_COOKIE = '__Host-conclave.device';
 
 export const AUTH_PATHS = {
   captcha: '/api/auth/captcha',
@@ -106,4 +112,9 @@ export interface ErrorResponse {
   error?: string;
   /** 429 from the login lockout: seconds until a new attempt is accepted (also in Retry-After). */
   retryAfterSeconds?: number;
+  /**
+   * 401 from a failed sign-in (or key-backup / password check): failed attempts still allowed before
+   * the next failure locks this client out (at least 1; the failure that locks answers 429 instead).
+   */
+  attemptsLeft?: number;
 }

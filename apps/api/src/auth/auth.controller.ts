@@ -6,6 +6,8 @@ import type { Request, Response } from 'express';
 import { AuditService } from '../security/audit/audit.service.js';
 import { AuthService } from './auth.service.js';
 import { CaptchaService } from './captcha/captcha.service.js';
+import { DeviceTokenService } from './device/device-token.service.js';
+import { CurrentSignInClient, type SignInClient } from './device/sign-in-client.js';
 import { ChangePasswordDto, KeyBackupDto, KeyBackupRequestDto, RegisterDto } from './dto.js';
 import { RetryAfterFilter } from './lockout/too-many-attempts.js';
 import { LocalAuthGuard, LoginAttemptGuard } from './login.guard.js';
@@ -22,6 +24,7 @@ export class AuthController {
     private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly sessionGuard: SessionGuard,
+    private readonly devices: DeviceTokenService,
   ) {}
 
   @Get('captcha')
@@ -46,16 +49,17 @@ export class AuthController {
   @UseGuards(LoginAttemptGuard, LocalAuthGuard)
   @UseFilters(RetryAfterFilter)
   @ApiOperation({ summary: 'Sign in with username + authKey; starts a new session and returns the sealed key backup' })
-  @ApiOkResponse({ description: 'Signed in; the session cookie is set' })
-  @ApiUnauthorizedResponse({ description: 'Wrong username or password' })
+  @ApiOkResponse({ description: 'Signed in; the session cookie and a new device token are set' })
+  @ApiUnauthorizedResponse({ description: 'Wrong username or password (attemptsLeft: failures left before a lockout)' })
   @ApiTooManyRequestsResponse({ description: 'Locked out after repeated failures (Retry-After says for how long)' })
-  async login(@Req() req: Request): Promise<LoginResponse> {
+  async login(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<LoginResponse> {
     const user = req.user as User;
     // A fresh session id at every sign-in: no session fixation.
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
     req.session.userId = user.id;
     req.session.signedInAt = Date.now();
     await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+    this.devices.remember(res, user.username);
     await this.audit.record({ event: 'auth.login', actorId: user.id, ip: req.ip ?? null });
     return this.auth.loginResponse(user);
   }
@@ -97,10 +101,10 @@ export class AuthController {
   @UseFilters(RetryAfterFilter)
   @ApiOperation({ summary: 'The sealed key backup, for the current authKey: a password change re-seals it under the new password' })
   @ApiOkResponse({ type: KeyBackupDto, description: 'The key backup, sealed under the current password' })
-  @ApiUnauthorizedResponse({ description: 'The current password is wrong' })
+  @ApiUnauthorizedResponse({ description: 'The current password is wrong (attemptsLeft: failures left before a lockout)' })
   @ApiTooManyRequestsResponse({ description: 'Locked out after repeated failures (Retry-After says for how long)' })
-  keyBackup(@Body() dto: KeyBackupRequestDto, @CurrentUserId() userId: string, @Req() req: Request): Promise<KeyBackup> {
-    return this.auth.keyBackup(userId, dto.authKey, req.ip ?? 'unknown');
+  keyBackup(@Body() dto: KeyBackupRequestDto, @CurrentUserId() userId: string, @CurrentSignInClient() client: SignInClient): Promise<KeyBackup> {
+    return this.auth.keyBackup(userId, dto.authKey, client);
   }
 
   @Post('password')
@@ -109,8 +113,9 @@ export class AuthController {
   @UseFilters(RetryAfterFilter)
   @ApiOperation({ summary: 'Change the password: prove the current authKey, store the new one, the re-sealed backup and contact book, end other sessions' })
   @ApiNoContentResponse()
-  @ApiUnauthorizedResponse({ description: 'The current password is wrong' })
-  changePassword(@Body() dto: ChangePasswordDto, @CurrentUserId() userId: string, @Req() req: Request): Promise<void> {
-    return this.auth.changePassword(userId, dto.currentAuthKey, dto.newAuthKey, { keyBackup: dto.newKeyBackup, contactBook: dto.newContactBook }, req.sessionID, req.ip ?? 'unknown');
+  @ApiUnauthorizedResponse({ description: 'The current password is wrong (attemptsLeft: failures left before a lockout)' })
+  @ApiTooManyRequestsResponse({ description: 'Locked out after repeated failures (Retry-After says for how long)' })
+  changePassword(@Body() dto: ChangePasswordDto, @CurrentUserId() userId: string, @Req() req: Request, @CurrentSignInClient() client: SignInClient): Promise<void> {
+    return this.auth.changePassword(userId, dto.currentAuthKey, dto.newAuthKey, { keyBackup: dto.newKeyBackup, contactBook: dto.newContactBook }, req.sessionID, client);
   }
 }

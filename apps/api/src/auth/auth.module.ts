@@ -12,6 +12,8 @@ import { AuthService } from './auth.service.js';
 import { CaptchaService } from './captcha/captcha.service.js';
 import { ContactBookController } from './contacts/contact-book.controller.js';
 import { ContactBookService } from './contacts/contact-book.service.js';
+import { DEVICE_TOKEN_SECRET, loadDeviceTokenSecret } from './device/device-token-secret.js';
+import { DeviceTokenService } from './device/device-token.service.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginLockoutService } from './lockout/login-lockout.service.js';
 import { LoginAttemptGuard } from './login.guard.js';
@@ -44,6 +46,8 @@ import { UsersService } from './users/users.service.js';
     CaptchaService,
     ContactBookService,
     LoginLockoutService,
+    DeviceTokenService,
+    { provide: DEVICE_TOKEN_SECRET, inject: [APP_CONFIG], useFactory: loadDeviceTokenSecret },
     LocalStrategy,
     LoginAttemptGuard,
     SessionGuard,

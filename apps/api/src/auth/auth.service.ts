@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { ConflictException, BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { KeyBackup, LoginResponse, MeResponse, RegisterResponse, SealedContactBook } from '@conclave/contracts';
 import { importPublicKeys } from '@conclave/crypto';
-import { compare, hash } from 'bcryptjs';
+import { compare, hash } from 'bcrypt';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuditService } from '../security/audit/audit.service.js';
 import { CaptchaService } from './captcha/captcha.service.js';
 import type { RegisterDto } from './dto.js';
-import { LoginLockoutService } from './lockout/login-lockout.service.js';
+import { DeviceTokenService } from './device/device-token.service.js';
+import type { SignInClient } from './device/sign-in-client.js';
+import { type AttemptSubject, LoginLockoutService, type ReservedAttempt } from './lockout/login-lockout.service.js';
+import { SignInFailedException } from './lockout/sign-in-failed.js';
 import { TooManyAttemptsException } from './lockout/too-many-attempts.js';
 import type { User } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
@@ -22,6 +25,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly captcha: CaptchaService,
     private readonly lockout: LoginLockoutService,
+    private readonly devices: DeviceTokenService,
     private readonly audit: AuditService,
   ) {
     this.noSuchUserHash = hash(randomUUID(), config.auth.bcryptCost);
@@ -47,42 +51,48 @@ export class AuthService {
     return { id: dto.userId, username: dto.username };
   }
 
-  /** passport-local's check. Failures count toward the lockout; the failure that trips it answers 429. */
-  async verifyCredentials(username: string, authKey: string, ip: string): Promise<User> {
+  /**
+   * passport-local's check. The attempt is counted before the key is compared (a success gives it
+   * back); the failure that uses up the last attempt answers 429.
+   */
+  async verifyCredentials(username: string, authKey: string, client: SignInClient): Promise<User> {
+    const attempt = await this.lockout.reserve(this.attemptSubject(client, username));
     const user = await this.users.findByUsername(username);
     const valid = await compare(authKey, user?.authHash ?? (await this.noSuchUserHash));
     if (user && valid) {
-      await this.lockout.recordSuccess(username);
+      await attempt.succeeded();
       return user;
     }
-    await this.failed(username, ip, 'auth.login_failed');
-    throw new UnauthorizedException('Wrong username or password');
+    return this.failed(attempt, username, client.ip, 'auth.login_failed', 'Wrong username or password');
   }
 
   /** The sealed key backup, for the current credential only (counted like a login). */
-  async keyBackup(userId: string, authKey: string, ip: string): Promise<KeyBackup> {
-    const user = await this.signedInWith(userId, authKey, ip, 'auth.key_backup_failed');
+  async keyBackup(userId: string, authKey: string, client: SignInClient): Promise<KeyBackup> {
+    const user = await this.signedInWith(userId, authKey, client, 'auth.key_backup_failed');
     return user.keyBackup;
   }
 
   /** Proves the current credential (counted like a login), then swaps credential and backup. */
-  async changePassword(userId: string, currentAuthKey: string, newAuthKey: string, sealed: { keyBackup: KeyBackup; contactBook?: SealedContactBook }, sessionId: string, ip: string): Promise<void> {
-    await this.signedInWith(userId, currentAuthKey, ip, 'auth.password_change_failed');
+  async changePassword(userId: string, currentAuthKey: string, newAuthKey: string, sealed: { keyBackup: KeyBackup; contactBook?: SealedContactBook }, sessionId: string, client: SignInClient): Promise<void> {
+    await this.signedInWith(userId, currentAuthKey, client, 'auth.password_change_failed');
     await this.users.changeCredential(userId, await hash(newAuthKey, this.config.auth.bcryptCost), sealed, sessionId);
-    await this.audit.record({ event: 'auth.password_changed', actorId: userId, ip });
+    await this.audit.record({ event: 'auth.password_changed', actorId: userId, ip: client.ip });
   }
 
-  /** The signed-in user if authKey is their current credential; lockout and failures as at login. */
-  private async signedInWith(userId: string, authKey: string, ip: string, failureEvent: string): Promise<User> {
+  /** The signed-in user if authKey is their current credential; counted and locked out as at login. */
+  private async signedInWith(userId: string, authKey: string, client: SignInClient, failureEvent: string): Promise<User> {
     const user = await this.users.findById(userId);
     if (!user) throw new UnauthorizedException('Sign in first');
-    const blocked = await this.lockout.blockedFor(ip, user.username);
-    if (blocked > 0) throw new TooManyAttemptsException(blocked);
-    if (!(await compare(authKey, user.authHash))) {
-      await this.failed(user.username, ip, failureEvent);
-      throw new UnauthorizedException('The current password is wrong');
-    }
+    const attempt = await this.lockout.reserve(this.attemptSubject(client, user.username));
+    if (!(await compare(authKey, user.authHash))) return this.failed(attempt, user.username, client.ip, failureEvent, 'The current password is wrong');
+    await attempt.succeeded();
     return user;
+  }
+
+  /** A valid device token for this username: its own counter; otherwise the username's and the address's. */
+  private attemptSubject(client: SignInClient, username: string): AttemptSubject {
+    const deviceNonce = this.devices.nonceFor(client.deviceToken, username);
+    return deviceNonce ? { deviceNonce } : { username, address: client.ip };
   }
 
   me(user: User): MeResponse {
@@ -93,12 +103,10 @@ export class AuthService {
     return { ...this.me(user), keyBackup: user.keyBackup };
   }
 
-  private async failed(username: string, ip: string, event: string): Promise<void> {
-    const blocked = await this.lockout.recordFailure(ip, username);
-    await this.audit.record({ event, ip, details: { username } });
-    if (blocked > 0) {
-      await this.audit.record({ event: 'auth.lockout', ip, details: { username, seconds: blocked } });
-      throw new TooManyAttemptsException(blocked);
-    }
+  private async failed(attempt: ReservedAttempt, username: string, ip: string, event: string, message: string): Promise<never> {
+    await this.audit.record({ event, ip, details: { username, device: attempt.trusted } });
+    if (attempt.attemptsLeft > 0) throw new SignInFailedException(message, attempt.attemptsLeft);
+    await this.audit.record({ event: 'auth.lockout', ip, details: { username, device: attempt.trusted, seconds: attempt.lockoutSeconds } });
+    throw new TooManyAttemptsException(attempt.lockoutSeconds);
   }
 }

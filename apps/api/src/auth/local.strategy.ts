@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-local';
 import { AuthService } from './auth.service.js';
+import { signInClientOf } from './device/sign-in-client.js';
 import type { User } from './users/user.entity.js';
 
 /** passport-local on (username, authKey): the password itself never reaches the server. */
@@ -13,6 +14,6 @@ export class LocalStrategy extends PassportStrategy(Strategy) {
   }
 
   validate(req: Request, username: string, authKey: string): Promise<User> {
-    return this.auth.verifyCredentials(username, authKey, req.ip ?? 'unknown');
+    return this.auth.verifyCredentials(username, authKey, signInClientOf(req));
   }
 }

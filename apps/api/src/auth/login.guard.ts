@@ -4,25 +4,20 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request } from 'express';
 import { LoginDto } from './dto.js';
-import { LoginLockoutService } from './lockout/login-lockout.service.js';
-import { TooManyAttemptsException } from './lockout/too-many-attempts.js';
 
 /**
- * Runs before passport-local (guards run before pipes): a malformed body is a 400, and a locked-out
- * IP or username is refused with 429 before any bcrypt work is done.
+ * Runs before passport-local (guards run before pipes): a malformed body is a 400 and never reaches
+ * the lockout. The lockout itself is AuthService's: it reserves the attempt, atomically, before any
+ * bcrypt work, so there is no check here that a burst of parallel requests could all pass at once.
  */
 @Injectable()
 export class LoginAttemptGuard implements CanActivate {
-  constructor(private readonly lockout: LoginLockoutService) {}
-
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const body = plainToInstance(LoginDto, req.body ?? {});
     const errors = await validate(body, { whitelist: true, forbidNonWhitelisted: true });
     if (errors.length) throw new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})));
     req.body = body;
-    const seconds = await this.lockout.blockedFor(req.ip ?? 'unknown', body.username);
-    if (seconds > 0) throw new TooManyAttemptsException(seconds);
     return true;
   }
 }

@@ -50,8 +50,13 @@ export interface AuthConfig {
   /** SESSION_SECRET; undefined = the secret kept in DATA_DIR/session.secret. */
   readonly sessionSecret: string | undefined;
   readonly bcryptCost: number;
-  /** LOGIN_MAX_FAILURES failures within windowSeconds block the IP and the username for blockSeconds. */
-  readonly lockout: { readonly maxFailures: number; readonly windowSeconds: number; readonly blockSeconds: number };
+  /**
+   * maxFailures within windowSeconds lock a username (for clients without a device token) or a device
+   * token for blockSeconds; addressMaxFailures, an address (untrusted attempts, across usernames).
+   */
+  readonly lockout: { readonly maxFailures: number; readonly addressMaxFailures: number; readonly windowSeconds: number; readonly blockSeconds: number };
+  /** Device tokens (OWASP device cookies): secret = LOGIN_DEVICE_SECRET, undefined = DATA_DIR/device-token.secret. */
+  readonly deviceTokens: { readonly secret: string | undefined; readonly lifetimeSeconds: number };
   readonly registerPerHour: number;
   readonly captcha: CaptchaConfig;
 }

@@ -96,6 +96,19 @@ export class Environment {
   @IntegerVar(1, Infinity, 'must be a whole number of seconds (1 or more)')
   LOGIN_LOCKOUT_SECONDS = 300;
 
+  @IntegerVar(1, Infinity, 'must be a whole number (1 or more)')
+  LOGIN_ADDRESS_MAX_FAILURES = 20;
+
+  @IntegerVar(1, 3650, 'must be a whole number of days from 1 to 3650')
+  LOGIN_DEVICE_TOKEN_DAYS = 90;
+
+  /** Signs device tokens; unset = DATA_DIR/device-token.secret, made on first start. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters (e.g. the output of openssl rand -base64 32)' })
+  LOGIN_DEVICE_SECRET?: string;
+
   @IntegerVar(4, 15, 'must be a whole number from 4 to 15')
   BCRYPT_COST = 11;
 

@@ -9,7 +9,7 @@ import { ConfigError } from './config-error.js';
 import { Environment } from './environment.js';
 
 /** Variables whose value a start error must not print (it would end up in logs). */
-const SECRET_VARIABLES = new Set(['SESSION_SECRET']);
+const SECRET_VARIABLES = new Set(['SESSION_SECRET', 'LOGIN_DEVICE_SECRET']);
 
 /** Reads and validates the environment once; throws a ConfigError naming the first bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
@@ -47,7 +47,8 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
       sessionMaxSeconds: env.SESSION_MAX_SECONDS,
       sessionSecret: env.SESSION_SECRET,
       bcryptCost: env.BCRYPT_COST,
-      lockout: { maxFailures: env.LOGIN_MAX_FAILURES, windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS, blockSeconds: env.LOGIN_LOCKOUT_SECONDS },
+      lockout: { maxFailures: env.LOGIN_MAX_FAILURES, addressMaxFailures: env.LOGIN_ADDRESS_MAX_FAILURES, windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS, blockSeconds: env.LOGIN_LOCKOUT_SECONDS },
+      deviceTokens: { secret: env.LOGIN_DEVICE_SECRET, lifetimeSeconds: env.LOGIN_DEVICE_TOKEN_DAYS * 86_400 },
       registerPerHour: env.REGISTER_LIMIT_PER_HOUR,
       captcha:
         env.RECAPTCHA_SITE_KEY && env.RECAPTCHA_SECRET_KEY

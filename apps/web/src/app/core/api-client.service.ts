@@ -29,6 +29,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly retryAfterSeconds?: number,
+    /** A failed credential check: failures left before a lockout (ErrorResponse.attemptsLeft). */
+    readonly attemptsLeft?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -118,5 +120,5 @@ function toApiError(err: unknown): ApiError {
   if (err.status === 0) return new ApiError(0, 'Cannot reach the server: check your connection and try again');
   const body = err.error as Partial<ErrorResponse> | null;
   const message = [body?.message].flat().filter(Boolean).join('; ') || `The server answered ${err.status}`;
-  return new ApiError(err.status, message, body?.retryAfterSeconds);
+  return new ApiError(err.status, message, body?.retryAfterSeconds, body?.attemptsLeft);
 }

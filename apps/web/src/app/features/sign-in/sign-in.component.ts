@@ -19,6 +19,8 @@ export class SignInComponent {
   protected readonly error = signal<string | null>(null);
   /** Why the user was sent back here (idle disconnect, session ended elsewhere), from the navigation state. */
   protected readonly reason = signal<string | null>((globalThis.history?.state as { reason?: string } | null)?.reason ?? null);
+  /** After a wrong password: failures left before a lockout (from the server), null otherwise. */
+  protected readonly attemptsLeft = signal<number | null>(null);
   /** Seconds left of a lockout (429), counting down. */
   protected readonly lockedFor = signal(0);
   protected readonly canSubmit = computed(() => !this.busy() && this.lockedFor() === 0 && this.username().trim() !== '' && this.password() !== '');
@@ -33,11 +35,13 @@ export class SignInComponent {
     if (!this.canSubmit()) return;
     this.busy.set(true);
     this.error.set(null);
+    this.attemptsLeft.set(null);
     try {
       await this.session.signIn(this.username(), this.password());
       await this.router.navigateByUrl('/home');
     } catch (err) {
       if (err instanceof ApiError && err.status === 429 && err.retryAfterSeconds) this.startCountdown(err.retryAfterSeconds);
+      if (err instanceof ApiError && err.attemptsLeft !== undefined) this.attemptsLeft.set(err.attemptsLeft);
       this.error.set(err instanceof ApiError ? err.message : 'Sign-in failed: ' + (err as Error).message);
     } finally {
       this.busy.set(false);
