@@ -17,6 +17,15 @@ const IntegerVar = (min: number, max: number, message: string) =>
 const blankToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+/** An optional secret of at least 32 characters (loadConfig never prints its value, only its length). */
+const SecretVar = () =>
+  applyDecorators(
+    Transform(blankToUndefined),
+    IsOptional(),
+    IsString(),
+    MinLength(32, { message: 'must be at least 32 characters (e.g. the output of openssl rand -base64 32)' }),
+  );
+
 /** The environment variables Conclave reads, with their defaults. The README's table mirrors this. */
 export class Environment {
   @IsIn(['production', 'development', 'test'])
@@ -81,10 +90,7 @@ export class Environment {
   SESSION_MAX_SECONDS = 7 * 24 * 3600;
 
   /** Signs session cookies; unset = DATA_DIR/session.secret, made on first start. */
-  @Transform(blankToUndefined)
-  @IsOptional()
-  @IsString()
-  @MinLength(32, { message: 'must be at least 32 characters (e.g. the output of openssl rand -base64 32)' })
+  @SecretVar()
   SESSION_SECRET?: string;
 
   @IntegerVar(1, Infinity, 'must be a whole number (1 or more)')
@@ -103,10 +109,7 @@ export class Environment {
   LOGIN_DEVICE_TOKEN_DAYS = 90;
 
   /** Signs device tokens; unset = DATA_DIR/device-token.secret, made on first start. */
-  @Transform(blankToUndefined)
-  @IsOptional()
-  @IsString()
-  @MinLength(32, { message: 'must be at least 32 characters (e.g. the output of openssl rand -base64 32)' })
+  @SecretVar()
   LOGIN_DEVICE_SECRET?: string;
 
   @IntegerVar(4, 15, 'must be a whole number from 4 to 15')
