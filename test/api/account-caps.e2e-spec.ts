@@ -1,4 +1,4 @@
-import type { RoomSummary } from '@conclave/contracts';
+import type { HandshakeRefusal, RoomSummary } from '@conclave/contracts';
 import { Manager, type Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
@@ -82,7 +82,10 @@ describe('what one account can hold', () => {
     const refusals = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect(refusals).toHaveLength(4);
     for (const { reason } of refusals) {
-      expect((reason as Error).message).toBe('too many connections: an account may have at most 3 open at once; close a tab or window first');
+      const message = 'too many connections: an account may have at most 3 open at once; close a tab or window first';
+      expect((reason as Error).message).toBe(message);
+      // The code tells the web app this refusal passes: it tries again (apps/web handshake-refusal.ts).
+      expect((reason as { data?: HandshakeRefusal }).data).toEqual({ code: 'rate-limited', message });
     }
 
     // Another account is not affected.

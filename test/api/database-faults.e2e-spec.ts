@@ -1,4 +1,4 @@
-import type { Ack, RoomSummary, SendResult, SocketError } from '@conclave/contracts';
+import type { Ack, HandshakeRefusal, RoomSummary, SendResult, SocketError } from '@conclave/contracts';
 import { encryptMessage, textContent } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import request from 'supertest';
@@ -77,6 +77,7 @@ async function expectUnavailable(server: ServerProcess, m: Member): Promise<void
     late.once('connect', () => reject(new Error('connected while the database was down')));
   });
   expect(refusal.message).toMatch(/^unavailable: /);
+  expect((refusal as { data?: HandshakeRefusal }).data?.code).toBe('unavailable');
   late.close();
 
   // The user's other socket goes away: the presence update reads the database and must fail quietly.

@@ -82,6 +82,17 @@ export type SocketErrorCode =
 export const HISTORY_PAGE_SIZE = 50;
 export const RESYNC_MAX = 500;
 
+/**
+ * Why the server refused a socket's handshake: the `data` of the client's connect_error (its message
+ * reads "<code>: <message>"). socket.io-client does not retry a refused handshake by itself:
+ * 'unauthorized' is final (sign in again), 'unavailable' (the database) and 'rate-limited' (the
+ * account's SOCKETS_PER_USER_MAX) pass, so the client tries again after a pause.
+ */
+export interface HandshakeRefusal {
+  code: Extract<SocketErrorCode, 'unauthorized' | 'unavailable' | 'rate-limited'>;
+  message: string;
+}
+
 /** s→c 'chat:error', and the { error } of a failed acknowledgement. */
 export interface SocketError {
   code: SocketErrorCode;

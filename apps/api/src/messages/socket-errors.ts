@@ -1,6 +1,6 @@
 import { type ArgumentsHost, BadRequestException, Catch, HttpException, Logger, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
-import { CHAT_EVENTS, type SocketError, type SocketErrorCode } from '@conclave/contracts';
+import { CHAT_EVENTS, type HandshakeRefusal, type SocketError, type SocketErrorCode } from '@conclave/contracts';
 import type { Socket } from 'socket.io';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable.js';
 import { TooManyRoomProbesException } from '../rooms/room-probes.js';
@@ -63,8 +63,8 @@ function toCodeAndMessage(exception: unknown, log: Logger): Refusal {
  * the code also in the error's data. A database that is down is not a reason to sign in again.
  */
 export function handshakeRefusal(cause: unknown): Error {
-  const [code, message]: [SocketErrorCode, string] = isDatabaseUnavailable(cause) ? ['unavailable', UNAVAILABLE_MESSAGE] : ['unauthorized', 'sign in first'];
-  return Object.assign(new Error(`${code}: ${message}`), { data: { code, message } });
+  const data: HandshakeRefusal = isDatabaseUnavailable(cause) ? { code: 'unavailable', message: UNAVAILABLE_MESSAGE } : { code: 'unauthorized', message: 'sign in first' };
+  return Object.assign(new Error(`${data.code}: ${data.message}`), { data });
 }
 
 const UNAVAILABLE_MESSAGE = 'The database is unavailable: try again in a few seconds';

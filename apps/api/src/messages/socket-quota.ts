@@ -1,9 +1,13 @@
+import type { HandshakeRefusal } from '@conclave/contracts';
 import type { Socket } from 'socket.io';
 
 /** A handshake refused past SOCKETS_PER_USER_MAX; the message is what the client's connect_error says. */
 export class TooManySocketsError extends Error {
+  readonly data: HandshakeRefusal;
+
   constructor(limit: number) {
     super(`too many connections: an account may have at most ${limit} open at once; close a tab or window first`);
+    this.data = { code: 'rate-limited', message: this.message };
   }
 }
 

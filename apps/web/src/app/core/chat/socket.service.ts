@@ -1,6 +1,7 @@
 import { DestroyRef, inject, Injectable, signal } from '@angular/core';
 import { type Ack, CHAT_EVENTS, SOCKET_PATH, type SocketError } from '@conclave/contracts';
 import { io, type Socket } from 'socket.io-client';
+import { passingRefusal } from './handshake-refusal';
 import { InsecureEndpointError, socketEndpoint } from './socket-endpoint';
 
 /** What the user is told about the live connection. */
@@ -31,6 +32,8 @@ export class SocketService {
   /** Why the connection was refused or ended, in words for the user. */
   readonly problem = signal<string | null>(null);
   private socket?: Socket;
+  /** The next try after a handshake the server refused for a passing reason. */
+  private retry?: ReturnType<typeof setTimeout>;
   private readonly connectHandlers = new Set<() => void>();
   /** Back online: a socket that outlived the blip is still connected (no 'connect' event will come to say so). */
   private readonly onOnline = () => {
@@ -80,6 +83,11 @@ export class SocketService {
     socket.on('connect_error', (err) => {
       this.state.set(globalThis.navigator?.onLine === false ? 'offline' : 'reconnecting');
       this.problem.set(err.message);
+      // Not socket.active: the server refused the handshake, and socket.io-client will not try again by itself.
+      if (!socket.active && passingRefusal(err)) {
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => socket.connect(), RECONNECT_DELAY_MS);
+      }
     });
     globalThis.addEventListener?.('online', this.onOnline);
     globalThis.addEventListener?.('offline', this.onOffline);
@@ -121,6 +129,7 @@ export class SocketService {
   }
 
   disconnect(): void {
+    clearTimeout(this.retry);
     globalThis.removeEventListener?.('online', this.onOnline);
     globalThis.removeEventListener?.('offline', this.onOffline);
     this.socket?.removeAllListeners();
