@@ -18,7 +18,7 @@ const DEVICE_SECRET = 'a device-token secret of at least 32 characters';
 const wrongKey = Buffer.alloc(32, 7).toString('base64');
 let server: ServerProcess;
 const accounts: Record<string, Account> = {};
-const names = ['olga', 'pia', 'quinn', 'rosa', 'sven', 'tara', 'uma', 'vera', 'legacy'];
+const names = ['olga', 'pia', 'quinn', 'rosa', 'sven', 'tara', 'uma', 'vera', 'legacy', 'wendy'];
 
 beforeAll(async () => {
   server = await ServerProcess.start({
@@ -127,6 +127,22 @@ describe('the attempt is counted before the key is compared', () => {
     await change(key('rosa')).expect(429);
     const [rosa] = await sql<{ unchanged: boolean }>(server, `SELECT credential_changed_at = created_at AS unchanged FROM users WHERE username = 'rosa'`);
     expect(rosa!.unchanged).toBe(true);
+  });
+});
+
+describe('counters a success leaves behind', () => {
+  const counters = async () => (await sql<{ key: string }>(server, `SELECT key FROM login_failures ORDER BY key`)).map((row) => row.key);
+
+  it('deletes a counter that a success brings back to zero, for a client with a device token and one without', async () => {
+    const before = await counters();
+    const { device } = await signIn('wendy', '203.0.113.77');
+    await login('203.0.113.77', 'wendy', key('wendy'), device).expect(200);
+    expect(await counters()).toEqual(before);
+
+    // A failure stays counted; the next success gives back only its own attempt.
+    await login('203.0.113.77', 'wendy').expect(401);
+    await login('203.0.113.77', 'wendy', key('wendy')).expect(200);
+    expect((await counters()).filter((k) => !before.includes(k)).sort()).toEqual(['ip:203.0.113.77', 'user:wendy']);
   });
 });
 

@@ -35,7 +35,7 @@ import { RoomAccessGuard } from '../rooms/room-access.guard.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { clientAddress } from './client-address.js';
 import { HistoryDto, KeyShareDto, NewEpochDto, ReadDto, ResyncDto, RoomIdDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
-import { logFailure, oneAtATime } from './background-work.js';
+import { logFailure, oneAtATime } from '../database/background-work.js';
 import { MessageRateLimiter } from './message-rate-limiter.js';
 import { MessagesService } from './messages.service.js';
 import { membersChannel, roomChannel, type SocketUser, userChannel, usersIn } from './presence.js';

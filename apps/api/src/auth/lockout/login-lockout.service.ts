@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { oneAtATime } from '../../database/background-work.js';
 import { TooManyAttemptsException } from './too-many-attempts.js';
 
 /**
@@ -26,6 +27,9 @@ interface Counter {
   readonly limit: number;
 }
 
+/** How often counters that count for nothing any more are deleted. */
+const PRUNE_INTERVAL_MS = 15 * 60_000;
+
 /** A window that has passed, or a lockout that has ended, starts counting again. */
 const STARTS_AFRESH = `(f.window_started_at < now() - make_interval(secs => $2) OR f.blocked_until <= now())`;
 const COUNT = `CASE WHEN ${STARTS_AFRESH} THEN 1 ELSE f.failures + 1 END`;
@@ -41,11 +45,23 @@ const COUNT = `CASE WHEN ${STARTS_AFRESH} THEN 1 ELSE f.failures + 1 END`;
  * usernames). They live in PostgreSQL, so a restart keeps them and every instance shares them.
  */
 @Injectable()
-export class LoginLockoutService {
+export class LoginLockoutService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('LoginLockout');
+  private pruner?: ReturnType<typeof setInterval>;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
+
+  onApplicationBootstrap(): void {
+    this.pruner = setInterval(oneAtATime(this.log, 'sign-in counter prune', () => this.prune().then(() => undefined)), PRUNE_INTERVAL_MS);
+    this.pruner.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.pruner);
+  }
 
   /** Reserves one attempt on every counter of the subject, or on none: 429 when any of them is locked. */
   async reserve(subject: AttemptSubject): Promise<ReservedAttempt> {
@@ -123,6 +139,22 @@ export class LoginLockoutService {
           WHERE key = $1 AND failures > 0`,
         [key, limit],
       );
+      // A counter back at zero is gone: sign-ins (each with a new device nonce) leave no rows behind.
+      // Separate statements: an attempt reserved in between makes it 1 again, and it stays.
+      await this.db.query(`DELETE FROM login_failures WHERE key = $1 AND failures = 0 AND blocked_until IS NULL`, [key]);
     }
   }
+
+  /**
+   * Counters whose window and lockout have both passed count for nothing (the next attempt starts
+   * afresh): failures of sign-ins that never succeeded are deleted here, a few at a time.
+   */
+  async prune(): Promise<number> {
+    const [, deleted]: [unknown, number] = await this.db.query(
+      `DELETE FROM login_failures WHERE window_started_at < now() - make_interval(secs => $1) AND (blocked_until IS NULL OR blocked_until <= now())`,
+      [this.config.auth.lockout.windowSeconds],
+    );
+    return deleted;
+  }
+
 }

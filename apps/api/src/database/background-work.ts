@@ -1,10 +1,10 @@
 import type { Logger } from '@nestjs/common';
-import { isDatabaseUnavailable } from '../database/database-unavailable.js';
+import { isDatabaseUnavailable } from './database-unavailable.js';
 
 /**
- * Background work of the live side (sweeps, membership changes, connect and disconnect hooks) has
- * nobody to answer: its failures are logged here and never become unhandled rejections, which
- * would end the process.
+ * Background work (the live side's sweeps, membership changes, connect and disconnect hooks; the
+ * prune of sign-in counters) has nobody to answer: its failures are logged here and never become
+ * unhandled rejections, which would end the process.
  */
 
 /** Logs a failure of background work: a database outage as one warning line, anything else with its stack. */
