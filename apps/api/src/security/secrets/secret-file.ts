@@ -8,15 +8,15 @@ const MIN_LENGTH = 32;
 
 /**
  * A secret kept in a file only this server's user can read (mode 0600): read it, or create it on
- * first start with `initial` (or 32 random bytes). A file others could read (a restore under another
+ * first start with 32 random bytes. A file others could read (a restore under another
  * umask, a careless copy) is made 0600 again, and `warn` says so: the operator decides whether the
  * secret may have leaked.
  */
-export async function readOrCreateSecretFile(file: string, warn: (message: string) => void, initial?: string): Promise<string> {
+export async function readOrCreateSecretFile(file: string, warn: (message: string) => void): Promise<string> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   try {
     const handle = await open(file, 'wx', 0o600);
-    const secret = initial ?? randomBytes(32).toString('base64url');
+    const secret = randomBytes(32).toString('base64url');
     await handle.writeFile(secret + '\n');
     await handle.close();
     return secret;

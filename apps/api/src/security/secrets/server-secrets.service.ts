@@ -6,9 +6,6 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { readOrCreateSecretFile } from './secret-file.js';
 
-/** Where the session cookie secret was kept before it left the database. */
-const LEGACY_SESSION_SECRET = 'session-cookie';
-
 /**
  * Secrets every instance must share. The session cookie's signing key never touches the database
  * (with the session table, a copy of it would let anyone sign a cookie): it is SESSION_SECRET, or
@@ -34,14 +31,12 @@ export class ServerSecretsService {
   }
 
   /**
-   * The key that signs session cookies. On the first start after an upgrade, the key an older
-   * version kept in the database moves to DATA_DIR/session.secret (so nobody is signed out), and
-   * the database copy is deleted in any case.
+   * The key that signs session cookies: SESSION_SECRET, or DATA_DIR/session.secret (made at random on
+   * first start). Never the database (the key an older version kept there was dropped by a migration).
    */
-  async sessionCookie(): Promise<string> {
-    const [legacy] = await this.db.query(`SELECT value FROM server_secrets WHERE name = $1`, [LEGACY_SESSION_SECRET]);
-    const secret = this.config.auth.sessionSecret ?? (await readOrCreateSecretFile(join(this.config.dataDir, 'session.secret'), (message) => this.log.warn(message), legacy?.value));
-    await this.db.query(`DELETE FROM server_secrets WHERE name = $1`, [LEGACY_SESSION_SECRET]);
-    return secret;
+  sessionCookie(): Promise<string> {
+    const { sessionSecret } = this.config.auth;
+    if (sessionSecret !== undefined) return Promise.resolve(sessionSecret);
+    return readOrCreateSecretFile(join(this.config.dataDir, 'session.secret'), (message) => this.log.warn(message));
   }
 }
