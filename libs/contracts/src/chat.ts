@@ -83,10 +83,11 @@ export const HISTORY_PAGE_SIZE = 50;
 export const RESYNC_MAX = 500;
 
 /**
- * Why the server refused a socket's handshake: the `data` of the client's connect_error (its message
- * reads "<code>: <message>"). socket.io-client does not retry a refused handshake by itself:
+ * Why the server refused a socket's handshake: the `data` of the client's connect_error (whose
+ * message says the same in words). socket.io-client does not retry a refused handshake by itself:
  * 'unauthorized' is final (sign in again), 'unavailable' (the database) and 'rate-limited' (the
- * account's SOCKETS_PER_USER_MAX) pass, so the client tries again after a pause.
+ * account's SOCKETS_PER_USER_MAX) pass, so the client tries again after a pause (a long one after
+ * 'rate-limited': a tab too many waits for another to close).
  */
 export interface HandshakeRefusal {
   code: Extract<SocketErrorCode, 'unauthorized' | 'unavailable' | 'rate-limited'>;

@@ -70,7 +70,8 @@ export class AuthController {
   @ApiNoContentResponse()
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const userId = req.session?.userId;
-    if (req.session) await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    // A session the store could not delete (the database is down) is not reported as ended: 503.
+    if (req.session) await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
     res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: true, sameSite: 'strict' });
     if (userId) await this.audit.record({ event: 'auth.logout', actorId: userId, ip: req.ip ?? null });
   }

@@ -18,7 +18,7 @@ import { RoomCodePipe } from './room-code.pipe.js';
 import { ROOM_PROBES_PER_USER_PER_MINUTE } from './room-probes.js';
 import { RoomsService } from './rooms.service.js';
 
-const NOT_IN_ROOM = 'No room with this code among yours: the same answer whether or not a room has this code';
+const NOT_IN_ROOM_DOC = 'No room with this code among yours: the same answer whether or not a room has this code';
 const TOO_MANY_PROBES =
   `More than ${ROOM_PROBES_PER_USER_PER_MINUTE} look-ups a minute of codes the caller is not in (or ROOM_PROBES_PER_ADDRESS_PER_MINUTE ` +
   'from the address), with Retry-After; a member is never counted for their own rooms';
@@ -48,7 +48,7 @@ export class RoomsController {
   @UseGuards(RoomAccessGuard)
   @ApiOperation({ summary: 'A room with its members and their public keys (members only)' })
   @ApiOkResponse()
-  @ApiNotFoundResponse({ description: NOT_IN_ROOM })
+  @ApiNotFoundResponse({ description: NOT_IN_ROOM_DOC })
   @ApiTooManyRequestsResponse({ description: TOO_MANY_PROBES })
   detail(@Param('code', RoomCodePipe) code: string, @CurrentUserId() userId: string): Promise<RoomDetail> {
     return this.rooms.detail(code, userId);
@@ -74,7 +74,7 @@ export class RoomsController {
   @UseGuards(RoomAccessGuard)
   @ApiOperation({ summary: 'Leave the room (an owner hands it to the longest-standing member; the last one out deletes it)' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: NOT_IN_ROOM })
+  @ApiNotFoundResponse({ description: NOT_IN_ROOM_DOC })
   @ApiTooManyRequestsResponse({ description: TOO_MANY_PROBES })
   leave(@Param('code', RoomCodePipe) code: string, @CurrentUserId() userId: string): Promise<void> {
     return this.rooms.leave(code, userId);
@@ -86,7 +86,7 @@ export class RoomsController {
   @ApiOperation({ summary: 'Remove a member (owner only)' })
   @ApiNoContentResponse()
   @ApiForbiddenResponse({ description: 'A member who is not the owner' })
-  @ApiNotFoundResponse({ description: `${NOT_IN_ROOM}; or the person is not a member (to the owner)` })
+  @ApiNotFoundResponse({ description: `${NOT_IN_ROOM_DOC}; or the person is not a member (to the owner)` })
   @ApiTooManyRequestsResponse({ description: TOO_MANY_PROBES })
   remove(
     @Param('code', RoomCodePipe) code: string,

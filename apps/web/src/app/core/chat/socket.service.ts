@@ -1,7 +1,7 @@
 import { DestroyRef, inject, Injectable, signal } from '@angular/core';
 import { type Ack, CHAT_EVENTS, SOCKET_PATH, type SocketError } from '@conclave/contracts';
 import { io, type Socket } from 'socket.io-client';
-import { passingRefusal } from './handshake-refusal';
+import { retryAfterRefusal } from './handshake-refusal';
 import { InsecureEndpointError, socketEndpoint } from './socket-endpoint';
 
 /** What the user is told about the live connection. */
@@ -84,9 +84,10 @@ export class SocketService {
       this.state.set(globalThis.navigator?.onLine === false ? 'offline' : 'reconnecting');
       this.problem.set(err.message);
       // Not socket.active: the server refused the handshake, and socket.io-client will not try again by itself.
-      if (!socket.active && passingRefusal(err)) {
+      const retryMs = socket.active ? undefined : retryAfterRefusal(err);
+      if (retryMs !== undefined) {
         clearTimeout(this.retry);
-        this.retry = setTimeout(() => socket.connect(), RECONNECT_DELAY_MS);
+        this.retry = setTimeout(() => socket.connect(), retryMs);
       }
     });
     globalThis.addEventListener?.('online', this.onOnline);
