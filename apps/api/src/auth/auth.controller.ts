@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { type CaptchaConfig, type KeyBackup, type LoginResponse, type MeResponse, type RegisterResponse, SESSION_COOKIE, type SessionResponse } from '@conclave/contracts';
@@ -9,7 +9,6 @@ import { CaptchaService } from './captcha/captcha.service.js';
 import { DeviceTokenService } from './device/device-token.service.js';
 import { CurrentSignInClient, type SignInClient } from './device/sign-in-client.js';
 import { ChangePasswordDto, KeyBackupDto, KeyBackupRequestDto, RegisterDto } from './dto.js';
-import { RetryAfterFilter } from './lockout/too-many-attempts.js';
 import { LocalAuthGuard, LoginAttemptGuard } from './login.guard.js';
 import { CurrentUserId, SessionGuard } from './session/session.guard.js';
 import type { User } from './users/user.entity.js';
@@ -47,7 +46,6 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @UseGuards(LoginAttemptGuard, LocalAuthGuard)
-  @UseFilters(RetryAfterFilter)
   @ApiOperation({ summary: 'Sign in with username + authKey; starts a new session and returns the sealed key backup' })
   @ApiOkResponse({ description: 'Signed in; the session cookie and a new device token are set' })
   @ApiUnauthorizedResponse({ description: 'Wrong username or password (attemptsLeft: failures left before a lockout)' })
@@ -99,7 +97,6 @@ export class AuthController {
   @Post('key-backup')
   @HttpCode(200)
   @UseGuards(SessionGuard)
-  @UseFilters(RetryAfterFilter)
   @ApiOperation({ summary: 'The sealed key backup, for the current authKey: a password change re-seals it under the new password' })
   @ApiOkResponse({ type: KeyBackupDto, description: 'The key backup, sealed under the current password' })
   @ApiUnauthorizedResponse({ description: 'The current password is wrong (attemptsLeft: failures left before a lockout)' })
@@ -111,7 +108,6 @@ export class AuthController {
   @Post('password')
   @HttpCode(204)
   @UseGuards(SessionGuard)
-  @UseFilters(RetryAfterFilter)
   @ApiOperation({ summary: 'Change the password: prove the current authKey, store the new one, the re-sealed backup and contact book, end other sessions' })
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse({ description: 'The current password is wrong (attemptsLeft: failures left before a lockout)' })

@@ -3,7 +3,7 @@ import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
 import { CHAT_EVENTS, type HandshakeRefusal, type SocketError, type SocketErrorCode } from '@conclave/contracts';
 import type { Socket } from 'socket.io';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable.js';
-import { TooManyRoomProbesException } from '../rooms/room-probes.js';
+import { RetryLaterException } from '../security/retry-later.js';
 
 /** A refusal with a code from the contract. */
 export class ChatError extends WsException {
@@ -50,7 +50,7 @@ function toCodeAndMessage(exception: unknown, log: Logger): Refusal {
     return { code: 'unavailable', message: UNAVAILABLE_MESSAGE, retryAfterMs: DATABASE_RETRY_AFTER_SECONDS * 1000 };
   }
   if (exception instanceof BadRequestException) return { code: 'invalid-payload', message: flatten(exception) };
-  if (exception instanceof TooManyRoomProbesException) return { code: 'rate-limited', message: exception.message, retryAfterMs: exception.retryAfterSeconds * 1000 };
+  if (exception instanceof RetryLaterException) return { code: 'rate-limited', message: exception.message, retryAfterMs: exception.retryAfterSeconds * 1000 };
   if (exception instanceof NotFoundException) return { code: 'no-such-room', message: exception.message };
   if (exception instanceof UnauthorizedException) return { code: 'unauthorized', message: exception.message };
   if (exception instanceof HttpException) return { code: 'invalid-payload', message: exception.message };

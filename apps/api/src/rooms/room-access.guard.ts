@@ -1,11 +1,11 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ROOM_CODE_PATTERN } from '@conclave/contracts';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { Socket } from 'socket.io';
 import { NotInRoomException } from './not-in-room.js';
 import { RoomCodePipe } from './room-code.pipe.js';
-import { RoomProbeBudget, TooManyRoomProbesException } from './room-probes.js';
+import { RoomProbeBudget } from './room-probes.js';
 import { RoomsService } from './rooms.service.js';
 
 /** 'members': the route or event is for the room's members (the default); 'joiners': also for those asking to join. */
@@ -44,14 +44,7 @@ export class RoomAccessGuard implements CanActivate {
     // Not a room code: the event's validation pipe refuses it.
     if (!probe) return true;
     if (await this.rooms.isMemberOf(probe.code, probe.userId)) return true;
-    try {
-      await this.budget.spend(probe.userId, probe.address);
-    } catch (err) {
-      if (err instanceof TooManyRoomProbesException && context.getType() === 'http') {
-        context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(err.retryAfterSeconds));
-      }
-      throw err;
-    }
+    await this.budget.spend(probe.userId, probe.address);
     if (this.reflector.get(RoomAccess, context.getHandler()) === 'joiners') return true;
     throw new NotInRoomException(probe.code);
   }

@@ -1,23 +1,16 @@
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RetryLaterException } from '../security/retry-later.js';
 
 /** Look-ups of codes a user is not in, per minute: the join budget (no guessing codes or room passwords at speed). */
 export const ROOM_PROBES_PER_USER_PER_MINUTE = 30;
 const MINUTE_MS = 60_000;
 
-/** 429 past a probe budget; REST adds Retry-After, the socket answers 'rate-limited' with retryAfterMs. */
-export class TooManyRoomProbesException extends HttpException {
-  constructor(readonly retryAfterSeconds: number) {
-    super(
-      {
-        statusCode: HttpStatus.TOO_MANY_REQUESTS,
-        error: 'Too Many Requests',
-        message: `Too many look-ups of rooms you are not in: try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`,
-        retryAfterSeconds,
-      },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+/** 429 past a probe budget (Retry-After on REST, 'rate-limited' with retryAfterMs on the socket). */
+export class TooManyRoomProbesException extends RetryLaterException {
+  constructor(retryAfterSeconds: number) {
+    super('Too many look-ups of rooms you are not in', retryAfterSeconds);
   }
 }
 

@@ -1,4 +1,5 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditEvent } from './audit/audit-event.entity.js';
 import { AuditService } from './audit/audit.service.js';
@@ -6,6 +7,7 @@ import { LifecycleAudit } from './audit/lifecycle-audit.js';
 import { DeploymentWarnings } from './deployment-warnings.js';
 import { noStore } from './no-store.js';
 import { PayloadShapeMiddleware } from './payload-shape.middleware.js';
+import { RetryAfterFilter } from './retry-later.js';
 import { SameOriginMiddleware } from './same-origin.middleware.js';
 import { ServerSecretsService } from './secrets/server-secrets.service.js';
 
@@ -16,7 +18,7 @@ import { ServerSecretsService } from './secrets/server-secrets.service.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent])],
-  providers: [AuditService, LifecycleAudit, ServerSecretsService, DeploymentWarnings],
+  providers: [AuditService, LifecycleAudit, ServerSecretsService, DeploymentWarnings, { provide: APP_FILTER, useClass: RetryAfterFilter }],
   exports: [AuditService, ServerSecretsService],
 })
 export class SecurityModule implements NestModule {
