@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { redactUrl } from '../config/load-config.js';
+import { join } from 'node:path';
+import { loadConfig, redactUrl } from '../config/load-config.js';
 import { DATABASE, processCommand, startEmbeddedPostgres, USER } from '../database/embedded-postgres.js';
 import { BackupError } from './backup-file.js';
 
@@ -13,18 +13,15 @@ export interface LocatedDatabase {
 }
 
 /**
- * The database the server would use with the same environment: DATABASE_URL, else the embedded
- * cluster in DATA_DIR (default ./data). A backup reads a running server's cluster where it
+ * The database the server would use with the same environment (loadConfig): DATABASE_URL, else the
+ * embedded cluster in DATA_DIR. A backup reads a running server's cluster where it
  * listens (online); otherwise, as a restore always does, it starts the cluster itself, holding
  * DATA_DIR's lock so that no server starts on it meanwhile.
  */
 export async function locateDatabase(env: NodeJS.ProcessEnv, purpose: 'backup' | 'restore', log: (line: string) => void): Promise<LocatedDatabase> {
-  const external = env.DATABASE_URL?.trim();
-  if (external) {
-    if (!/^postgres(ql)?:\/\//.test(external)) throw new BackupError('DATABASE_URL: must start with postgres://');
-    return { url: external, description: redactUrl(external), close: async () => undefined };
-  }
-  const dataDir = resolve(env.DATA_DIR?.trim() || './data');
+  // The server's own reading of the environment (a bad setting is the same ConfigError it would give).
+  const { databaseUrl, dataDir } = loadConfig(env);
+  if (databaseUrl !== undefined) return { url: databaseUrl, description: redactUrl(databaseUrl), close: async () => undefined };
   const description = `the embedded database in ${dataDir}`;
   const server = await runningConclave(dataDir);
   if (server !== undefined) {

@@ -51,6 +51,7 @@ describe('isDatabaseUnavailable', () => {
     const silent = await silentServer();
     try {
       const pool = new pg.Pool({ host: '127.0.0.1', port: silent.port, connectionTimeoutMillis: 200 });
+      pool.on('error', () => undefined); // idle clients: none here, but a pool without a listener is a crash waiting
       const poolError = await pool.query('SELECT 1').then(() => undefined, (err: Error) => err);
       await pool.end();
       expect(poolError?.message).toMatch(/timeout/);
