@@ -1,4 +1,5 @@
 import type { KeyBox, MessageEnvelope, PublicKeys } from './e2e.js';
+import type { EpochAnnouncement } from './membership.js';
 
 /** Socket.IO path (the default); the socket connects with wss:// on the app's own origin. */
 export const SOCKET_PATH = '/socket.io';
@@ -37,22 +38,32 @@ export const CHAT_EVENTS = {
   read: 'room:read',
   /** s→c: a message was refused for its rate; says when to retry. */
   rateLimited: 'rate-limited',
-  /** c→s: make the room's next key epoch: { roomId, epoch, boxes } with a box for every member. Ack: { epoch }. */
+  /** c→s: make the room's next key epoch: NewEpochRequest, with its signed announcement and a box for every admitted member. Ack: { epoch }. */
   newEpoch: 'key:new-epoch',
   /** s→c: the room has a new epoch (fetch your box with key:boxes). */
   epoch: 'key:epoch',
   /** s→c: a member left or was removed: whoever answers first makes the next epoch. */
   rotate: 'key:rotate',
-  /** c→s: I need this room's key(s). Ack: { waiting: true } (answered later by key:available). */
+  /** c→s: I need this room's key(s): KeyRequestRequest. Ack: KeyRequestResult (answered later by key:available). */
   keyRequest: 'key:request',
   /** s→c: a member is waiting for keys you hold: share boxes with key:share. */
   keyRequested: 'key:requested',
-  /** c→s: boxes for a waiting member: { roomId, boxes }. Ack: { stored }. */
+  /** c→s: boxes for a waiting member: { roomId, boxes }. Ack: { stored }, the number of boxes really stored. */
   keyShare: 'key:share',
   /** s→c: boxes were shared with you (fetch them with key:boxes). */
   keyAvailable: 'key:available',
-  /** c→s: my key boxes in a room. Ack: KeyBox[]. */
+  /** c→s: my key boxes in a room, with the room's epoch announcements. Ack: KeyMaterial. */
   keyBoxes: 'key:boxes',
+  /** c→s: the owner signs the room's genesis and admits its current members (GenesisRequest). Ack: { admitted: userIds }. */
+  genesis: 'room:genesis',
+  /** s→c: someone asks to join a room I am a member of (JoinRequest): admit (check the proof or ask the user) or decline. */
+  admissionRequested: 'admission:requested',
+  /** c→s: admit a pending joiner with a signed admission (GrantRequest). Ack: { userId }. */
+  admissionGrant: 'admission:grant',
+  /** c→s: decline a pending joiner (DeclineRequest). Ack: { userId }. */
+  admissionDecline: 'admission:decline',
+  /** s→c: a join request was granted or declined (AdmissionResolved): to the room's members and to the joiner. */
+  admissionResolved: 'admission:resolved',
   /** s→c: no activity for IDLE_WARN_SECONDS: the socket will be closed unless the user acts. */
   idleWarning: 'idle:warning',
   /** s→c: no activity for IDLE_KICK_SECONDS: the socket is being closed. */
@@ -74,6 +85,10 @@ export type SocketErrorCode =
   | 'rotation-pending'
   | 'epoch-conflict'
   | 'rate-limited'
+  /** A message, box, admission, genesis or epoch announcement whose signature does not verify under its signer's directory key: refused, not stored. */
+  | 'bad-signature'
+  /** The person is not an admitted member (no admission that verifies): nobody may make or share a key for them. */
+  | 'not-admitted'
   /** The database is down or did not answer in time: try again after retryAfterMs (a message sent again is stored once, by its clientMsgId). */
   | 'unavailable'
   | 'server-error';
@@ -212,8 +227,10 @@ export interface NewEpochRequest {
   roomId: string;
   /** The room's current epoch + 1 (or 1 for a room that has no key yet). */
   epoch: number;
-  /** One box per current member, all for `epoch`, all shared by the sender. */
+  /** One box per admitted member, all for `epoch`, all shared by the sender. */
   boxes: KeyBox[];
+  /** The epoch's key commitment, signed by the sender (the maker). */
+  announcement?: EpochAnnouncement;
 }
 
 /** s→c 'key:epoch' */
@@ -223,7 +240,7 @@ export interface EpochNotice {
   epoch: number;
 }
 
-/** s→c 'key:rotate': make epoch `nextEpoch` for exactly these members. */
+/** s→c 'key:rotate': make epoch `nextEpoch` for the admitted members among these (the maker's browser checks each admission). */
 export interface RotateRequest {
   roomId: string;
   code: string;
@@ -234,6 +251,27 @@ export interface RotateRequest {
 /** c→s 'key:request' */
 export interface KeyRequestRequest {
   roomId: string;
+  /**
+   * Epochs whose boxes this browser could not use (a bad signature, or a key that does not match the
+   * epoch's commitment): asked for again from other members. Omitted: the epochs the caller has no box for.
+   */
+  epochs?: number[];
+}
+
+/**
+ * The ack of 'key:request'. waiting: the request is recorded and online members were asked (now or
+ * when one connects): key:available follows. Not waiting and no epochs: nothing is missing, or the
+ * room has no key yet (make its first epoch).
+ */
+export interface KeyRequestResult {
+  waiting: boolean;
+  epochs: number[];
+}
+
+/** The ack of 'key:boxes': every box for me (one per sharer and epoch) and every epoch announcement of the room. */
+export interface KeyMaterial {
+  boxes: KeyBox[];
+  epochs: EpochAnnouncement[];
 }
 
 /** s→c 'key:requested': share these epochs with the requester (wrap to their enc key). */

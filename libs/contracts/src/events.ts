@@ -1,0 +1,110 @@
+/**
+ * The socket protocol as typed maps (Socket.IO's typed events): event name → payload, with the
+ * acknowledgement each client → server event answers. Gateways, the web socket service, the test
+ * helpers and the bench use these; docs/asyncapi.yaml describes the same events (a test checks it).
+ */
+import {
+  type Ack,
+  CHAT_EVENTS,
+  type EnterRoomResult,
+  type EpochNotice,
+  type HistoryPage,
+  type HistoryRequest,
+  type IdleKick,
+  type IdleWarning,
+  type KeyAvailable,
+  type KeyMaterial,
+  type KeyRequested,
+  type KeyRequestRequest,
+  type KeyRequestResult,
+  type KeyShareRequest,
+  type NewEpochRequest,
+  type OnlineRoster,
+  type PresenceChange,
+  type RateLimited,
+  type ReadRequest,
+  type ResyncRequest,
+  type RoomRef,
+  type RoomRemoved,
+  type RoomRoster,
+  type RotateRequest,
+  type SendResult,
+  type SessionEnded,
+  type SocketError,
+  type StoredMessage,
+  type TypingNotice,
+} from './chat.js';
+import type { MessageEnvelope } from './e2e.js';
+import type { AdmissionResolved, DeclineRequest, GenesisRequest, GrantRequest, JoinRequest } from './membership.js';
+
+/** c→s 'room:typing' */
+export interface TypingRequest {
+  code: string;
+  typing: boolean;
+}
+
+/** c→s events that name a room by id (key:boxes). */
+export interface RoomIdRequest {
+  roomId: string;
+}
+
+type Acked<Req, Res> = (request: Req, ack: (reply: Ack<Res>) => void) => void;
+
+/** Client → server. Every event but 'room:typing' takes an acknowledgement: { ok: true, result } or { ok: false, error }. */
+export interface ClientToServerEvents {
+  /** Needs membership. Joins the room's live channel. */
+  'room:enter': Acked<RoomRef, EnterRoomResult>;
+  /** Needs room:enter first. */
+  'room:leave': Acked<RoomRef, { code: string }>;
+  /** Needs room:enter first. No acknowledgement. */
+  'room:typing': (request: TypingRequest) => void;
+  /** Needs room:enter first. Acknowledged only once stored. */
+  'message:send': Acked<MessageEnvelope, SendResult>;
+  /** Needs room:enter first. */
+  'message:history': Acked<HistoryRequest, HistoryPage>;
+  /** Needs room:enter first. */
+  'message:resync': Acked<ResyncRequest, HistoryPage>;
+  /** Needs room:enter first. */
+  'room:read': Acked<ReadRequest, { seq: number }>;
+  /** Needs membership (no room:enter). */
+  'key:new-epoch': Acked<NewEpochRequest, { epoch: number }>;
+  /** Needs membership (no room:enter). */
+  'key:request': Acked<KeyRequestRequest, KeyRequestResult>;
+  /** Needs membership (no room:enter). */
+  'key:share': Acked<KeyShareRequest, { stored: number }>;
+  /** Needs membership (no room:enter). */
+  'key:boxes': Acked<RoomIdRequest, KeyMaterial>;
+  /** The room's owner, once, while the room has no genesis. */
+  'room:genesis': Acked<GenesisRequest, { admitted: string[] }>;
+  /** An admitted member, for a pending joiner. */
+  'admission:grant': Acked<GrantRequest, { userId: string }>;
+  /** A member, for a pending joiner. */
+  'admission:decline': Acked<DeclineRequest, { userId: string }>;
+}
+
+/** Server → client. */
+export interface ServerToClientEvents {
+  'room:typing': (notice: TypingNotice) => void;
+  'room:roster': (roster: RoomRoster) => void;
+  'room:removed': (notice: RoomRemoved) => void;
+  'roster:online': (roster: OnlineRoster) => void;
+  'roster:presence': (change: PresenceChange) => void;
+  /** Never to the sender's own sockets: a sender learns the stored form from its acknowledgement. */
+  'message:new': (message: StoredMessage) => void;
+  'rate-limited': (notice: RateLimited) => void;
+  'key:epoch': (notice: EpochNotice) => void;
+  'key:rotate': (request: RotateRequest) => void;
+  'key:requested': (request: KeyRequested) => void;
+  'key:available': (notice: KeyAvailable) => void;
+  'admission:requested': (request: JoinRequest) => void;
+  'admission:resolved': (notice: AdmissionResolved) => void;
+  'idle:warning': (warning: IdleWarning) => void;
+  'idle:kick': (kick: IdleKick) => void;
+  'chat:error': (error: SocketError) => void;
+  'session:ended': (notice: SessionEnded) => void;
+}
+
+type EventName = (typeof CHAT_EVENTS)[keyof typeof CHAT_EVENTS];
+/** Compiles only while every name in CHAT_EVENTS has a typed entry above, and every entry a name in CHAT_EVENTS. */
+export type EveryEventTyped = [Exclude<EventName, keyof ClientToServerEvents | keyof ServerToClientEvents>, Exclude<keyof ClientToServerEvents | keyof ServerToClientEvents, EventName>] extends [never, never] ? true : never;
+export const EVERY_EVENT_TYPED: EveryEventTyped = true;
