@@ -16,7 +16,6 @@ import { SESSION_HANDLER, type SessionHandler } from '../auth/session/session.js
 import { SessionStoreService } from '../auth/session/session-store.service.js';
 import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { isDatabaseUnavailable } from '../database/database-unavailable.js';
 import type { ConclaveServer, ConclaveSocket } from '../realtime/conclave-socket.js';
 import { membersChannel, roomChannel, userChannel, usersIn } from '../realtime/presence.js';
 import { ChatError, connectionFailed, handshakeRefusal, SocketErrorFilter } from '../realtime/socket-errors.js';
