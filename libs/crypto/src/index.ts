@@ -24,4 +24,14 @@ export { characterCount } from './content.js';
 export { sniffFileType, checkFileType, encryptFile, decryptFile, type EncryptedFile } from './file.js';
 export { fingerprint, safetyNumber, formatSafetyNumber, type IdentityRef } from './fingerprint.js';
 export { keysDigest, sealContactBook, openContactBook } from './contacts.js';
+export {
+  memberKeysDigest,
+  signGenesis,
+  verifyGenesis,
+  signAdmission,
+  verifyAdmission,
+  type SignGenesisInput,
+  type SignAdmissionInput,
+} from './membership.js';
+export { epochCommitment, announceEpoch, verifyEpochAnnouncement, keyMatchesCommitment, type AnnounceEpochInput } from './epoch.js';
 export { checkTestVectors, type TestVectors } from './vectors.js';
