@@ -105,16 +105,19 @@ export class KeysService {
       const range = readable.keyed ? `epochs ${readable.first} to ${readable.current}` : 'none yet: the room has no key';
       throw new KeyRefusal('invalid-payload', `Epoch ${outside} is not one you can read in this room (${range})`);
     }
-    const wanted = [...new Set([...(await this.missingEpochs(roomId, userId, readable)), ...unusable])].sort((a, b) => a - b);
-    if (wanted.length) {
-      await this.db.query(
-        `INSERT INTO key_requests (room_id, user_id, unusable_epochs) VALUES ($1, $2, $3::int[])
-         ON CONFLICT (room_id, user_id) DO UPDATE
-           SET unusable_epochs = ARRAY(SELECT DISTINCT e FROM unnest(key_requests.unusable_epochs || EXCLUDED.unusable_epochs) AS e ORDER BY e)`,
-        [roomId, userId, unusable],
-      );
-    }
-    return wanted;
+    const missing = await this.missingEpochs(roomId, userId, readable);
+    // A plain request (no epochs) keeps the doubts recorded before: they are still asked for.
+    const [row]: Array<{ unusable_epochs: number[] }> =
+      missing.length || unusable.length
+        ? await this.db.query(
+            `INSERT INTO key_requests (room_id, user_id, unusable_epochs) VALUES ($1, $2, $3::int[])
+             ON CONFLICT (room_id, user_id) DO UPDATE
+               SET unusable_epochs = ARRAY(SELECT DISTINCT e FROM unnest(key_requests.unusable_epochs || EXCLUDED.unusable_epochs) AS e ORDER BY e)
+             RETURNING unusable_epochs`,
+            [roomId, userId, unusable],
+          )
+        : await this.db.query(`SELECT unusable_epochs FROM key_requests WHERE room_id = $1 AND user_id = $2`, [roomId, userId]);
+    return [...new Set([...missing, ...(row?.unusable_epochs ?? [])])].sort((a, b) => a - b);
   }
 
   /**
