@@ -77,6 +77,8 @@ export class RoomKeysService {
     await this.refresh(roomId);
     const epoch = this.current.get(roomId)!;
     if (this.key(roomId, epoch)) return this.setWaiting(roomId, false);
+    // Its boxes were all refused: other members were asked already (askAgain), and the request waits on the server.
+    if (this.refusedEpochs().get(roomId)?.includes(epoch)) return this.setWaiting(roomId, true);
     const asked = await this.socket.request<KeyRequestResult>(CHAT_EVENTS.keyRequest, { roomId });
     if (asked.waiting) return this.setWaiting(roomId, true);
     // Nobody holds a key yet: this member makes the first epoch, with a box for every member.
