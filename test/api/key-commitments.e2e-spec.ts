@@ -21,7 +21,7 @@ import { ServerProcess } from '../support/server.js';
 import { ask, CHAT_EVENTS, connect, connected, next, resultOf, sessionCookie } from '../support/sockets.js';
 
 /**
- * Key commitments and boxes per sharer (docs/protocol.md, "Epochs"): issue 11's third attack
+ * Key commitments and boxes per sharer (docs/protocol.md §8): issue 11's third attack
  * replayed. A hostile member can sign a box holding a key of its choosing, or make an epoch with
  * different keys for different people; the announcement's commitment lets the recipient's client
  * see it, and keeping one box per sharer lets another member's good box reach them anyway.

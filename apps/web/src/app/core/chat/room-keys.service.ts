@@ -11,7 +11,7 @@ export interface KeyRecipient {
 }
 
 /**
- * Room epoch keys in this browser (docs/protocol.md, "Epochs"): opened from signed key boxes, made
+ * Room epoch keys in this browser (docs/protocol.md §8): opened from signed key boxes, made
  * for a room that has none (epoch 1) or when a member leaves (rotation), each with its signed key
  * commitment, shared with members who ask. A box is used only if its key matches its epoch's
  * announcement, so a member cannot hand anyone a key of its choosing; with several boxes for an
