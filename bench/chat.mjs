@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHAT_EVENTS } from '@conclave/contracts';
-import { deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, messageAad, sealKeyBackup, sealKeyBox, verifyMessageSignature } from '@conclave/crypto';
+import { announceEpoch, deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, messageAad, sealKeyBackup, sealKeyBox, verifyMessageSignature } from '@conclave/crypto';
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import pg from 'pg';
@@ -139,7 +139,7 @@ async function populate(conclave) {
   return { users, rooms, identity };
 }
 
-/** The owner makes epoch 1 with a box for every member, as a client does (senders need a box). */
+/** The owner makes epoch 1 with its signed announcement and a box for every member, as a client does (senders need a box). */
 async function makeFirstEpoch(conclave, roomId, members, identity, publicKeys) {
   const epochKey = await generateEpochKey();
   const recipientEnc = (await importPublicKeys(publicKeys)).enc;
@@ -147,8 +147,9 @@ async function makeFirstEpoch(conclave, roomId, members, identity, publicKeys) {
   const boxes = await Promise.all(
     members.map((m) => sealKeyBox({ roomId, epoch: 1, epochKey, recipientId: m.userId, recipientEnc, sharerId: owner.userId, sharerSig: identity.sig.privateKey })),
   );
+  const announcement = await announceEpoch({ roomId, epoch: 1, makerId: owner.userId, epochKey, makerSig: identity.sig.privateKey });
   const socket = await connect(conclave.base, conclave.ca, owner.cookie);
-  const reply = await socket.timeout(10_000).emitWithAck(CHAT_EVENTS.newEpoch, { roomId, epoch: 1, boxes });
+  const reply = await socket.timeout(10_000).emitWithAck(CHAT_EVENTS.newEpoch, { roomId, epoch: 1, boxes, announcement });
   socket.disconnect();
   if (!reply.ok) throw new Error(`key:new-epoch ${JSON.stringify(reply.error)}`);
 }

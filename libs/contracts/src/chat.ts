@@ -12,7 +12,7 @@ export const SOCKET_PING_TIMEOUT_MS = 5_000;
 export const CHAT_EVENTS = {
   /** c→s: start receiving a room's live events. Ack: EnterRoomResult. */
   enter: 'room:enter',
-  /** c→s: stop receiving them. Ack: { code } (the room's code, normalised). */
+  /** c→s: stop receiving them (the live channel only; leaving the room is REST). Ack: { code }. */
   leave: 'room:leave',
   /** c→s: I am (or stopped) typing in a room. No ack. */
   typing: 'room:typing',
@@ -230,7 +230,7 @@ export interface NewEpochRequest {
   /** One box per admitted member, all for `epoch`, all shared by the sender. */
   boxes: KeyBox[];
   /** The epoch's key commitment, signed by the sender (the maker). */
-  announcement?: EpochAnnouncement;
+  announcement: EpochAnnouncement;
 }
 
 /** s→c 'key:epoch' */
@@ -257,6 +257,9 @@ export interface KeyRequestRequest {
    */
   epochs?: number[];
 }
+
+/** The most epochs one key:request may name. */
+export const KEY_REQUEST_EPOCHS_MAX = 1000;
 
 /**
  * The ack of 'key:request'. waiting: the request is recorded and online members were asked (now or

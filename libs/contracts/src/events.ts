@@ -31,6 +31,7 @@ import {
   type SendResult,
   type SessionEnded,
   type SocketError,
+  type SocketErrorCode,
   type StoredMessage,
   type TypingNotice,
 } from './chat.js';
@@ -119,3 +120,60 @@ type EventName = (typeof CHAT_EVENTS)[keyof typeof CHAT_EVENTS];
 /** Compiles only while every name in CHAT_EVENTS has a typed entry above, and every entry a name in CHAT_EVENTS. */
 export type EveryEventTyped = [Exclude<EventName, keyof ClientToServerEvents | keyof ServerToClientEvents>, Exclude<keyof ClientToServerEvents | keyof ServerToClientEvents, EventName>] extends [never, never] ? true : never;
 export const EVERY_EVENT_TYPED: EveryEventTyped = true;
+
+/**
+ * The typed maps above as runtime values, for what cannot read types (docs/asyncapi.yaml and its
+ * test): every client → server event with whether it takes an acknowledgement, every server → client
+ * event, every SocketErrorCode. Mapped types: each compiles only while it lists exactly the map's
+ * names, with the map's acknowledgement shape.
+ */
+export const CLIENT_EVENTS: { readonly [E in keyof ClientToServerEvents]: Parameters<ClientToServerEvents[E]> extends [unknown, unknown] ? 'ack' : 'no-ack' } = {
+  'room:enter': 'ack',
+  'room:leave': 'ack',
+  'room:typing': 'no-ack',
+  'message:send': 'ack',
+  'message:history': 'ack',
+  'message:resync': 'ack',
+  'room:read': 'ack',
+  'key:new-epoch': 'ack',
+  'key:request': 'ack',
+  'key:share': 'ack',
+  'key:boxes': 'ack',
+  'room:genesis': 'ack',
+  'admission:grant': 'ack',
+  'admission:decline': 'ack',
+};
+export const SERVER_EVENTS: { readonly [E in keyof ServerToClientEvents]: true } = {
+  'room:typing': true,
+  'room:roster': true,
+  'room:removed': true,
+  'roster:online': true,
+  'roster:presence': true,
+  'message:new': true,
+  'rate-limited': true,
+  'key:epoch': true,
+  'key:rotate': true,
+  'key:requested': true,
+  'key:available': true,
+  'admission:requested': true,
+  'admission:resolved': true,
+  'idle:warning': true,
+  'idle:kick': true,
+  'chat:error': true,
+  'session:ended': true,
+};
+export const SOCKET_ERROR_CODES: { readonly [C in SocketErrorCode]: true } = {
+  unauthorized: true,
+  'invalid-payload': true,
+  'no-such-room': true,
+  'not-entered': true,
+  'stale-epoch': true,
+  'no-key': true,
+  'rotation-pending': true,
+  'epoch-conflict': true,
+  'rate-limited': true,
+  'bad-signature': true,
+  'not-admitted': true,
+  unavailable: true,
+  'server-error': true,
+};

@@ -56,3 +56,32 @@ export function canonical(...fields: Array<string | number | Uint8Array>): Uint8
 }
 
 export const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Equality whose time depends only on the lengths, not on where the bytes differ: for MACs and
+ * proofs, so a timing observer cannot learn a valid value byte by byte.
+ */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!;
+  return difference === 0;
+}
+
+/** Unpadded base64url (RFC 4648 §5): for values that travel in URLs (an invite's secret and id). */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Strict unpadded base64url of exactly `length` bytes, naming the field. */
+export function fromBase64Url(text: unknown, field: string, length: number): Uint8Array<ArrayBuffer> {
+  const chars = Math.ceil((length * 4) / 3);
+  if (typeof text !== 'string' || text.length !== chars || !/^[A-Za-z0-9_-]*$/.test(text)) {
+    throw new InvalidInputError(`${field} must be ${length} bytes as unpadded base64url (${chars} characters)`);
+  }
+  const standard = text.replace(/-/g, '+').replace(/_/g, '/');
+  const bytes = fromBase64(standard + '='.repeat((4 - (standard.length % 4)) % 4), field);
+  // The last character may carry unused bits; only the canonical spelling is accepted.
+  if (toBase64Url(bytes) !== text) throw new InvalidInputError(`${field} is not canonical base64url`);
+  return bytes;
+}

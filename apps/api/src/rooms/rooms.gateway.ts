@@ -1,6 +1,6 @@
 import { Logger, type OnModuleDestroy, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
 import { MessageBody, type OnGatewayConnection, type OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
-import { type Ack, type AckOf, CHAT_EVENTS, type KeyBox } from '@conclave/contracts';
+import { type AckOf, CHAT_EVENTS } from '@conclave/contracts';
 import type { Subscription } from 'rxjs';
 import { UsersService } from '../auth/users/users.service.js';
 import { logFailure } from '../database/background-work.js';
@@ -9,7 +9,7 @@ import { membersChannel, userChannel } from '../realtime/presence.js';
 import { ChatError, connectionFailed, SocketErrorFilter } from '../realtime/socket-errors.js';
 import { SocketSessionGuard, SocketUserId } from '../realtime/socket-session.guard.js';
 import { KeyRefusal, KeysService } from './keys.service.js';
-import { NewEpochDto, KeyShareDto, RoomIdDto } from './keys.dto.js';
+import { KeyRequestDto, KeyShareDto, NewEpochDto, RoomIdDto } from './keys.dto.js';
 import { type MembershipChange, RoomEvents } from './room-events.js';
 import { RoomMemberGuard } from './room-member.guard.js';
 import { RoomsService } from './rooms.service.js';
@@ -51,15 +51,15 @@ export class RoomKeysGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   }
 
   @SubscribeMessage(CHAT_EVENTS.newEpoch)
-  async newEpoch(@SocketUserId() userId: string, @MessageBody() { roomId, epoch, boxes }: NewEpochDto): Promise<AckOf<typeof CHAT_EVENTS.newEpoch>> {
-    await refusalToChatError(this.keys.newEpoch(userId, roomId, epoch, boxes));
+  async newEpoch(@SocketUserId() userId: string, @MessageBody() { roomId, epoch, boxes, announcement }: NewEpochDto): Promise<AckOf<typeof CHAT_EVENTS.newEpoch>> {
+    await refusalToChatError(this.keys.newEpoch(userId, roomId, epoch, boxes, announcement));
     this.server.to(membersChannel(roomId)).emit(CHAT_EVENTS.epoch, { roomId, code: await this.rooms.codeOf(roomId), epoch });
     return { ok: true, result: { epoch } };
   }
 
   @SubscribeMessage(CHAT_EVENTS.keyRequest)
-  async keyRequest(@SocketUserId() userId: string, @MessageBody() { roomId }: RoomIdDto): Promise<AckOf<typeof CHAT_EVENTS.keyRequest>> {
-    const epochs = await refusalToChatError(this.keys.request(userId, roomId));
+  async keyRequest(@SocketUserId() userId: string, @MessageBody() { roomId, epochs: unusable }: KeyRequestDto): Promise<AckOf<typeof CHAT_EVENTS.keyRequest>> {
+    const epochs = await refusalToChatError(this.keys.request(userId, roomId, unusable));
     if (epochs.length) {
       const [user] = await this.users.findByIds([userId]);
       const ask = { roomId, code: await this.rooms.codeOf(roomId), requesterId: userId, publicKeys: { enc: user!.encPublicKey, sig: user!.sigPublicKey }, epochs };
@@ -71,16 +71,15 @@ export class RoomKeysGateway implements OnGatewayInit, OnGatewayConnection, OnMo
 
   @SubscribeMessage(CHAT_EVENTS.keyShare)
   async keyShare(@SocketUserId() userId: string, @MessageBody() { roomId, boxes }: KeyShareDto): Promise<AckOf<typeof CHAT_EVENTS.keyShare>> {
-    const delivered = await refusalToChatError(this.keys.share(userId, roomId, boxes));
+    const { stored, delivered } = await refusalToChatError(this.keys.share(userId, roomId, boxes));
     const code = await this.rooms.codeOf(roomId);
     for (const [recipientId, epochs] of delivered) this.server.to(userChannel(recipientId)).emit(CHAT_EVENTS.keyAvailable, { roomId, code, epochs });
-    return { ok: true, result: { stored: boxes.length } };
+    return { ok: true, result: { stored } };
   }
 
-  /** Still the v1 acknowledgement (the boxes alone); KeyMaterial of events.ts comes with the epoch announcements. */
   @SubscribeMessage(CHAT_EVENTS.keyBoxes)
-  async keyBoxes(@SocketUserId() userId: string, @MessageBody() { roomId }: RoomIdDto): Promise<Ack<KeyBox[]>> {
-    return { ok: true, result: await this.keys.boxesFor(userId, roomId) };
+  async keyBoxes(@SocketUserId() userId: string, @MessageBody() { roomId }: RoomIdDto): Promise<AckOf<typeof CHAT_EVENTS.keyBoxes>> {
+    return { ok: true, result: await this.keys.keyMaterial(userId, roomId) };
   }
 
   /** Key work waiting for this member: requests they can serve, rooms that need a new epoch. */

@@ -1,7 +1,8 @@
 import { Injectable, signal } from '@angular/core';
-import type { ContactBook, KeyBackup, KeyBox, MessageContent, MessageEnvelope, PublicKeys, SealedContactBook, StoredMessage } from '@conclave/contracts';
+import type { ContactBook, EpochAnnouncement, KeyBackup, KeyBox, MessageContent, MessageEnvelope, PublicKeys, SealedContactBook, StoredMessage } from '@conclave/contracts';
 import {
   type AccountKeys,
+  announceEpoch,
   characterCount,
   decryptMessage,
   deriveAccountKeys,
@@ -14,6 +15,7 @@ import {
   type IdentityRef,
   importPublicKeys,
   isWebCryptoAvailable,
+  keyMatchesCommitment,
   keysDigest,
   type NewIdentity,
   openContactBook,
@@ -27,6 +29,7 @@ import {
   sealKeyBackup,
   sealKeyBox,
   textContent,
+  verifyEpochAnnouncement,
 } from '@conclave/crypto';
 
 /** What sign-up produces in the browser: everything the server stores, and the keys the browser keeps. */
@@ -114,6 +117,20 @@ export class CryptoService {
   /** Checks the box is for me and signed by its sharer (throws SignatureError otherwise), then unwraps it. */
   async openKeyBox(box: KeyBox, recipientId: string, recipientEnc: CryptoKey, sharerKeys: PublicKeys): Promise<CryptoKey> {
     return openKeyBox(box, { recipientId, recipientEnc, sharerSig: (await this.publicIdentity(sharerKeys)).sig });
+  }
+
+  /** The epoch's key commitment, signed as its maker (sent with key:new-epoch). */
+  announceEpoch(input: { roomId: string; epoch: number; makerId: string; epochKey: CryptoKey; makerSig: CryptoKey }): Promise<EpochAnnouncement> {
+    return announceEpoch(input);
+  }
+
+  /**
+   * Whether `epochKey` is the key the epoch's maker announced, the announcement checked against the
+   * maker's directory keys first (throws SignatureError when it is not theirs).
+   */
+  async isAnnouncedKey(epochKey: CryptoKey, announcement: EpochAnnouncement, makerKeys: PublicKeys): Promise<boolean> {
+    await verifyEpochAnnouncement(announcement, makerKeys);
+    return keyMatchesCommitment(epochKey, announcement);
   }
 
   encryptText(input: { roomId: string; senderId: string; epoch: number; epochKey: CryptoKey; senderSig: CryptoKey; body: string; clientMsgId?: string }): Promise<MessageEnvelope> {
