@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { type Ack, AUTH_PATHS, type EnterRoomResult, type HistoryPage, type KeyMaterial, type RoomSummary, type SendResult, type StoredMessage } from '@conclave/contracts';
+import { AUTH_PATHS, type EnterRoomResult, type KeyMaterial, type RoomSummary, type StoredMessage } from '@conclave/contracts';
 import { encryptMessage, sealContactBook, textContent } from '@conclave/crypto';
 import pg from 'pg';
 import type { Socket } from 'socket.io-client';
@@ -48,9 +48,9 @@ async function signedInSocket(server: ServerProcess, account: Account): Promise<
 async function readRoom(server: ServerProcess, account: Account, room: RoomSummary): Promise<{ entered: EnterRoomResult; messages: StoredMessage[]; keys: KeyMaterial }> {
   const socket = await signedInSocket(server, account);
   try {
-    const entered = resultOf(await ask<Ack<EnterRoomResult>>(socket, CHAT_EVENTS.enter, { code: room.code }));
-    const page = resultOf(await ask<Ack<HistoryPage>>(socket, CHAT_EVENTS.history, { roomId: room.id }));
-    const keys = resultOf(await ask<Ack<KeyMaterial>>(socket, CHAT_EVENTS.keyBoxes, { roomId: room.id }));
+    const entered = resultOf(await ask(socket, CHAT_EVENTS.enter, { code: room.code }));
+    const page = resultOf(await ask(socket, CHAT_EVENTS.history, { roomId: room.id }));
+    const keys = resultOf(await ask(socket, CHAT_EVENTS.keyBoxes, { roomId: room.id }));
     return { entered, messages: page.messages.reverse(), keys };
   } finally {
     socket.disconnect();
@@ -94,14 +94,14 @@ describe('npm run backup / npm run restore', () => {
     await annRest.put(AUTH_PATHS.contacts, contactBook).expect(204);
 
     const [annSocket, benSocket] = [await signedInSocket(source, ann), await signedInSocket(source, ben)];
-    for (const socket of [annSocket, benSocket]) resultOf(await ask<Ack<EnterRoomResult>>(socket, CHAT_EVENTS.enter, { code: room.code }));
+    for (const socket of [annSocket, benSocket]) resultOf(await ask(socket, CHAT_EVENTS.enter, { code: room.code }));
     epochKey = await makeFirstEpoch(annSocket, room.id, ann, [ann, ben]);
     const lines: Array<[Socket, Account, string]> = [[annSocket, ann, 'one'], [benSocket, ben, 'two'], [annSocket, ann, 'three **bold**'], [benSocket, ben, 'four 👋']];
     for (const [socket, from, text] of lines) {
       const envelope = await encryptMessage({ roomId: room.id, senderId: from.userId, epoch: 1, epochKey, senderSig: from.identity.sig.privateKey, content: textContent(text) });
-      resultOf(await ask<Ack<SendResult>>(socket, CHAT_EVENTS.send, envelope));
+      resultOf(await ask(socket, CHAT_EVENTS.send, envelope));
     }
-    resultOf(await ask<Ack<{ seq: number }>>(benSocket, CHAT_EVENTS.read, { roomId: room.id, seq: 2 }));
+    resultOf(await ask(benSocket, CHAT_EVENTS.read, { roomId: room.id, seq: 2 }));
     annSocket.disconnect();
     benSocket.disconnect();
   }, SLOW);
@@ -135,9 +135,9 @@ describe('npm run backup / npm run restore', () => {
       await cat.post(`/api/rooms/${room.code}/join`, { password: 'wrong' }).expect(404); // answered as an unknown code
       await cat.post(`/api/rooms/${room.code}/join`, { password: 'room secret' }).expect(200);
       const socket = await signedInSocket(restored, ann);
-      resultOf(await ask<Ack<EnterRoomResult>>(socket, CHAT_EVENTS.enter, { code: room.code }));
+      resultOf(await ask(socket, CHAT_EVENTS.enter, { code: room.code }));
       const envelope = await encryptMessage({ roomId: room.id, senderId: ann.userId, epoch: 1, epochKey, senderSig: ann.identity.sig.privateKey, content: textContent('five') });
-      expect(resultOf(await ask<Ack<SendResult>>(socket, CHAT_EVENTS.send, envelope)).seq).toBe(5);
+      expect(resultOf(await ask(socket, CHAT_EVENTS.send, envelope)).seq).toBe(5);
       socket.disconnect();
     } finally {
       await restored.stop();

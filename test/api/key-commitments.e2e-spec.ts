@@ -1,4 +1,4 @@
-import type { Ack, EpochAnnouncement, KeyAvailable, KeyBox, KeyMaterial, KeyRequested, KeyRequestResult, RoomSummary, SendResult, StoredMessage } from '@conclave/contracts';
+import type { EpochAnnouncement, KeyBox, KeyMaterial, RoomSummary } from '@conclave/contracts';
 import {
   announceEpoch,
   decryptMessage,
@@ -18,7 +18,7 @@ import { KeyCommitments1764400000000 } from '../../apps/api/dist/database/migrat
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, CHAT_EVENTS, connect, connected, next, resultOf, sessionCookie } from '../support/sockets.js';
+import { ask, askRaw, CHAT_EVENTS, connect, connected, next, resultOf, sessionCookie } from '../support/sockets.js';
 
 /**
  * Key commitments and boxes per sharer (docs/protocol.md §8): issue 11's third attack
@@ -62,7 +62,7 @@ const seal = async (from: Person, to: Person, epoch: number, epochKey: CryptoKey
 const announce = (maker: Person, epoch: number, epochKey: CryptoKey): Promise<EpochAnnouncement> =>
   announceEpoch({ roomId: room.id, epoch, makerId: maker.account.userId, epochKey, makerSig: maker.account.identity.sig.privateKey });
 
-const material = async (person: Person): Promise<KeyMaterial> => resultOf(await ask<Ack<KeyMaterial>>(person.socket!, CHAT_EVENTS.keyBoxes, { roomId: room.id }));
+const material = async (person: Person): Promise<KeyMaterial> => resultOf(await ask(person.socket!, CHAT_EVENTS.keyBoxes, { roomId: room.id }));
 
 /**
  * What a member's client does with its key material: for each epoch, the first box (of any sharer)
@@ -148,14 +148,14 @@ describe('key commitments and boxes per sharer (issue 11, attack 3)', () => {
 
     // He asks again for epoch 1 while ann is offline: the request waits although a box exists, and reaches ann when she connects.
     ann.socket!.disconnect();
-    expect(await ask<Ack<KeyRequestResult>>(ben.socket!, CHAT_EVENTS.keyRequest, { roomId: room.id, epochs: first.unusable })).toEqual({ ok: true, result: { waiting: true, epochs: [1] } });
+    expect(await ask(ben.socket!, CHAT_EVENTS.keyRequest, { roomId: room.id, epochs: first.unusable })).toEqual({ ok: true, result: { waiting: true, epochs: [1] } });
     const socket = connect(server, await sessionCookie(server, ann.account));
-    const requested = next<KeyRequested>(socket, CHAT_EVENTS.keyRequested, (r) => r.requesterId === ben.account.userId);
+    const requested = next(socket, CHAT_EVENTS.keyRequested, (r) => r.requesterId === ben.account.userId);
     await connected(socket);
     ann.socket = socket;
     expect(await requested).toEqual({ roomId: room.id, code: room.code, requesterId: ben.account.userId, publicKeys: ben.account.publicKeys, epochs: [1] });
 
-    const available = next<KeyAvailable>(ben.socket!, CHAT_EVENTS.keyAvailable);
+    const available = next(ben.socket!, CHAT_EVENTS.keyAvailable);
     expect(await ask(ann.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [await seal(ann, ben, 1, held.ann!.get(1)!)] })).toEqual({ ok: true, result: { stored: 1 } });
     expect(await available).toEqual({ roomId: room.id, code: room.code, epochs: [1] });
     // Both boxes are kept; ben's client rejects mal's by the commitment and opens ann's.
@@ -168,9 +168,9 @@ describe('key commitments and boxes per sharer (issue 11, attack 3)', () => {
     // The key is the room's: ben reads what ann writes under epoch 1.
     await ask(ann.socket!, CHAT_EVENTS.enter, { code: room.code });
     await ask(ben.socket!, CHAT_EVENTS.enter, { code: room.code });
-    const incoming = next<StoredMessage>(ben.socket!, CHAT_EVENTS.message);
+    const incoming = next(ben.socket!, CHAT_EVENTS.message);
     const envelope = await encryptMessage({ roomId: room.id, senderId: ann.account.userId, epoch: 1, epochKey: held.ann!.get(1)!, senderSig: ann.account.identity.sig.privateKey, content: textContent('hello ben') });
-    expect(await ask<Ack<SendResult>>(ann.socket!, CHAT_EVENTS.send, envelope)).toMatchObject({ ok: true });
+    expect(await ask(ann.socket!, CHAT_EVENTS.send, envelope)).toMatchObject({ ok: true });
     expect(await decryptMessage(await incoming, { epochKey: second.keys.get(1)!.key, senderSig: (await importPublicKeys(ann.account.publicKeys)).sig })).toMatchObject({ body: 'hello ben' });
     held.ben = new Map([[1, second.keys.get(1)!.key]]);
 
@@ -197,7 +197,7 @@ describe('key commitments and boxes per sharer (issue 11, attack 3)', () => {
     expect(benKeys.unusable).toEqual([2]);
     expect(benKeys.keys.has(2)).toBe(false);
 
-    const requested = next<KeyRequested>(ann.socket!, CHAT_EVENTS.keyRequested, (r) => r.requesterId === ben.account.userId);
+    const requested = next(ann.socket!, CHAT_EVENTS.keyRequested, (r) => r.requesterId === ben.account.userId);
     expect(await ask(ben.socket!, CHAT_EVENTS.keyRequest, { roomId: room.id, epochs: [2] })).toEqual({ ok: true, result: { waiting: true, epochs: [2] } });
     expect((await requested).epochs).toEqual([2]);
     expect(await ask(ann.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [await seal(ann, ben, 2, held.ann!.get(2)!)] })).toEqual({ ok: true, result: { stored: 1 } });
@@ -251,7 +251,7 @@ describe('key commitments and boxes per sharer (issue 11, attack 3)', () => {
       ['not a commitment', { ...good, commit: 'AAAA' }, 'invalid-payload'],
     ];
     for (const [why, announcement, code] of refusals) {
-      expect({ why, reply: await ask(ann.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 3, boxes, announcement }) }).toMatchObject({ why, reply: { ok: false, error: { code } } });
+      expect({ why, reply: await askRaw(ann.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 3, boxes, announcement }) }).toMatchObject({ why, reply: { ok: false, error: { code } } });
     }
     expect(await counts()).toEqual(before);
     expect(await ask(ann.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 3, boxes, announcement: good })).toEqual({ ok: true, result: { epoch: 3 } });
@@ -261,7 +261,7 @@ describe('key commitments and boxes per sharer (issue 11, attack 3)', () => {
   it('takes only epochs the caller may read in key:request, and records nothing for a refused one', async () => {
     const { cat } = people;
     for (const epochs of [[4], [0], [1, 1], ['1'], Array.from({ length: 1001 }, (_, i) => i + 1)]) {
-      expect(await ask(cat.socket!, CHAT_EVENTS.keyRequest, { roomId: room.id, epochs })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+      expect(await askRaw(cat.socket!, CHAT_EVENTS.keyRequest, { roomId: room.id, epochs })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
     }
     expect(await sql(server, `SELECT 1 FROM key_requests WHERE room_id = $1 AND user_id = $2`, [room.id, cat.account.userId])).toEqual([]);
 

@@ -1,12 +1,4 @@
 import {
-  type EpochAnnouncement,
-  KEY_REQUEST_EPOCHS_MAX,
-  type KeyBox,
-  type KeyRequestRequest,
-  type KeyShareRequest,
-  type NewEpochRequest,
-  ROOM_MEMBERS_MAX,
-  BASE64_PATTERN,
   type HistoryRequest,
   LIMITS,
   type MessageEnvelope,
@@ -14,22 +6,10 @@ import {
   type ResyncRequest,
   ROOM_CODE_PATTERN,
 } from '@conclave/contracts';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsDefined, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, ValidateBy, ValidateNested } from 'class-validator';
-
-/** Standard base64 that decodes to min..max bytes (checked on the decoded length, not the text's). */
-const Base64Bytes = (min: number, max: number, message: string) =>
-  ValidateBy({
-    name: 'base64Bytes',
-    validator: {
-      validate: (value: unknown) => {
-        if (typeof value !== 'string' || !BASE64_PATTERN.test(value)) return false;
-        const bytes = (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0);
-        return bytes >= min && bytes <= max;
-      },
-      defaultMessage: () => message,
-    },
-  });
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { Base64Bytes } from '../realtime/base64-bytes.js';
+import { RoomIdDto } from '../rooms/keys.dto.js';
 
 const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
@@ -71,24 +51,6 @@ export class SendMessageDto implements MessageEnvelope {
   sig!: string;
 }
 
-/** Every room-scoped event names its room by id. */
-export class RoomIdDto implements KeyRequestRequest {
-  @IsUUID('all', { message: 'roomId must be a UUID' })
-  roomId!: string;
-}
-
-/** key:request: optionally the epochs whose boxes the caller could not use (checked against what they may read). */
-export class KeyRequestDto extends RoomIdDto implements KeyRequestRequest {
-  @IsOptional()
-  @IsArray({ message: 'epochs must be a list of epochs' })
-  @ArrayMaxSize(KEY_REQUEST_EPOCHS_MAX, { message: `at most ${KEY_REQUEST_EPOCHS_MAX} epochs` })
-  @ArrayUnique({ message: 'epochs must not repeat' })
-  @IsInt({ each: true, message: 'epochs must be positive integers' })
-  @Min(1, { each: true, message: 'epochs must be positive integers' })
-  @Max(2_147_483_647, { each: true, message: 'epochs must be positive integers' })
-  epochs?: number[];
-}
-
 export class HistoryDto extends RoomIdDto implements HistoryRequest {
   @IsOptional()
   @IsInt({ message: 'before must be a sequence number' })
@@ -106,66 +68,4 @@ export class ReadDto extends RoomIdDto implements ReadRequest {
   @IsInt({ message: 'seq must be a sequence number' })
   @Min(0, { message: 'seq must be a sequence number' })
   seq!: number;
-}
-
-export class KeyBoxDto implements KeyBox {
-  @IsUUID('all', { message: 'box roomId must be a UUID' })
-  roomId!: string;
-
-  @IsInt({ message: 'box epoch must be a positive integer' })
-  @Min(1, { message: 'box epoch must be a positive integer' })
-  epoch!: number;
-
-  @IsUUID('all', { message: 'box recipientId must be a UUID' })
-  recipientId!: string;
-
-  @IsUUID('all', { message: 'box sharerId must be a UUID' })
-  sharerId!: string;
-
-  /** RSA-OAEP-4096 output: 512 bytes. */
-  @Base64Bytes(512, 512, 'box wrapped must be 512 bytes of base64')
-  wrapped!: string;
-
-  @Matches(/^[A-Za-z0-9+/]{86}==$/, { message: 'box sig must be 64 bytes of base64' })
-  sig!: string;
-}
-
-export class KeyShareDto extends RoomIdDto implements KeyShareRequest {
-  @IsArray({ message: 'boxes must be a list of key boxes' })
-  @ArrayMinSize(1, { message: 'boxes must not be empty' })
-  @ArrayMaxSize(ROOM_MEMBERS_MAX, { message: `at most ${ROOM_MEMBERS_MAX} boxes` })
-  @ValidateNested({ each: true })
-  @Type(() => KeyBoxDto)
-  boxes!: KeyBoxDto[];
-}
-
-/** An epoch's signed key commitment: shapes only here; the keys service checks it belongs and verifies the signature. */
-export class EpochAnnouncementDto implements EpochAnnouncement {
-  @IsUUID('all', { message: 'announcement roomId must be a UUID' })
-  roomId!: string;
-
-  @IsInt({ message: 'announcement epoch must be a positive integer' })
-  @Min(1, { message: 'announcement epoch must be a positive integer' })
-  @Max(2_147_483_647, { message: 'announcement epoch must be a positive integer' })
-  epoch!: number;
-
-  @IsUUID('all', { message: 'announcement makerId must be a UUID' })
-  makerId!: string;
-
-  @Base64Bytes(32, 32, 'announcement commit must be 32 bytes of base64')
-  commit!: string;
-
-  @Matches(/^[A-Za-z0-9+/]{86}==$/, { message: 'announcement sig must be 64 bytes of base64' })
-  sig!: string;
-}
-
-export class NewEpochDto extends KeyShareDto implements NewEpochRequest {
-  @IsInt({ message: 'epoch must be a positive integer' })
-  @Min(1, { message: 'epoch must be a positive integer' })
-  epoch!: number;
-
-  @IsDefined({ message: 'announcement must be the epoch\'s signed key commitment' })
-  @ValidateNested()
-  @Type(() => EpochAnnouncementDto)
-  announcement!: EpochAnnouncementDto;
 }

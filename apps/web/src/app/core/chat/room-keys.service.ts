@@ -1,5 +1,5 @@
 import { inject, Injectable, signal } from '@angular/core';
-import { CHAT_EVENTS, type EpochAnnouncement, type KeyBox, type KeyMaterial, type KeyRequested, type KeyRequestResult, type PublicKeys, type RotateRequest } from '@conclave/contracts';
+import { CHAT_EVENTS, type EpochAnnouncement, type KeyBox, type KeyRequested, type PublicKeys, type RotateRequest } from '@conclave/contracts';
 import { CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
 import { DirectoryService } from './directory.service';
@@ -79,7 +79,7 @@ export class RoomKeysService {
     if (this.key(roomId, epoch)) return this.setWaiting(roomId, false);
     // Its boxes were all refused: other members were asked already (askAgain), and the request waits on the server.
     if (this.refusedEpochs().get(roomId)?.includes(epoch)) return this.setWaiting(roomId, true);
-    const asked = await this.socket.request<KeyRequestResult>(CHAT_EVENTS.keyRequest, { roomId });
+    const asked = await this.socket.request(CHAT_EVENTS.keyRequest, { roomId });
     if (asked.waiting) return this.setWaiting(roomId, true);
     // Nobody holds a key yet: this member makes the first epoch, with a box for every member.
     try {
@@ -162,7 +162,7 @@ export class RoomKeysService {
 
   private async openBoxes(roomId: string): Promise<void> {
     const me = this.me();
-    const { boxes, epochs } = await this.socket.request<KeyMaterial>(CHAT_EVENTS.keyBoxes, { roomId });
+    const { boxes, epochs } = await this.socket.request(CHAT_EVENTS.keyBoxes, { roomId });
     const announcements = new Map(epochs.map((a) => [a.epoch, a]));
     // Announcements begin with the first epoch made after key commitments came in: from then on, every epoch has one.
     const firstAnnounced = Math.min(...announcements.keys());
@@ -219,12 +219,12 @@ export class RoomKeysService {
     for (const entry of fresh) reported.add(entry);
     let waiting = false;
     try {
-      waiting = (await this.socket.request<KeyRequestResult>(CHAT_EVENTS.keyRequest, { roomId, epochs })).waiting;
+      waiting = (await this.socket.request(CHAT_EVENTS.keyRequest, { roomId, epochs })).waiting;
     } catch (err) {
       // A box for an epoch this member may not read (before they joined) cannot be asked for: ask for each epoch alone.
       if (!(err instanceof SocketRequestError && err.code === 'invalid-payload') || epochs.length === 1) throw err;
       for (const epoch of epochs) {
-        const asked = await this.socket.request<KeyRequestResult>(CHAT_EVENTS.keyRequest, { roomId, epochs: [epoch] }).catch(() => undefined);
+        const asked = await this.socket.request(CHAT_EVENTS.keyRequest, { roomId, epochs: [epoch] }).catch(() => undefined);
         waiting ||= !!asked?.waiting;
       }
     }
