@@ -1,5 +1,5 @@
 /**
- * @conclave/crypto: the end-to-end encryption protocol of shared/design/e2e.md (v1) on WebCrypto.
+ * @conclave/crypto: the end-to-end encryption protocol (docs/protocol.md; labels "conclave/v1/…") on WebCrypto.
  * The same code runs in browsers (secure contexts) and in Node ≥ 20. See README.md for the wire formats.
  */
 export const PROTOCOL_VERSION = 'conclave/v1';
@@ -34,4 +34,8 @@ export {
   type SignAdmissionInput,
 } from './membership.js';
 export { epochCommitment, announceEpoch, verifyEpochAnnouncement, keyMatchesCommitment, type AnnounceEpochInput } from './epoch.js';
+export { admittedMembers, type AdmittedMember, type AdmittedMembersInput } from './admitted.js';
+export { newInviteSecret, inviteIdFromSecret, inviteVerifier } from './invite.js';
+export { deriveRoomPassword, type RoomPasswordKeys } from './room-password.js';
+export { sealVerifier, openVerifier, joinProof, checkJoinProof, type SealVerifierInput, type OpenVerifierInput, type JoinProofInput } from './verifier.js';
 export { checkTestVectors, type TestVectors } from './vectors.js';

@@ -1,4 +1,10 @@
-import type { FileDescriptor, KeyBackup, KeyBox, MessageEnvelope, PublicKeys, TextContent } from '@conclave/contracts';
+import type { Admission, EpochAnnouncement, FileDescriptor, KeyBackup, KeyBox, MessageEnvelope, PublicKeys, RoomGenesis, SealedVerifier, TextContent } from '@conclave/contracts';
+import { PASSWORD_VERIFIER_ID } from '@conclave/contracts';
+import { epochCommitment, keyMatchesCommitment, verifyEpochAnnouncement } from './epoch.js';
+import { inviteIdFromSecret, inviteVerifier } from './invite.js';
+import { memberKeysDigest, verifyAdmission, verifyGenesis } from './membership.js';
+import { deriveRoomPassword } from './room-password.js';
+import { checkJoinProof, joinProof, openVerifier, sealVerifierWithIv } from './verifier.js';
 import { equalBytes, fromBase64, toBase64, utf8 } from './encoding.js';
 import { decryptFile, encryptFileWith } from './file.js';
 import { fingerprint, safetyNumber } from './fingerprint.js';
@@ -24,6 +30,18 @@ export interface TestVectors {
   message: { senderId: string; epochKey: string; content: TextContent; envelope: MessageEnvelope };
   file: { name: string; plaintext: string; key: string; iv: string; ciphertext: string; descriptor: FileDescriptor };
   fingerprints: { alice: string; bob: string; safetyNumber: string };
+  /** memberKeysDigest of each identity. */
+  memberKeys: { alice: string; bob: string };
+  /** alice's genesis of the room of keyBox and message. */
+  genesis: RoomGenesis;
+  /** bob admitted by alice (via invite). */
+  admission: Admission;
+  /** Epoch 1 of that room (the keyBox's key) announced by alice. */
+  epoch: { epochKey: string; announcement: EpochAnnouncement };
+  /** An invite: its secret (the link fragment), id, verifier key (base64), the verifier sealed under epoch 1, and bob's join proof. */
+  invite: { secret: string; id: string; verifier: string; sealed: SealedVerifier; proof: string };
+  /** A room password: the derived joinKey and admitKey (base64), admitKey sealed under epoch 1, and bob's join proof. */
+  roomPassword: { password: string; code: string; joinKey: string; admitKey: string; sealed: SealedVerifier; proof: string };
 }
 
 /**
@@ -96,5 +114,51 @@ export async function checkTestVectors(v: TestVectors): Promise<string[]> {
   await check('fingerprints.alice', async () => (await fingerprint(alice)) === v.fingerprints.alice);
   await check('fingerprints.bob', async () => (await fingerprint(bob)) === v.fingerprints.bob);
   await check('fingerprints.safetyNumber', async () => (await safetyNumber(alice, bob)) === v.fingerprints.safetyNumber);
+
+  await check('memberKeys.alice', async () => (await memberKeysDigest(alice.userId, alice.publicKeys)) === v.memberKeys.alice);
+  await check('memberKeys.bob', async () => (await memberKeysDigest(bob.userId, bob.publicKeys)) === v.memberKeys.bob);
+  await check('genesis', async () => {
+    await verifyGenesis(v.genesis, alice.publicKeys);
+    return v.genesis.creatorId === alice.userId && v.genesis.creatorKeys === v.memberKeys.alice;
+  });
+  await check('admission', async () => {
+    await verifyAdmission(v.admission, alice.publicKeys);
+    return v.admission.memberId === bob.userId && v.admission.memberKeys === v.memberKeys.bob;
+  });
+  const roomKey = await aes(v.epoch.epochKey, true);
+  const { announcement } = v.epoch;
+  await check('epoch.announcement (commit)', async () => (await epochCommitment(roomKey, announcement.roomId, announcement.epoch)) === announcement.commit);
+  await check('epoch.announcement (verified)', async () => {
+    await verifyEpochAnnouncement(announcement, alice.publicKeys);
+    return keyMatchesCommitment(roomKey, announcement);
+  });
+
+  const bobJoins = { code: v.roomPassword.code, joinerId: bob.userId, joinerKeys: bob.publicKeys };
+  const verifiers = [
+    { name: 'invite', verifierId: v.invite.id, verifier: () => inviteVerifier(v.invite.secret), expected: v.invite.verifier, sealed: v.invite.sealed, proof: v.invite.proof },
+    {
+      name: 'roomPassword',
+      verifierId: PASSWORD_VERIFIER_ID,
+      verifier: async () => (await deriveRoomPassword(v.roomPassword.password, v.roomPassword.code)).admitKey,
+      expected: v.roomPassword.admitKey,
+      sealed: v.roomPassword.sealed,
+      proof: v.roomPassword.proof,
+    },
+  ];
+  await check('invite.id', async () => (await inviteIdFromSecret(v.invite.secret)) === v.invite.id);
+  await check('roomPassword.joinKey', async () => (await deriveRoomPassword(v.roomPassword.password, v.roomPassword.code)).joinKey === v.roomPassword.joinKey);
+  for (const item of verifiers) {
+    const verifier = await item.verifier().catch(() => new Uint8Array(32));
+    await check(`${item.name}.verifier`, async () => toBase64(verifier) === item.expected);
+    await check(`${item.name}.sealed (sealed)`, async () => {
+      const sealed = await sealVerifierWithIv({ roomId: announcement.roomId, epoch: item.sealed.epoch, epochKey: roomKey, verifierId: item.verifierId, verifier }, fromBase64(item.sealed.iv, 'iv'));
+      return sealed.ct === item.sealed.ct;
+    });
+    await check(`${item.name}.sealed (opened)`, async () => {
+      const opened = await openVerifier({ roomId: announcement.roomId, verifierId: item.verifierId, sealed: item.sealed, epochKey: roomKey });
+      return equalBytes(opened, verifier);
+    });
+    await check(`${item.name}.proof`, async () => (await joinProof(verifier, bobJoins)) === item.proof && (await checkJoinProof(verifier, bobJoins, item.proof)));
+  }
   return failures;
 }

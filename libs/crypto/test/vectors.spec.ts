@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, hkdfSync, pbkdf2Sync, privateDecrypt, constants, verify } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, hkdfSync, pbkdf2Sync, privateDecrypt, constants, verify } from 'node:crypto';
 import { checkTestVectors } from '@conclave/crypto';
 import { vectors } from './support.js';
 
@@ -13,7 +13,16 @@ describe('test vectors', () => {
     const altered = structuredClone(vectors);
     altered.derivation.authKey = Buffer.alloc(32).toString('base64');
     altered.fingerprints.safetyNumber = '0'.repeat(60);
-    expect(await checkTestVectors(altered)).toEqual(['derivation.authKey: mismatch', 'fingerprints.safetyNumber: mismatch']);
+    altered.invite.verifier = Buffer.alloc(32).toString('base64');
+    altered.roomPassword.proof = Buffer.alloc(32).toString('base64');
+    altered.admission.admittedAt += 1;
+    expect(await checkTestVectors(altered)).toEqual([
+      'derivation.authKey: mismatch',
+      'fingerprints.safetyNumber: mismatch',
+      `admission: SignatureError: the admission of ${vectors.admission.memberId} is not signed by ${vectors.admission.admitterId}`,
+      'invite.verifier: mismatch',
+      'roomPassword.proof: mismatch',
+    ]);
   });
 });
 
@@ -84,4 +93,67 @@ describe('test vectors, checked independently with node:crypto', () => {
     expect(fingerprint(bob)).toBe(vectors.fingerprints.bob);
     expect(vectors.fingerprints.safetyNumber).toBe([fingerprint(alice), fingerprint(bob)].sort().join(''));
   });
+
+  // Membership v2 (docs/protocol.md, "Membership").
+  const field = (value: Buffer | string | number) => {
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(String(value));
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+  };
+  const canonical = (...values: Array<Buffer | string | number>) => Buffer.concat(values.map(field));
+  const signedBy = (who: typeof alice, data: Buffer, sig: string) =>
+    verify('sha256', data, { key: createPublicKey({ key: b64(who.publicKeys.sig), format: 'der', type: 'spki' }), dsaEncoding: 'ieee-p1363' }, b64(sig));
+  const hmac = (key: Buffer, data: Buffer) => createHmac('sha256', key).update(data).digest('base64');
+  const keysDigest = (who: typeof alice) => createHash('sha256').update(canonical('conclave/v1/keys', who.userId, b64(who.publicKeys.enc), b64(who.publicKeys.sig))).digest('base64');
+  const bobJoins = (code: string) => canonical('conclave/v1/join', code, bob.userId, keysDigest(bob));
+
+  it('memberKeys = SHA-256(canonical("conclave/v1/keys", userId, enc SPKI, sig SPKI))', () => {
+    expect(keysDigest(alice)).toBe(vectors.memberKeys.alice);
+    expect(keysDigest(bob)).toBe(vectors.memberKeys.bob);
+  });
+
+  it('the genesis and the admission are signed by alice over their length-prefixed fields', () => {
+    const { genesis, admission } = vectors;
+    expect(genesis.creatorKeys).toBe(keysDigest(alice));
+    expect(signedBy(alice, canonical('conclave/v1/room', genesis.roomId, genesis.creatorId, genesis.creatorKeys), genesis.sig)).toBe(true);
+    expect(admission.memberKeys).toBe(keysDigest(bob));
+    const admitted = canonical('conclave/v1/admit', admission.roomId, admission.memberId, admission.memberKeys, admission.admitterId, admission.via, admission.admittedAt);
+    expect(signedBy(alice, admitted, admission.sig)).toBe(true);
+  });
+
+  it('the epoch commit is HMAC-SHA256(epoch key, canonical("conclave/v1/epoch-commit", roomId, epoch)), announced by its maker', () => {
+    const { epochKey, announcement: a } = vectors.epoch;
+    expect(hmac(b64(epochKey), canonical('conclave/v1/epoch-commit', a.roomId, a.epoch))).toBe(a.commit);
+    expect(signedBy(alice, canonical('conclave/v1/epoch', a.roomId, a.epoch, a.makerId, a.commit), a.sig)).toBe(true);
+  });
+
+  it('an invite: id and verifier are HKDF-SHA256 of the secret bytes; the verifier is sealed with AAD canonical("conclave/v1/verifier", roomId, epoch, id)', () => {
+    const { invite, epoch } = vectors;
+    const secret = Buffer.from(invite.secret, 'base64url');
+    expect(secret).toHaveLength(32);
+    expect(Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'conclave/v1/invite-id', 16)).toString('base64url')).toBe(invite.id);
+    const verifier = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'conclave/v1/invite', 32));
+    expect(verifier.toString('base64')).toBe(invite.verifier);
+    const aad = canonical('conclave/v1/verifier', epoch.announcement.roomId, invite.sealed.epoch, invite.id);
+    expect(sealGcm(b64(epoch.epochKey), b64(invite.sealed.iv), verifier, aad)).toBe(invite.sealed.ct);
+    expect(hmac(verifier, bobJoins(vectors.roomPassword.code))).toBe(invite.proof);
+  });
+
+  it('a room password: PBKDF2-SHA256(NFKC(password), "conclave/v1/room|" + code, 600000) → joinKey and admitKey by HKDF; admitKey sealed as verifier "password"', () => {
+    const { roomPassword: p, epoch } = vectors;
+    const roomMaster = pbkdf2Sync(p.password.normalize('NFKC'), `conclave/v1/room|${p.code}`, 600_000, 32, 'sha256');
+    expect(hkdf(roomMaster, 'conclave/v1/room-join').toString('base64')).toBe(p.joinKey);
+    const admitKey = hkdf(roomMaster, 'conclave/v1/room-admit');
+    expect(admitKey.toString('base64')).toBe(p.admitKey);
+    const aad = canonical('conclave/v1/verifier', epoch.announcement.roomId, p.sealed.epoch, 'password');
+    expect(sealGcm(b64(epoch.epochKey), b64(p.sealed.iv), admitKey, aad)).toBe(p.sealed.ct);
+    expect(hmac(admitKey, bobJoins(p.code))).toBe(p.proof);
+  });
+
+  const sealGcm = (key: Buffer, iv: Buffer, plaintext: Buffer, aad: Buffer) => {
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(aad);
+    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]).toString('base64');
+  };
 });
