@@ -3,11 +3,14 @@
 //   1. rooms of 50 members, offered load stepped up: delivered messages/s, p50/p99 send→deliver, ratio
 //   2. 10,000 idle authenticated sockets: server memory per socket (RSS), against the relay's
 //   3. a history page in a room of 1,000,000 messages: newest and deep pages, against the bare SQL
+//   4. the server's check of every message's signature: CPU per verifyMessageSignature, beside the
+//      server's whole CPU per message
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, sealKeyBackup, sealKeyBox, signAdmission, signGenesis } from '@conclave/crypto';
+import { CHAT_EVENTS } from '@conclave/contracts';
+import { deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, messageAad, sealKeyBackup, sealKeyBox, signAdmission, signGenesis, verifyMessageSignature } from '@conclave/crypto';
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import pg from 'pg';
@@ -133,7 +136,7 @@ async function populate(conclave) {
     await makeFirstEpoch(conclave, room.id, members, identity, publicKeys);
     rooms.push({ code: room.code, id: room.id, members });
   }
-  return { users, rooms };
+  return { users, rooms, identity };
 }
 
 /** As browsers do: the owner signs the room's genesis, every other member asks to join and the owner admits them (signed admissions). */
@@ -146,12 +149,12 @@ async function admitMembers(conclave, room, members, identity, publicKeys) {
       if (!reply.ok) throw new Error(`${event} ${JSON.stringify(reply.error)}`);
     };
     const genesis = await signGenesis({ roomId: room.id, creatorId: owner.userId, creatorKeys: publicKeys, creatorSig: identity.sig.privateKey });
-    await ack('room:genesis', { roomId: room.id, genesis, admissions: [] });
+    await ack(CHAT_EVENTS.genesis, { roomId: room.id, genesis, admissions: [] });
     for (const m of members.slice(1)) {
       const asked = await api(conclave.base, conclave.ca, 'POST', `/api/rooms/${room.code}/join`, {}, m.cookie);
       if (asked.status !== 200) throw new Error(`join ${asked.status} ${JSON.stringify(asked.body)}`);
       const admission = await signAdmission({ roomId: room.id, memberId: m.userId, memberKeys: publicKeys, admitterId: owner.userId, via: 'approval', admitterSig: identity.sig.privateKey });
-      await ack('admission:grant', { roomId: room.id, admission });
+      await ack(CHAT_EVENTS.admissionGrant, { roomId: room.id, admission });
     }
   } finally {
     socket.disconnect();
@@ -167,20 +170,34 @@ async function makeFirstEpoch(conclave, roomId, members, identity, publicKeys) {
     members.map((m) => sealKeyBox({ roomId, epoch: 1, epochKey, recipientId: m.userId, recipientEnc, sharerId: owner.userId, sharerSig: identity.sig.privateKey })),
   );
   const socket = await connect(conclave.base, conclave.ca, owner.cookie);
-  const reply = await socket.timeout(10_000).emitWithAck('key:new-epoch', { roomId, epoch: 1, boxes });
+  const reply = await socket.timeout(10_000).emitWithAck(CHAT_EVENTS.newEpoch, { roomId, epoch: 1, boxes });
   socket.disconnect();
   if (!reply.ok) throw new Error(`key:new-epoch ${JSON.stringify(reply.error)}`);
 }
 
+const IV = randomBytes(12).toString('base64');
+const CT = randomBytes(1040).toString('base64'); // the largest ciphertext a 150-character message can have
+
+/**
+ * An envelope signed as a client signs one (ECDSA over aad|iv|ct, libs/crypto README §4), so the server's
+ * signature check passes: the ciphertext is random bytes of the largest size, which nobody decrypts here.
+ */
+async function signedEnvelope(roomId, senderId, senderSig) {
+  const clientMsgId = randomUUID();
+  const signed = new TextEncoder().encode(`${messageAad(roomId, senderId, 1, clientMsgId)}|${IV}|${CT}`);
+  const sig = Buffer.from(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, senderSig, signed)).toString('base64');
+  return { roomId, epoch: 1, clientMsgId, iv: IV, ct: CT, sig };
+}
+
 /** Connects every member, enters its room, runs each offered-load step; returns per-step figures. */
 /** `cpu()` gives the CPU seconds of the server side so far (for CPU per message). */
-async function drive(base, ca, rooms, cpu) {
+async function drive(base, ca, rooms, cpu, senderSig) {
   const sockets = [];
   for (const room of rooms) {
     for (const member of room.members) {
       const socket = await connect(base, ca, member.cookie);
-      const entered = await socket.timeout(10_000).emitWithAck('room:enter', { code: room.code });
-      sockets.push({ socket, roomId: entered.result.roomId });
+      const entered = await socket.timeout(10_000).emitWithAck(CHAT_EVENTS.enter, { code: room.code });
+      sockets.push({ socket, roomId: entered.result.roomId, userId: member.userId });
     }
   }
   const sentAt = new Map();
@@ -188,7 +205,7 @@ async function drive(base, ca, rooms, cpu) {
   let deliveries = 0;
   const delivered = new Set();
   for (const { socket } of sockets) {
-    socket.on('message:new', (m) => {
+    socket.on(CHAT_EVENTS.message, (m) => {
       const t0 = sentAt.get(m.clientMsgId);
       if (t0 === undefined) return;
       latencies.push(performance.now() - t0);
@@ -196,9 +213,6 @@ async function drive(base, ca, rooms, cpu) {
       delivered.add(m.clientMsgId);
     });
   }
-  const iv = randomBytes(12).toString('base64');
-  const ct = randomBytes(1040).toString('base64'); // the largest ciphertext a 150-character message can have
-  const sig = randomBytes(64).toString('base64');
   const results = [];
   // The first step runs twice: once unrecorded, so neither server is measured while its JIT warms up.
   for (const [index, rate] of [STEPS[0], ...STEPS].entries()) {
@@ -206,6 +220,9 @@ async function drive(base, ca, rooms, cpu) {
     // Enough senders, spread over the rooms, each sending every SEND_INTERVAL_MS, to offer `rate` per second.
     const count = Math.ceil((rate * SEND_INTERVAL_MS) / 1000);
     const senders = sockets.filter((_, i) => i % Math.max(1, Math.floor(sockets.length / count)) === 0).slice(0, count);
+    // Signed before the step, so the load generator's signing is not measured with it.
+    const ticks = Math.ceil((STEP_SECONDS * 1000) / SEND_INTERVAL_MS) + 1;
+    const envelopes = await Promise.all(senders.map((sender) => Promise.all(Array.from({ length: ticks }, () => signedEnvelope(sender.roomId, sender.userId, senderSig)))));
     latencies = [];
     deliveries = 0;
     delivered.clear();
@@ -216,9 +233,10 @@ async function drive(base, ca, rooms, cpu) {
     const timers = senders.map((sender, i) =>
       setTimeout(function tick() {
         if (performance.now() - started > STEP_SECONDS * 1000) return;
-        const clientMsgId = randomUUID();
-        sentAt.set(clientMsgId, performance.now());
-        sender.socket.timeout(10_000).emitWithAck('message:send', { roomId: sender.roomId, epoch: 1, clientMsgId, iv, ct, sig }).then(
+        const envelope = envelopes[i].pop();
+        if (!envelope) return;
+        sentAt.set(envelope.clientMsgId, performance.now());
+        sender.socket.timeout(10_000).emitWithAck(CHAT_EVENTS.send, envelope).then(
           (reply) => (reply.ok ? acked++ : refused++),
           () => refused++,
         );
@@ -285,7 +303,7 @@ async function historyPage(conclave, owner) {
   await db.query(`UPDATE rooms SET last_seq = $2 WHERE id = $1`, [room.id, HISTORY_ROWS]);
   await db.query('ANALYZE messages');
   const socket = await connect(conclave.base, conclave.ca, cookie);
-  await socket.timeout(10_000).emitWithAck('room:enter', { code: room.code });
+  await socket.timeout(10_000).emitWithAck(CHAT_EVENTS.enter, { code: room.code });
   const time = async (fn) => {
     const samples = [];
     for (let i = 0; i < 30; i++) {
@@ -295,12 +313,29 @@ async function historyPage(conclave, owner) {
     }
     return quantile(samples, 0.5);
   };
-  const newest = await time(() => socket.timeout(10_000).emitWithAck('message:history', { roomId: room.id }));
-  const deep = await time(() => socket.timeout(10_000).emitWithAck('message:history', { roomId: room.id, before: Math.floor(HISTORY_ROWS / 2) }));
+  const newest = await time(() => socket.timeout(10_000).emitWithAck(CHAT_EVENTS.history, { roomId: room.id }));
+  const deep = await time(() => socket.timeout(10_000).emitWithAck(CHAT_EVENTS.history, { roomId: room.id, before: Math.floor(HISTORY_ROWS / 2) }));
   const sqlOnly = await time(() => db.query(`SELECT * FROM messages WHERE room_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT 51`, [room.id, Math.floor(HISTORY_ROWS / 2)]));
   socket.disconnect();
   await db.end();
   return { newest, deep, sqlOnly };
+}
+
+/**
+ * What the server's signature check costs per message: the same libs/crypto call the server makes
+ * (verifyMessageSignature under the sender's imported directory key), one after another in this
+ * process, as CPU time (all threads: WebCrypto verifies on the thread pool) per call.
+ */
+async function signatureCheck(identity, count = 2000) {
+  const senderId = randomUUID();
+  const roomId = randomUUID();
+  const sigKey = (await importPublicKeys(await exportPublicKeys(identity))).sig;
+  const envelopes = await Promise.all(Array.from({ length: count }, () => signedEnvelope(roomId, senderId, identity.sig.privateKey)));
+  for (const envelope of envelopes.slice(0, 200)) await verifyMessageSignature({ ...envelope, senderId }, sigKey); // warm-up
+  const before = process.cpuUsage();
+  for (const envelope of envelopes) await verifyMessageSignature({ ...envelope, senderId }, sigKey);
+  const { user, system } = process.cpuUsage(before);
+  return { count, cpuMicros: (user + system) / count };
 }
 
 // Every bench user joins from this one address, and the idle sockets all belong to one user.
@@ -308,16 +343,19 @@ const conclave = await startConclave({ env: { ROOM_PROBES_PER_ADDRESS_PER_MINUTE
 const relay = await startRelay(join(conclave.dataDir, 'tls/cert.pem'), join(conclave.dataDir, 'tls/key.pem'));
 try {
   log(`Conclave ${conclave.base} (pid ${conclave.child.pid}), bare relay ${relay.base} (pid ${relay.child.pid}); Node ${process.versions.node}`);
-  const { rooms } = await populate(conclave);
+  const { rooms, identity } = await populate(conclave);
   log('load steps on Conclave…');
   const postmaster = Number(readFileSync(join(conclave.dataDir, 'postgres/postmaster.pid'), 'utf8').split('\n')[0]);
-  const ours = await drive(conclave.base, conclave.ca, rooms, () => ({ server: cpuSeconds(conclave.child.pid), postgres: cpuSeconds(postmaster, true), client: cpuSeconds(process.pid) }));
+  const ours = await drive(conclave.base, conclave.ca, rooms, () => ({ server: cpuSeconds(conclave.child.pid), postgres: cpuSeconds(postmaster, true), client: cpuSeconds(process.pid) }), identity.sig.privateKey);
   log('load steps on the bare relay…');
-  const bare = await drive(relay.base, conclave.ca, rooms.map((r) => ({ ...r, members: r.members.map((m) => ({ ...m })) })), () => ({ server: cpuSeconds(relay.child.pid), client: cpuSeconds(process.pid) }));
+  const bare = await drive(relay.base, conclave.ca, rooms.map((r) => ({ ...r, members: r.members.map((m) => ({ ...m })) })), () => ({ server: cpuSeconds(relay.child.pid), client: cpuSeconds(process.pid) }), identity.sig.privateKey);
   log(`${IDLE_SOCKETS} idle sockets…`);
   const perSocket = await idleSockets(conclave, conclave.ca, rooms[0].members[0].cookie, 'conclave');
   const perSocketBare = await idleSockets(relay, conclave.ca, undefined, 'relay');
   const history = await historyPage(conclave, rooms[0].members[0]);
+  log('the signature check…');
+  const signature = await signatureCheck(identity);
+  const top = ours.at(-1);
 
   const f = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
   const lines = [
@@ -337,6 +375,12 @@ try {
     `| newest page over the socket | ${f(history.newest, 2)} |`,
     `| page from the middle over the socket | ${f(history.deep, 2)} |`,
     `| the same page as bare SQL (floor) | ${f(history.sqlOnly, 2)} |`,
+    '',
+    `| signature check of a message (verifyMessageSignature, ${signature.count} in a row, this process) | µs CPU |`,
+    '| --- | ---: |',
+    `| per message | ${f(signature.cpuMicros)} |`,
+    `| Conclave server's whole CPU per message at ${top.offered} msg/s, check included (table above) | ${f(top.cpuMs.server * 1000)} |`,
+    `| the check's share of it | ${f((signature.cpuMicros / (top.cpuMs.server * 1000)) * 100)} % |`,
   ];
   console.log(lines.join('\n'));
 } catch (err) {

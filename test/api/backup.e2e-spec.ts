@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { type Ack, AUTH_PATHS, type EnterRoomResult, type HistoryPage, type KeyBox, type RoomSummary, type SendResult, type StoredMessage } from '@conclave/contracts';
+import { AUTH_PATHS, type EnterRoomResult, type KeyBox, type RoomSummary, type StoredMessage } from '@conclave/contracts';
 import { encryptMessage, generateEpochKey, sealContactBook, textContent } from '@conclave/crypto';
 import pg from 'pg';
 import type { Socket } from 'socket.io-client';
@@ -11,7 +11,7 @@ import { askToJoin, createRoom, grantAdmission, passwordJoin, setRoomPassword } 
 import { ExternalPostgres } from '../support/postgres.js';
 import { processesMentioning } from '../support/processes.js';
 import { newDataDir, REPO_ROOT, ServerProcess } from '../support/server.js';
-import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, resultOf, sessionCookie } from '../support/sockets.js';
+import { ask, askRaw, CHAT_EVENTS, connect, connected, makeFirstEpoch, resultOf, sessionCookie } from '../support/sockets.js';
 
 const ENV = { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst', REGISTER_LIMIT_PER_HOUR: '1000' };
 /** Tests that run several backups and restores, each a process that may start a PostgreSQL. */
@@ -49,9 +49,9 @@ async function signedInSocket(server: ServerProcess, account: Account): Promise<
 async function readRoom(server: ServerProcess, account: Account, room: RoomSummary): Promise<{ entered: EnterRoomResult; messages: StoredMessage[]; boxes: KeyBox[] }> {
   const socket = await signedInSocket(server, account);
   try {
-    const entered = resultOf(await ask<Ack<EnterRoomResult>>(socket, CHAT_EVENTS.enter, { code: room.code }));
-    const page = resultOf(await ask<Ack<HistoryPage>>(socket, CHAT_EVENTS.history, { roomId: room.id }));
-    const boxes = resultOf(await ask<Ack<KeyBox[]>>(socket, CHAT_EVENTS.keyBoxes, { roomId: room.id }));
+    const entered = resultOf(await ask(socket, CHAT_EVENTS.enter, { code: room.code }));
+    const page = resultOf(await ask(socket, CHAT_EVENTS.history, { roomId: room.id }));
+    const boxes = resultOf(await askRaw<KeyBox[]>(socket, CHAT_EVENTS.keyBoxes, { roomId: room.id }));
     return { entered, messages: page.messages.reverse(), boxes };
   } finally {
     socket.disconnect();
@@ -98,14 +98,14 @@ describe('npm run backup / npm run restore', () => {
     contactBook = await sealContactBook({ v: 1, contacts: {} }, ann.keys.wrapKey, ann.userId);
     await annRest.put(AUTH_PATHS.contacts, contactBook).expect(204);
 
-    for (const socket of [annSocket, benSocket]) resultOf(await ask<Ack<EnterRoomResult>>(socket, CHAT_EVENTS.enter, { code: room.code }));
+    for (const socket of [annSocket, benSocket]) resultOf(await ask(socket, CHAT_EVENTS.enter, { code: room.code }));
     epochKey = await makeFirstEpoch(annSocket, room.id, ann, [ann, ben]);
     const lines: Array<[Socket, Account, string]> = [[annSocket, ann, 'one'], [benSocket, ben, 'two'], [annSocket, ann, 'three **bold**'], [benSocket, ben, 'four 👋']];
     for (const [socket, from, text] of lines) {
       const envelope = await encryptMessage({ roomId: room.id, senderId: from.userId, epoch: 1, epochKey, senderSig: from.identity.sig.privateKey, content: textContent(text) });
-      resultOf(await ask<Ack<SendResult>>(socket, CHAT_EVENTS.send, envelope));
+      resultOf(await ask(socket, CHAT_EVENTS.send, envelope));
     }
-    resultOf(await ask<Ack<{ seq: number }>>(benSocket, CHAT_EVENTS.read, { roomId: room.id, seq: 2 }));
+    resultOf(await ask(benSocket, CHAT_EVENTS.read, { roomId: room.id, seq: 2 }));
     annSocket.disconnect();
     benSocket.disconnect();
   }, SLOW);
@@ -139,9 +139,9 @@ describe('npm run backup / npm run restore', () => {
       await cat.post(`/api/rooms/${room.code}/join`, await passwordJoin('wrong', room.code, catAccount)).expect(404); // answered as an unknown code
       expect(await askToJoin(cat, room.code, await passwordJoin('room secret', room.code, catAccount))).toMatchObject({ status: 'pending', room: { via: 'password' } });
       const socket = await signedInSocket(restored, ann);
-      resultOf(await ask<Ack<EnterRoomResult>>(socket, CHAT_EVENTS.enter, { code: room.code }));
+      resultOf(await ask(socket, CHAT_EVENTS.enter, { code: room.code }));
       const envelope = await encryptMessage({ roomId: room.id, senderId: ann.userId, epoch: 1, epochKey, senderSig: ann.identity.sig.privateKey, content: textContent('five') });
-      expect(resultOf(await ask<Ack<SendResult>>(socket, CHAT_EVENTS.send, envelope)).seq).toBe(5);
+      expect(resultOf(await ask(socket, CHAT_EVENTS.send, envelope)).seq).toBe(5);
       socket.disconnect();
     } finally {
       await restored.stop();

@@ -1,10 +1,10 @@
-import type { Ack, EpochNotice, KeyAvailable, KeyBox, KeyRequested, RotateRequest, RoomSummary, SendResult, StoredMessage } from '@conclave/contracts';
+import type { KeyBox, KeyRequested, RoomSummary } from '@conclave/contracts';
 import { decryptMessage, DecryptionError, encryptMessage, generateEpochKey, importPublicKeys, openKeyBox, sealKeyBox, textContent } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { joinAndAdmit, signRoomGenesis } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, CHAT_EVENTS, connect, connected, next, resultOf, sessionCookie } from '../support/sockets.js';
+import { ask, askRaw, CHAT_EVENTS, connect, connected, next, resultOf, sessionCookie } from '../support/sockets.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,7 +24,7 @@ async function online(name: string, listen: (socket: Socket) => void = () => und
 /** What a client does on key:available: fetch its boxes and open them, checking each sharer's signature. */
 async function collectKeys(name: string): Promise<void> {
   const person = people[name]!;
-  for (const box of resultOf(await ask<Ack<KeyBox[]>>(person.socket!, CHAT_EVENTS.keyBoxes, { roomId: room.id }))) {
+  for (const box of resultOf(await askRaw<KeyBox[]>(person.socket!, CHAT_EVENTS.keyBoxes, { roomId: room.id }))) {
     const sharer = (await person.rest.get(`/api/users/${box.sharerId}/keys`).expect(200)).body.publicKeys;
     const key = await openKeyBox(box, { recipientId: person.account.userId, recipientEnc: person.account.identity.enc.privateKey, sharerSig: (await importPublicKeys(sharer)).sig });
     person.keys.set(box.epoch, key);
@@ -46,7 +46,7 @@ async function say(from: string, body: string, epoch: number) {
   const person = people[from]!;
   const epochKey = person.keys.get(epoch);
   if (!epochKey) throw new Error(`${from} holds no key for epoch ${epoch}`);
-  return ask<Ack<SendResult>>(
+  return ask(
     person.socket!,
     CHAT_EVENTS.send,
     await encryptMessage({ roomId: room.id, senderId: person.account.userId, epoch, epochKey, senderSig: person.account.identity.sig.privateKey, content: textContent(body) }),
@@ -81,21 +81,21 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
 
   it('gets a joiner the key from an online member, signed by that member', async () => {
     await joinAndAdmit(server, people.ben!, room, { account: people.ann!.account, socket: people.ann!.socket! });
-    const requested = next<KeyRequested>(people.ann!.socket!, CHAT_EVENTS.keyRequested);
+    const requested = next(people.ann!.socket!, CHAT_EVENTS.keyRequested);
     await online('ben');
     await ask(people.ben!.socket!, CHAT_EVENTS.enter, { code: room.code });
     expect(await ask(people.ben!.socket!, CHAT_EVENTS.keyRequest, { roomId: room.id })).toEqual({ ok: true, result: { waiting: true, epochs: [1] } });
     const request = await requested;
     expect(request).toMatchObject({ roomId: room.id, code: room.code, requesterId: people.ben!.account.userId, epochs: [1] });
 
-    const available = next<KeyAvailable>(people.ben!.socket!, CHAT_EVENTS.keyAvailable);
+    const available = next(people.ben!.socket!, CHAT_EVENTS.keyAvailable);
     const forBen = await box('ann', { userId: request.requesterId, publicKeys: request.publicKeys }, 1, people.ann!.keys.get(1)!);
     expect(await ask(people.ann!.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [forBen] })).toEqual({ ok: true, result: { stored: 1 } });
     expect(await available).toEqual({ roomId: room.id, code: room.code, epochs: [1] });
     await collectKeys('ben');
 
     await ask(people.ann!.socket!, CHAT_EVENTS.enter, { code: room.code });
-    const incoming = next<StoredMessage>(people.ben!.socket!, CHAT_EVENTS.message);
+    const incoming = next(people.ben!.socket!, CHAT_EVENTS.message);
     expect(await say('ann', 'welcome, ben', 1)).toMatchObject({ ok: true });
     const annKeys = (await importPublicKeys(people.ann!.account.publicKeys)).sig;
     expect(await decryptMessage(await incoming, { epochKey: people.ben!.keys.get(1)!, senderSig: annKeys })).toMatchObject({ body: 'welcome, ben' });
@@ -109,7 +109,7 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
       ok: false,
       error: { code: 'invalid-payload', message: 'A new epoch needs exactly one box for every admitted member' },
     });
-    expect(await ask(people.cat!.socket ?? people.ben!.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [{ junk: true }] })).toMatchObject({
+    expect(await askRaw(people.cat!.socket ?? people.ben!.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [{ junk: true }] })).toMatchObject({
       ok: false,
       error: { code: 'invalid-payload' },
     });
@@ -124,10 +124,10 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
     await sleep(300); // nobody online: the request waits in the database
 
     let requested!: Promise<KeyRequested>;
-    await online('ann', (socket) => (requested = next<KeyRequested>(socket, CHAT_EVENTS.keyRequested)));
+    await online('ann', (socket) => (requested = next(socket, CHAT_EVENTS.keyRequested)));
     const request = await requested;
     expect(request.requesterId).toBe(people.cat!.account.userId);
-    const available = next<KeyAvailable>(people.cat!.socket!, CHAT_EVENTS.keyAvailable);
+    const available = next(people.cat!.socket!, CHAT_EVENTS.keyAvailable);
     await ask(people.ann!.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [await box('ann', people.cat!.account, 1, people.ann!.keys.get(1)!)] });
     await available;
     await collectKeys('cat');
@@ -137,7 +137,7 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
   it('rotates when a member leaves: the first online member makes epoch 2 for those who remain, the leaver cannot open it', async () => {
     await online('ben');
     for (const name of ['ann', 'ben']) await ask(people[name]!.socket!, CHAT_EVENTS.enter, { code: room.code });
-    const rotateForAnn = next<RotateRequest>(people.ann!.socket!, CHAT_EVENTS.rotate);
+    const rotateForAnn = next(people.ann!.socket!, CHAT_EVENTS.rotate);
     await people.cat!.rest.post(`/api/rooms/${room.code}/leave`).expect(204);
     const rotate = await rotateForAnn;
     expect(rotate.nextEpoch).toBe(2);
@@ -148,7 +148,7 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
 
     const epoch2 = await generateEpochKey();
     const boxes = await Promise.all(rotate.members.map((m) => box('ann', m, 2, epoch2)));
-    const benHears = next<EpochNotice>(people.ben!.socket!, CHAT_EVENTS.epoch);
+    const benHears = next(people.ben!.socket!, CHAT_EVENTS.epoch);
     expect(await ask(people.ann!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes })).toEqual({ ok: true, result: { epoch: 2 } });
     expect(await benHears).toEqual({ roomId: room.id, code: room.code, epoch: 2 });
     // A second maker of epoch 2 (ben answering late) is refused.
@@ -160,7 +160,7 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
     expect(await say('ann', 'under the old key', 1)).toMatchObject({ ok: false, error: { code: 'stale-epoch', currentEpoch: 2 } });
     await sleep(1100);
     people.ann!.keys.set(2, epoch2);
-    const incoming = next<StoredMessage>(people.ben!.socket!, CHAT_EVENTS.message);
+    const incoming = next(people.ben!.socket!, CHAT_EVENTS.message);
     expect(await say('ann', 'after cat left', 2)).toMatchObject({ ok: true });
     const message = await incoming;
     const annSig = (await importPublicKeys(people.ann!.account.publicKeys)).sig;

@@ -1,11 +1,11 @@
-import type { Ack, EnterRoomResult, HistoryPage, MessageEnvelope, RateLimited, RoomSummary, SendResult, StoredMessage } from '@conclave/contracts';
-import { decryptMessage, encryptMessage, importPublicKeys, textContent } from '@conclave/crypto';
+import type { EnterRoomResult, MessageEnvelope, RoomSummary, SendResult } from '@conclave/contracts';
+import { decryptMessage, encryptMessage, generateIdentity, importPublicKeys, textContent } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { createRoom, joinAndAdmit } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
+import { ask, askRaw, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,7 +24,7 @@ async function member(server: ServerProcess, name: string): Promise<Member> {
 }
 
 async function enter(m: Member, code: string): Promise<EnterRoomResult> {
-  return resultOf(await ask<Ack<EnterRoomResult>>(m.socket, CHAT_EVENTS.enter, { code }));
+  return resultOf(await ask(m.socket, CHAT_EVENTS.enter, { code }));
 }
 
 describe('encrypted messages (steady rate: 1 message per second per user)', () => {
@@ -39,7 +39,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     bodies.push(body);
     return encryptMessage({ roomId: room.id, senderId: from.account.userId, epoch: 1, epochKey, senderSig: from.account.identity.sig.privateKey, content: textContent(body), ...extra });
   };
-  const send = (from: Member, e: MessageEnvelope | object) => ask<Ack<SendResult>>(from.socket, CHAT_EVENTS.send, e);
+  const send = (from: Member, e: MessageEnvelope | object) => askRaw<SendResult>(from.socket, CHAT_EVENTS.send, e);
 
   beforeAll(async () => {
     server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, REGISTER_LIMIT_PER_HOUR: '1000' } });
@@ -58,7 +58,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   });
 
   it('stores a signed ciphertext, acknowledges it with its sequence number, and relays it to the room', async () => {
-    const incoming = next<StoredMessage>(ben.socket, CHAT_EVENTS.message);
+    const incoming = next(ben.socket, CHAT_EVENTS.message);
     const sent = await envelope(ann, 'hello **ben** 👋');
     expect(await send(ann, sent)).toEqual({ ok: true, result: { seq: 1, createdAt: expect.any(String), duplicate: false } });
     const received = await incoming;
@@ -79,6 +79,35 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     expect(again).toEqual({ ok: true, result: { ...resultOf(first), duplicate: true } });
     const rows = await sql(server, `SELECT seq FROM messages WHERE client_msg_id = $1`, [sent.clientMsgId]);
     expect(rows).toHaveLength(1);
+  });
+
+  it('refuses a message whose signature does not verify under the sender’s directory key (bad-signature) and stores nothing', async () => {
+    await sleep(1100);
+    const forged = await envelope(ben, 'forged in ben’s name', { senderSig: (await generateIdentity()).sig.privateKey });
+    expect(await send(ben, forged)).toEqual({ ok: false, error: { code: 'bad-signature', message: expect.stringContaining('not signed with your key'), event: CHAT_EVENTS.send } });
+    expect(await sql(server, `SELECT 1 FROM messages WHERE client_msg_id = $1`, [forged.clientMsgId])).toEqual([]);
+  });
+
+  it('refuses a replayed message: another member’s envelope re-sent as one’s own, or one moved to another room; a resend of one’s own stays a duplicate', async () => {
+    const elsewhere = (await ann.rest.post('/api/rooms', { name: 'Elsewhere', history: 'shared' }).expect(201)).body as RoomSummary;
+    await ben.rest.post(`/api/rooms/${elsewhere.code}/join`, {}).expect(200);
+    await enter(ann, elsewhere.code);
+    await enter(ben, elsewhere.code);
+    await makeFirstEpoch(ann.socket, elsewhere.id, ann.account, [ann.account, ben.account]);
+    await sleep(1100);
+    const incoming = next(ben.socket, CHAT_EVENTS.message);
+    const original = await envelope(ann, 'said once, by ann');
+    const stored = resultOf(await send(ann, original));
+    // Ben re-sends what he received: the server checks it under ben's key, with ben as the sender.
+    const { senderId: _sender, seq: _seq, createdAt: _createdAt, ...received } = await incoming;
+    expect(await send(ben, received)).toMatchObject({ ok: false, error: { code: 'bad-signature' } });
+    await sleep(1100);
+    // Ann's own envelope, moved to another room of hers with the same epoch: its signature names the first room.
+    expect(await send(ann, { ...original, roomId: elsewhere.id })).toMatchObject({ ok: false, error: { code: 'bad-signature' } });
+    await sleep(1100);
+    expect(await send(ann, original)).toEqual({ ok: true, result: { ...stored, duplicate: true } });
+    expect(await sql(server, `SELECT room_id, sender_id FROM messages WHERE client_msg_id = $1`, [original.clientMsgId])).toEqual([{ room_id: room.id, sender_id: ann.account.userId }]);
+    expect(await sql(server, `SELECT seq FROM messages WHERE room_id = $1`, [elsewhere.id])).toEqual([]);
   });
 
   it('refuses a message under a stale epoch, telling the client which epoch to use', async () => {
@@ -116,7 +145,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
 
   it('limits each user to one message per second: the extra one is refused, not stored, with a rate-limit event', async () => {
     await sleep(1100);
-    const warned = next<RateLimited>(ben.socket, CHAT_EVENTS.rateLimited);
+    const warned = next(ben.socket, CHAT_EVENTS.rateLimited);
     expect(await send(ben, await envelope(ben, 'first'))).toMatchObject({ ok: true });
     const refusedEnvelope = await envelope(ben, 'second, too soon');
     expect(await send(ben, refusedEnvelope)).toMatchObject({ ok: false, error: { code: 'rate-limited' } });
@@ -147,7 +176,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     );
     await sql(server, `UPDATE rooms SET last_seq = 120 WHERE id = $1`, [big.id]);
     await enter(ann, big.code);
-    const page = async (before?: number) => resultOf(await ask<Ack<HistoryPage>>(ann.socket, CHAT_EVENTS.history, { roomId: big.id, before }));
+    const page = async (before?: number) => resultOf(await ask(ann.socket, CHAT_EVENTS.history, { roomId: big.id, before }));
     const first = await page();
     expect(first.messages.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 120 - i));
     expect(first.more).toBe(true);
@@ -157,12 +186,12 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     expect(third.messages.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 20 - i));
     expect(third.more).toBe(false);
 
-    const resync = await ask<Ack<HistoryPage>>(ann.socket, CHAT_EVENTS.resync, { roomId: big.id, afterSeq: 100 });
+    const resync = await ask(ann.socket, CHAT_EVENTS.resync, { roomId: big.id, afterSeq: 100 });
     expect(resultOf(resync).messages.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 101 + i));
   });
 
   it('keeps the unread count from the read marker', async () => {
-    const reply = await ask<Ack<{ seq: number }>>(ben.socket, CHAT_EVENTS.read, { roomId: room.id, seq: 1 });
+    const reply = await ask(ben.socket, CHAT_EVENTS.read, { roomId: room.id, seq: 1 });
     expect(reply).toEqual({ ok: true, result: { seq: 1 } });
     const mine = (await ben.rest.get('/api/rooms').expect(200)).body as RoomSummary[];
     const [{ last_seq }] = await sql<{ last_seq: string }>(server, `SELECT last_seq FROM rooms WHERE id = $1`, [room.id]);
@@ -180,7 +209,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     await enter(dan, late.code);
     await sleep(1100);
     expect(await send(ann, await envelope(ann, 'after dan', { roomId: late.id, epochKey: lateKey }))).toMatchObject({ ok: true, result: { seq: 2 } });
-    const history = resultOf(await ask<Ack<HistoryPage>>(dan.socket, CHAT_EVENTS.history, { roomId: late.id }));
+    const history = resultOf(await ask(dan.socket, CHAT_EVENTS.history, { roomId: late.id }));
     expect(history.messages.map((m) => m.seq)).toEqual([2]);
     dan.socket.disconnect();
   });
@@ -208,7 +237,7 @@ describe('many senders at once (the store writes in batches)', () => {
       const envelopes = await Promise.all(members.flatMap((m) => [1, 2, 3, 4].map(async (i) => ({ m, e: await seal(m, i) }))));
       // Not the first one: that is written alone while the rest queue, so the copies share a batch.
       const doubled = envelopes[5]!;
-      const replies = await Promise.all([...envelopes, doubled].map(({ m, e }) => ask<Ack<SendResult>>(m.socket, CHAT_EVENTS.send, e)));
+      const replies = await Promise.all([...envelopes, doubled].map(({ m, e }) => ask(m.socket, CHAT_EVENTS.send, e)));
       expect(replies.every((r) => r.ok)).toBe(true);
       const results = replies.map(resultOf);
       // The doubled envelope: one stored row, both replies carry its seq, one of them says duplicate.
@@ -237,13 +266,13 @@ describe('the "burst" rate profile (5 messages per 10 seconds, then muted 10 sec
       await enter(eve, room.code);
       const epochKey = await makeFirstEpoch(eve.socket, room.id, eve.account, [eve.account]);
       const sendOne = async (i: number) =>
-        ask<Ack<SendResult>>(
+        ask(
           eve.socket,
           CHAT_EVENTS.send,
           await encryptMessage({ roomId: room.id, senderId: eve.account.userId, epoch: 1, epochKey, senderSig: eve.account.identity.sig.privateKey, content: textContent(`burst ${i}`) }),
         );
       for (let i = 1; i <= 5; i++) expect(await sendOne(i)).toMatchObject({ ok: true, result: { seq: i } });
-      const warned = next<RateLimited>(eve.socket, CHAT_EVENTS.rateLimited);
+      const warned = next(eve.socket, CHAT_EVENTS.rateLimited);
       expect(await sendOne(6)).toMatchObject({ ok: false, error: { code: 'rate-limited', message: 'Rate limit exceeded! Please wait 10 seconds before sending more messages.' } });
       expect(await warned).toEqual({ retryAfterMs: 10_000, message: 'Rate limit exceeded! Please wait 10 seconds before sending more messages.' });
       eve.socket.disconnect();

@@ -1,4 +1,4 @@
-import { type Ack, type HistoryPage, type IdleKick, type IdleWarning, PAYLOAD_MAX_DEPTH, type RoomSummary, type SendResult, type SocketError, type StoredMessage } from '@conclave/contracts';
+import { PAYLOAD_MAX_DEPTH, type RoomSummary, type SocketError, type StoredMessage } from '@conclave/contracts';
 import { encryptMessage, textContent } from '@conclave/crypto';
 import request from 'supertest';
 import { sql } from '../support/db.js';
@@ -7,7 +7,7 @@ import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { createRoom, joinAndAdmit } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
+import { ask, askRaw, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,8 +30,8 @@ describe('idle policy (IDLE_WARN_SECONDS=1, IDLE_KICK_SECONDS=2)', () => {
 
   it('warns an idle socket, then disconnects it with a reason the client can show', async () => {
     const { socket } = await user(server, 'idle');
-    const warning = next<IdleWarning>(socket, CHAT_EVENTS.idleWarning, () => true, 4000);
-    const kick = next<IdleKick>(socket, CHAT_EVENTS.idleKick, () => true, 5000);
+    const warning = next(socket, CHAT_EVENTS.idleWarning, () => true, 4000);
+    const kick = next(socket, CHAT_EVENTS.idleKick, () => true, 5000);
     const closed = new Promise((resolve) => socket.once('disconnect', resolve));
     expect(await warning).toEqual({ secondsLeft: 1, message: 'You have been inactive: you will be disconnected in 1 seconds unless you send something' });
     expect(await kick).toEqual({ reason: 'Disconnected after 2 seconds without activity' });
@@ -68,13 +68,13 @@ describe('a server restart in the middle of a conversation', () => {
     const seen: number[] = [];
     ben.socket.on(CHAT_EVENTS.message, (m: StoredMessage) => seen.push(m.seq));
     const acked: number[] = [];
-    for (let i = 1; i <= 3; i++) acked.push(resultOf(await ask<Ack<SendResult>>(ann.socket, CHAT_EVENTS.send, await seal(`before ${i}`))).seq);
+    for (let i = 1; i <= 3; i++) acked.push(resultOf(await ask(ann.socket, CHAT_EVENTS.send, await seal(`before ${i}`))).seq);
     await sleep(200);
     const lastSeenByBen = Math.max(...seen);
 
     // Ben drops off; ann sends two more; the server is restarted (SIGTERM) before ben is back.
     ben.socket.disconnect();
-    for (let i = 1; i <= 2; i++) acked.push(resultOf(await ask<Ack<SendResult>>(ann.socket, CHAT_EVENTS.send, await seal(`while away ${i}`))).seq);
+    for (let i = 1; i <= 2; i++) acked.push(resultOf(await ask(ann.socket, CHAT_EVENTS.send, await seal(`while away ${i}`))).seq);
     ann.socket.disconnect();
     await server.stop();
     server = await ServerProcess.start({ dataDir: server.dataDir, env: { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst' } });
@@ -82,7 +82,7 @@ describe('a server restart in the middle of a conversation', () => {
       const back = connect(server, await sessionCookie(server, ben.account));
       await connected(back);
       await ask(back, CHAT_EVENTS.enter, { code: room.code });
-      const resync = resultOf(await ask<Ack<HistoryPage>>(back, CHAT_EVENTS.resync, { roomId: room.id, afterSeq: lastSeenByBen }));
+      const resync = resultOf(await ask(back, CHAT_EVENTS.resync, { roomId: room.id, afterSeq: lastSeenByBen }));
       const all = [...seen, ...resync.messages.map((m) => m.seq)];
       expect(all).toEqual(acked);
       expect(new Set(all).size).toBe(all.length);
@@ -242,10 +242,10 @@ describe('fuzzing every event', () => {
     const { socket } = await user(server, 'nul');
     const mark = logMark(server);
     for (const { event, payload, field } of WITH_NUL) {
-      const reply = await ask<Ack<unknown>>(socket, event, payload);
+      const reply = await askRaw(socket, event, payload);
       expect(reply).toEqual({ ok: false, error: { code: 'invalid-payload', message: `${field} must not contain U+0000`, event } });
     }
-    const halfPair = await ask<Ack<unknown>>(socket, CHAT_EVENTS.send, { ...envelope, clientMsgId: `${ROOM_ID}\ud800` });
+    const halfPair = await askRaw(socket, CHAT_EVENTS.send, { ...envelope, clientMsgId: `${ROOM_ID}\ud800` });
     expect(halfPair).toEqual({ ok: false, error: { code: 'invalid-payload', message: 'clientMsgId must be well-formed Unicode (it has an unpaired surrogate)', event: CHAT_EVENTS.send } });
     expect(socket.connected).toBe(true);
     await pingAndReadLog(server);

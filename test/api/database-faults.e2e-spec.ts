@@ -1,4 +1,4 @@
-import type { Ack, HandshakeRefusal, RoomSummary, SendResult, SocketError } from '@conclave/contracts';
+import type { HandshakeRefusal, RoomSummary } from '@conclave/contracts';
 import { encryptMessage, textContent } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import request from 'supertest';
@@ -38,7 +38,7 @@ async function member(server: ServerProcess, name: string): Promise<Member> {
   const socket = connect(server, cookie);
   const spare = connect(server, cookie);
   await Promise.all([connected(socket), connected(spare)]);
-  const entered = await ask<Ack<unknown>>(socket, CHAT_EVENTS.enter, { code: room.code });
+  const entered = await ask(socket, CHAT_EVENTS.enter, { code: room.code });
   if (!entered.ok) throw new Error(entered.error.message);
   await signRoomGenesis(socket, room.id, account);
   const epochKey = await makeFirstEpoch(socket, room.id, account, [account]);
@@ -71,7 +71,7 @@ async function expectUnavailable(server: ServerProcess, m: Member): Promise<void
   expect((await request(server.origin).get('/ping').ca(server.certificate).timeout(REQUEST_TIMEOUT_MS)).status).toBe(200);
 
   // Two sends waiting on the same batch: both are refused with the code, neither is left hanging.
-  const sends = await Promise.all([envelope(m, 'during 1'), envelope(m, 'during 2')].map(async (e) => ask<Ack<SendResult>>(m.socket, CHAT_EVENTS.send, await e)));
+  const sends = await Promise.all([envelope(m, 'during 1'), envelope(m, 'during 2')].map(async (e) => ask(m.socket, CHAT_EVENTS.send, await e)));
   for (const reply of sends) expect(reply).toMatchObject({ ok: false, error: { code: 'unavailable', event: CHAT_EVENTS.send } });
 
   // A new socket cannot be authenticated now, and is told why (not that it should sign in).
@@ -100,7 +100,7 @@ async function expectRecovered(server: ServerProcess, m: Member): Promise<void> 
   const again = browserClient(server);
   await again.post('/api/auth/login', { username: m.account.username, authKey: m.account.keys.authKey }).expect(200);
   expect((await again.get(`/api/rooms/${m.room.code}`).expect(200)).body).toMatchObject({ code: m.room.code });
-  const sent = await ask<Ack<SendResult>>(m.socket, CHAT_EVENTS.send, await envelope(m, 'after'));
+  const sent = await ask(m.socket, CHAT_EVENTS.send, await envelope(m, 'after'));
   expect(sent).toMatchObject({ ok: true, result: { duplicate: false } });
   const fresh = connect(server, m.cookie);
   await connected(fresh);

@@ -12,7 +12,7 @@ export const SOCKET_PING_TIMEOUT_MS = 5_000;
 export const CHAT_EVENTS = {
   /** c→s: start receiving a room's live events. Ack: EnterRoomResult. */
   enter: 'room:enter',
-  /** c→s: stop receiving them. Ack: { ok: true }. */
+  /** c→s: stop receiving them. Ack: { code } (the room's code, normalised). */
   leave: 'room:leave',
   /** c→s: I am (or stopped) typing in a room. No ack. */
   typing: 'room:typing',

@@ -104,6 +104,17 @@ export interface ServerToClientEvents {
   'session:ended': (notice: SessionEnded) => void;
 }
 
+/** Client → server events that take an acknowledgement (all but 'room:typing'). */
+export type AckedEvent = { [E in keyof ClientToServerEvents]: Parameters<ClientToServerEvents[E]> extends [unknown, unknown] ? E : never }[keyof ClientToServerEvents];
+/** What the client sends with event E. */
+export type RequestOf<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
+/** The acknowledgement of event E: { ok: true, result } or { ok: false, error }. */
+export type AckOf<E extends AckedEvent> = Parameters<ClientToServerEvents[E]> extends [unknown, (reply: infer A) => void] ? A : never;
+/** The result in a successful acknowledgement of event E. */
+export type ResultOf<E extends AckedEvent> = Extract<AckOf<E>, { ok: true }> extends { result: infer R } ? R : never;
+/** What the server sends with event E. */
+export type PayloadOf<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
+
 type EventName = (typeof CHAT_EVENTS)[keyof typeof CHAT_EVENTS];
 /** Compiles only while every name in CHAT_EVENTS has a typed entry above, and every entry a name in CHAT_EVENTS. */
 export type EveryEventTyped = [Exclude<EventName, keyof ClientToServerEvents | keyof ServerToClientEvents>, Exclude<keyof ClientToServerEvents | keyof ServerToClientEvents, EventName>] extends [never, never] ? true : never;

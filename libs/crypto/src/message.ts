@@ -70,28 +70,27 @@ export interface DecryptMessageInput {
 }
 
 /**
+ * The signature half of decryptMessage, with no epoch key: whether `senderId`'s sig key signed this
+ * envelope for its room, epoch and clientMsgId (SignatureError if not; InvalidInputError for a
+ * malformed envelope). The server runs it on every message before storing it, so a forged, altered
+ * or replayed envelope (another member's, or one moved to another room) is refused, not stored.
+ */
+export async function verifyMessageSignature(envelope: MessageEnvelope & { senderId: string }, senderSig: CryptoKey): Promise<void> {
+  await checkSignature(envelope, parseEnvelope(envelope), senderSig);
+}
+
+/**
  * Verifies the sender's signature, then decrypts and checks the content. Anything altered, moved to
  * another room, epoch or sender, or replayed under another clientMsgId fails the signature
  * (SignatureError); a wrong epoch key fails decryption (DecryptionError); authentic nonsense from a
  * member is a MalformedPlaintextError.
  */
 export async function decryptMessage(envelope: MessageEnvelope & { senderId: string }, input: DecryptMessageInput): Promise<MessageContent> {
-  const aad = messageAad(envelope?.roomId, envelope?.senderId, envelope?.epoch, envelope?.clientMsgId);
-  const iv = fromBase64(envelope.iv, 'iv');
-  if (iv.length !== IV_BYTES) throw new InvalidInputError(`iv must be ${IV_BYTES} bytes`);
-  const ct = fromBase64(envelope.ct, 'ct');
-  if (ct.length > LIMITS.messageCiphertextBytes) throw new InvalidInputError(`ct is longer than ${LIMITS.messageCiphertextBytes} bytes`);
-  const signature = fromBase64(envelope.sig, 'sig');
-
-  const wc = subtle();
-  const valid = await attempt(
-    () => wc.verify(ECDSA_SHA256, input.senderSig, signature, utf8(`${aad}|${envelope.iv}|${envelope.ct}`)),
-    () => new SignatureError('message signature is unusable'),
-  );
-  if (!valid) throw new SignatureError(`message ${envelope.clientMsgId} is not signed by ${envelope.senderId} for this room and epoch`);
-
+  const parsed = parseEnvelope(envelope);
+  await checkSignature(envelope, parsed, input.senderSig);
+  const { aad, iv, ct } = parsed;
   const plaintext = await attempt(
-    () => wc.decrypt({ name: 'AES-GCM', iv, additionalData: utf8(aad) }, input.epochKey, ct),
+    () => subtle().decrypt({ name: 'AES-GCM', iv, additionalData: utf8(aad) }, input.epochKey, ct),
     (cause) => new DecryptionError(`message ${envelope.clientMsgId} cannot be decrypted with this epoch key`, { cause }),
   );
   let content: unknown;
@@ -103,4 +102,29 @@ export async function decryptMessage(envelope: MessageEnvelope & { senderId: str
   const problem = contentProblem(content);
   if (problem) throw new MalformedPlaintextError(problem);
   return content as MessageContent;
+}
+
+interface ParsedEnvelope {
+  aad: string;
+  iv: Uint8Array<ArrayBuffer>;
+  ct: Uint8Array<ArrayBuffer>;
+  signature: Uint8Array<ArrayBuffer>;
+}
+
+function parseEnvelope(envelope: MessageEnvelope & { senderId: string }): ParsedEnvelope {
+  const aad = messageAad(envelope?.roomId, envelope?.senderId, envelope?.epoch, envelope?.clientMsgId);
+  const iv = fromBase64(envelope.iv, 'iv');
+  if (iv.length !== IV_BYTES) throw new InvalidInputError(`iv must be ${IV_BYTES} bytes`);
+  const ct = fromBase64(envelope.ct, 'ct');
+  if (ct.length > LIMITS.messageCiphertextBytes) throw new InvalidInputError(`ct is longer than ${LIMITS.messageCiphertextBytes} bytes`);
+  return { aad, iv, ct, signature: fromBase64(envelope.sig, 'sig') };
+}
+
+/** sig = ECDSA(sender.sig, aad + "|" + b64(iv) + "|" + b64(ct)), over the texts as sent. */
+async function checkSignature(envelope: MessageEnvelope & { senderId: string }, { aad, signature }: ParsedEnvelope, senderSig: CryptoKey): Promise<void> {
+  const valid = await attempt(
+    () => subtle().verify(ECDSA_SHA256, senderSig, signature, utf8(`${aad}|${envelope.iv}|${envelope.ct}`)),
+    () => new SignatureError('message signature is unusable'),
+  );
+  if (!valid) throw new SignatureError(`message ${envelope.clientMsgId} is not signed by ${envelope.senderId} for this room and epoch`);
 }

@@ -20,6 +20,7 @@ import {
   sealKeyBackup,
   sealKeyBox,
   textContent,
+  verifyMessageSignature,
   type NewIdentity,
 } from '@conclave/crypto';
 import { flipBit, member, type Member, signsFor } from './support.js';
@@ -224,6 +225,20 @@ describe('messages', () => {
     const envelope = await send('I said this');
     await expect(receive(envelope, bob.userId, epochKey, bob.pub.sig)).rejects.toBeInstanceOf(SignatureError);
     await expect(receive(envelope, bob.userId, epochKey, alice.pub.sig)).rejects.toBeInstanceOf(SignatureError);
+  });
+
+  it('verifies the signature alone, with no epoch key (what the server checks before storing), with the same refusals', async () => {
+    const envelope = await send('checked by the server');
+    await expect(verifyMessageSignature({ ...envelope, senderId: alice.userId }, alice.pub.sig)).resolves.toBeUndefined();
+    const forgeries: Array<[MessageEnvelope, string, CryptoKey]> = [
+      [{ ...envelope, sig: flipBit(envelope.sig, 20) }, alice.userId, alice.pub.sig],
+      [{ ...envelope, ct: flipBit(envelope.ct, 5) }, alice.userId, alice.pub.sig],
+      [{ ...envelope, roomId: 'b3b4c5d6-e7f8-4a9b-8c0d-1e2f3a4b5c6d' }, alice.userId, alice.pub.sig], // moved to another room
+      [{ ...envelope, clientMsgId: '11111111-2222-4333-8444-555555555556' }, alice.userId, alice.pub.sig],
+      [envelope, bob.userId, bob.pub.sig], // re-sent by someone else
+    ];
+    for (const [forged, senderId, key] of forgeries) await expect(verifyMessageSignature({ ...forged, senderId }, key)).rejects.toBeInstanceOf(SignatureError);
+    await expect(verifyMessageSignature({ ...envelope, iv: 'AAAA', senderId: alice.userId }, alice.pub.sig)).rejects.toBeInstanceOf(InvalidInputError);
   });
 
   it('refuses a wrong epoch key (a former member holding an old epoch) with DecryptionError', async () => {

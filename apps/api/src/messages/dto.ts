@@ -1,10 +1,4 @@
 import {
-  type KeyBox,
-  type KeyRequestRequest,
-  type KeyShareRequest,
-  type NewEpochRequest,
-  ROOM_MEMBERS_MAX,
-  BASE64_PATTERN,
   type HistoryRequest,
   LIMITS,
   type MessageEnvelope,
@@ -12,22 +6,10 @@ import {
   type ResyncRequest,
   ROOM_CODE_PATTERN,
 } from '@conclave/contracts';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, ValidateBy, ValidateNested } from 'class-validator';
-
-/** Standard base64 that decodes to min..max bytes (checked on the decoded length, not the text's). */
-const Base64Bytes = (min: number, max: number, message: string) =>
-  ValidateBy({
-    name: 'base64Bytes',
-    validator: {
-      validate: (value: unknown) => {
-        if (typeof value !== 'string' || !BASE64_PATTERN.test(value)) return false;
-        const bytes = (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0);
-        return bytes >= min && bytes <= max;
-      },
-      defaultMessage: () => message,
-    },
-  });
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { Base64Bytes } from '../realtime/base64-bytes.js';
+import { RoomIdDto } from '../rooms/keys.dto.js';
 
 const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
@@ -69,12 +51,6 @@ export class SendMessageDto implements MessageEnvelope {
   sig!: string;
 }
 
-/** Every room-scoped event names its room by id. */
-export class RoomIdDto implements KeyRequestRequest {
-  @IsUUID('all', { message: 'roomId must be a UUID' })
-  roomId!: string;
-}
-
 export class HistoryDto extends RoomIdDto implements HistoryRequest {
   @IsOptional()
   @IsInt({ message: 'before must be a sequence number' })
@@ -92,41 +68,4 @@ export class ReadDto extends RoomIdDto implements ReadRequest {
   @IsInt({ message: 'seq must be a sequence number' })
   @Min(0, { message: 'seq must be a sequence number' })
   seq!: number;
-}
-
-export class KeyBoxDto implements KeyBox {
-  @IsUUID('all', { message: 'box roomId must be a UUID' })
-  roomId!: string;
-
-  @IsInt({ message: 'box epoch must be a positive integer' })
-  @Min(1, { message: 'box epoch must be a positive integer' })
-  epoch!: number;
-
-  @IsUUID('all', { message: 'box recipientId must be a UUID' })
-  recipientId!: string;
-
-  @IsUUID('all', { message: 'box sharerId must be a UUID' })
-  sharerId!: string;
-
-  /** RSA-OAEP-4096 output: 512 bytes. */
-  @Base64Bytes(512, 512, 'box wrapped must be 512 bytes of base64')
-  wrapped!: string;
-
-  @Matches(/^[A-Za-z0-9+/]{86}==$/, { message: 'box sig must be 64 bytes of base64' })
-  sig!: string;
-}
-
-export class KeyShareDto extends RoomIdDto implements KeyShareRequest {
-  @IsArray({ message: 'boxes must be a list of key boxes' })
-  @ArrayMinSize(1, { message: 'boxes must not be empty' })
-  @ArrayMaxSize(ROOM_MEMBERS_MAX, { message: `at most ${ROOM_MEMBERS_MAX} boxes` })
-  @ValidateNested({ each: true })
-  @Type(() => KeyBoxDto)
-  boxes!: KeyBoxDto[];
-}
-
-export class NewEpochDto extends KeyShareDto implements NewEpochRequest {
-  @IsInt({ message: 'epoch must be a positive integer' })
-  @Min(1, { message: 'epoch must be a positive integer' })
-  epoch!: number;
 }

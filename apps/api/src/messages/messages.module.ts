@@ -3,11 +3,12 @@ import { AuthModule } from '../auth/auth.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { MessageRateLimiter } from './message-rate-limiter.js';
+import { MessageSignatures } from './message-signatures.js';
 import { MessagesService } from './messages.service.js';
 
-/** The message store, history and the chat gateway. */
+/** The message store (signatures checked), history and the chat gateway. */
 @Module({
   imports: [AuthModule, RoomsModule],
-  providers: [ChatGateway, MessagesService, MessageRateLimiter],
+  providers: [ChatGateway, MessagesService, MessageRateLimiter, MessageSignatures],
 })
 export class MessagesModule {}

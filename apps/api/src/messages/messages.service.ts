@@ -5,14 +5,18 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { DATABASE_POOL } from '../database/database.module.js';
 import { COLUMNS, type MessageRow, STORE_BATCH, toMessage } from './message-rows.js';
+import { MessageSignatures } from './message-signatures.js';
 
 export type StoreOutcome =
   | { stored: StoredMessage; duplicate: boolean }
-  | { refused: 'stale-epoch' | 'no-key' | 'rotation-pending'; currentEpoch: number };
+  | { refused: 'stale-epoch' | 'no-key' | 'rotation-pending'; currentEpoch: number }
+  | { refused: 'bad-signature' };
 
 interface Pending {
   senderId: string;
   envelope: MessageEnvelope;
+  /** The signature check, started on arrival, awaited by the writer in arrival order. */
+  signed: Promise<boolean>;
   resolve: (outcome: StoreOutcome) => void;
   reject: (err: unknown) => void;
 }
@@ -26,7 +30,8 @@ const MAX_BATCH = 256;
  * The message store: ciphertext and routing fields only; the server cannot read a message.
  * Sends are written by one writer in batches (group commit): while a statement is in flight the
  * next envelopes queue, and the next statement takes them all. A lone message is written at once;
- * under load one round trip and one commit serve many.
+ * under load one round trip and one commit serve many. Every envelope's signature is checked
+ * (MessageSignatures) while it waits; one that does not verify is refused and never written.
  */
 @Injectable()
 export class MessagesService {
@@ -37,15 +42,20 @@ export class MessagesService {
     @InjectDataSource() private readonly db: DataSource,
     /** TypeORM's own pg pool: the send path talks to it directly (no per-query wrapping). */
     @Inject(DATABASE_POOL) private readonly pool: Pool,
+    private readonly signatures: MessageSignatures,
   ) {}
 
   /**
    * Stores a message under the room's next sequence number: when this resolves the row is
-   * committed. A resend of a stored clientMsgId returns the stored message.
+   * committed. A resend of a stored clientMsgId returns the stored message. An envelope `senderId`
+   * did not sign for its room, epoch and clientMsgId is refused ('bad-signature').
    */
   store(senderId: string, envelope: MessageEnvelope): Promise<StoreOutcome> {
+    const signed = this.signatures.verify(senderId, envelope);
+    // Awaited by the writer; until then a failure must not count as unhandled.
+    signed.catch(() => undefined);
     return new Promise((resolve, reject) => {
-      this.queue.push({ senderId, envelope, resolve, reject });
+      this.queue.push({ senderId, envelope, signed, resolve, reject });
       if (!this.writing) void this.drain();
     });
   }
@@ -58,7 +68,8 @@ export class MessagesService {
     this.writing = true;
     try {
       while (this.queue.length) {
-        const batch = this.queue.splice(0, MAX_BATCH);
+        const batch = await this.signedOnly(this.queue.splice(0, MAX_BATCH));
+        if (!batch.length) continue;
         try {
           const outcomes = await this.storeBatch(batch);
           batch.forEach((p, i) => p.resolve(outcomes[i]!));
@@ -71,6 +82,20 @@ export class MessagesService {
     } finally {
       this.writing = false;
     }
+  }
+
+  /**
+   * The envelopes of `queued` whose signature verifies, in arrival order (the checks ran in parallel
+   * while they waited); the others are answered here: refused, or failed with the check's error.
+   */
+  private async signedOnly(queued: Pending[]): Promise<Pending[]> {
+    const checks = await Promise.allSettled(queued.map((p) => p.signed));
+    return queued.filter((p, i) => {
+      const check = checks[i]!;
+      if (check.status === 'rejected') p.reject(check.reason);
+      else if (!check.value) p.resolve({ refused: 'bad-signature' });
+      return check.status === 'fulfilled' && check.value;
+    });
   }
 
   private async storeOne(p: Pending): Promise<StoreOutcome> {

@@ -9,7 +9,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { arrivedOverTls } from '../security/https-only.js';
 import { payloadProblem } from '../security/payload-shape.js';
 import { expectedOrigin } from '../security/same-origin.middleware.js';
-import { answerWithError } from './socket-errors.js';
+import { answerWithError } from '../realtime/socket-errors.js';
 
 const SOCKET_LOG = new Logger('ConclaveSocketAdapter');
 

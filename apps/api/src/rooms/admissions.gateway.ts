@@ -1,31 +1,33 @@
-import { Logger, type OnModuleDestroy, UseFilters, UsePipes, ValidationPipe } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, type OnGatewayConnection, type OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
-import { type Ack, CHAT_EVENTS, type ClientToServerEvents, type ServerToClientEvents } from '@conclave/contracts';
+import { Logger, type OnModuleDestroy, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { MessageBody, type OnGatewayConnection, type OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { type AckOf, CHAT_EVENTS } from '@conclave/contracts';
 import { Subscription } from 'rxjs';
-import type { Server, Socket } from 'socket.io';
 import { logFailure } from '../database/background-work.js';
-import { membersChannel, type SocketUser, userChannel } from '../messages/presence.js';
-import { ChatError, SocketErrorFilter } from '../messages/socket-errors.js';
+import type { ConclaveServer, ConclaveSocket } from '../realtime/conclave-socket.js';
+import { membersChannel, userChannel } from '../realtime/presence.js';
+import { ChatError, SocketErrorFilter } from '../realtime/socket-errors.js';
+import { SocketSessionGuard, SocketUserId } from '../realtime/socket-session.guard.js';
 import { AdmissionRefusal } from './membership/admission-refusal.js';
 import { AdmissionsService } from './membership/admissions.service.js';
 import { DeclineRequestDto, GenesisRequestDto, GrantRequestDto } from './membership/dto.js';
 import { JoinRequestsService } from './membership/join-requests.service.js';
 import { MembershipEvents } from './membership/membership-events.js';
+import { RoomMemberGuard } from './room-member.guard.js';
 import { RoomsService } from './rooms.service.js';
-
-type AdmissionSocket = Socket<ClientToServerEvents, ServerToClientEvents, never, SocketUser>;
 
 /**
  * Admissions over the socket (docs/protocol.md, "Membership"): the owner's genesis, members granting
  * or declining join requests with signed admissions, and the requests passed on to the rooms' members
- * (when they arrive, and to a member's socket when it connects). Signatures are verified by
- * AdmissionsService; a refusal comes back as 'chat:error' with its code.
+ * (when they arrive, and to a member's socket when it connects). Every event passes the session
+ * guard, membership of the room it names (RoomMemberGuard) and payload validation; signatures are
+ * verified by AdmissionsService; a refusal comes back as 'chat:error' with its code.
  */
 @WebSocketGateway()
 @UseFilters(SocketErrorFilter)
+@UseGuards(SocketSessionGuard, RoomMemberGuard)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class AdmissionsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
-  @WebSocketServer() private server!: Server<ClientToServerEvents, ServerToClientEvents, never, SocketUser>;
+  @WebSocketServer() private server!: ConclaveServer;
   private readonly log = new Logger('AdmissionsGateway');
   private readonly subscriptions = new Subscription();
 
@@ -47,28 +49,28 @@ export class AdmissionsGateway implements OnGatewayInit, OnGatewayConnection, On
   }
 
   /** The requests waiting in the member's rooms, as if they had just arrived (Nest drops what this returns: failures are logged here). */
-  handleConnection(socket: AdmissionSocket): Promise<void> {
+  handleConnection(socket: ConclaveSocket): Promise<void> {
     return this.offerWaitingRequests(socket).catch(logFailure(this.log, 'waiting join requests'));
   }
 
   @SubscribeMessage(CHAT_EVENTS.genesis)
-  async genesis(@ConnectedSocket() socket: AdmissionSocket, @MessageBody() request: GenesisRequestDto): Promise<Ack<{ admitted: string[] }>> {
-    return { ok: true, result: { admitted: await refusalToChatError(this.admissions.genesis(socket.data.userId, request)) } };
+  async genesis(@SocketUserId() userId: string, @MessageBody() request: GenesisRequestDto): Promise<AckOf<typeof CHAT_EVENTS.genesis>> {
+    return { ok: true, result: { admitted: await refusalToChatError(this.admissions.genesis(userId, request)) } };
   }
 
   @SubscribeMessage(CHAT_EVENTS.admissionGrant)
-  async grant(@ConnectedSocket() socket: AdmissionSocket, @MessageBody() request: GrantRequestDto): Promise<Ack<{ userId: string }>> {
-    await refusalToChatError(this.admissions.grant(socket.data.userId, request));
+  async grant(@SocketUserId() userId: string, @MessageBody() request: GrantRequestDto): Promise<AckOf<typeof CHAT_EVENTS.admissionGrant>> {
+    await refusalToChatError(this.admissions.grant(userId, request));
     return { ok: true, result: { userId: request.admission.memberId } };
   }
 
   @SubscribeMessage(CHAT_EVENTS.admissionDecline)
-  async decline(@ConnectedSocket() socket: AdmissionSocket, @MessageBody() request: DeclineRequestDto): Promise<Ack<{ userId: string }>> {
-    await refusalToChatError(this.admissions.decline(socket.data.userId, request));
+  async decline(@SocketUserId() userId: string, @MessageBody() request: DeclineRequestDto): Promise<AckOf<typeof CHAT_EVENTS.admissionDecline>> {
+    await refusalToChatError(this.admissions.decline(userId, request));
     return { ok: true, result: { userId: request.userId } };
   }
 
-  private async offerWaitingRequests(socket: AdmissionSocket): Promise<void> {
+  private async offerWaitingRequests(socket: ConclaveSocket): Promise<void> {
     if (!socket.data.userId) return;
     for (const request of await this.requests.requestsIn(await this.rooms.roomIdsOf(socket.data.userId))) socket.emit(CHAT_EVENTS.admissionRequested, request);
   }

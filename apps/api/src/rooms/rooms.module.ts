@@ -14,9 +14,10 @@ import { RoomAccessGuard } from './room-access.guard.js';
 import { RoomEvents } from './room-events.js';
 import { RoomProbeBudget } from './room-probes.js';
 import { RoomsController } from './rooms.controller.js';
+import { RoomKeysGateway } from './rooms.gateway.js';
 import { RoomsService } from './rooms.service.js';
 
-/** Rooms, membership and room administration over REST, admissions over the socket; the access guard and probe budget are shared with the gateway. */
+/** Rooms, membership and room administration over REST, the key and admission events over Socket.IO; the access guard and probe budget are shared with the chat gateway. */
 @Module({
   imports: [AuthModule, SecurityModule],
   controllers: [RoomsController, InvitesController],
@@ -32,6 +33,7 @@ import { RoomsService } from './rooms.service.js';
     InvitesService,
     RoomPasswordService,
     RoomDetailService,
+    RoomKeysGateway,
     AdmissionsGateway,
   ],
   exports: [RoomsService, RoomEvents, KeysService, RoomProbeBudget, RoomAccessGuard],

@@ -219,6 +219,12 @@ export class RoomsService {
     return rows.length > 0;
   }
 
+  /** Whether `userId` is a member of the room with this id (false as well when there is none). */
+  async isMember(roomId: string, userId: string): Promise<boolean> {
+    const rows = await this.db.query(`SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2`, [roomId, userId]);
+    return rows.length > 0;
+  }
+
   /** The ids of the rooms a user belongs to. */
   async roomIdsOf(userId: string): Promise<string[]> {
     const rows: Array<{ room_id: string }> = await this.db.query(`SELECT room_id FROM room_members WHERE user_id = $1`, [userId]);

@@ -3,7 +3,6 @@ import {
   ADMISSION_VIAS,
   type Admission,
   type AdmissionVia,
-  BASE64_PATTERN,
   type CreateInviteRequest,
   type DeclineRequest,
   type GenesisRequest,
@@ -17,20 +16,11 @@ import {
   type SetRoomPasswordRequest,
 } from '@conclave/contracts';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsObject, IsString, IsUUID, Matches, Max, Min, ValidateBy, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsObject, IsString, IsUUID, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { Base64Bytes as Base64Range } from '../../realtime/base64-bytes.js';
 
 /** Standard base64 that decodes to exactly `bytes` bytes. */
-export const Base64Bytes = (bytes: number, field: string) =>
-  ValidateBy({
-    name: 'base64Bytes',
-    validator: {
-      validate: (value: unknown) => {
-        if (typeof value !== 'string' || !BASE64_PATTERN.test(value)) return false;
-        return (value.length / 4) * 3 - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0) === bytes;
-      },
-      defaultMessage: () => `${field} must be ${bytes} bytes of base64`,
-    },
-  });
+export const Base64Bytes = (bytes: number, field: string) => Base64Range(bytes, bytes, `${field} must be ${bytes} bytes of base64`);
 
 const EPOCH_MESSAGE = 'epoch must be a positive integer';
 

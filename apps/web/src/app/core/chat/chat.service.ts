@@ -3,20 +3,8 @@ import {
   CHAT_EVENTS,
   type CreateRoomRequest,
   type EnterRoomResult,
-  type EpochNotice,
-  type IdleKick,
-  type IdleWarning,
-  type KeyAvailable,
-  type KeyRequested,
-  type OnlineRoster,
-  type PresenceChange,
-  type RateLimited,
-  type RoomRemoved,
-  type RoomRoster,
   type RosterEntry,
   type RoomSummary,
-  type RotateRequest,
-  type SessionEnded,
   type StoredMessage,
   type TypingNotice,
 } from '@conclave/contracts';
@@ -25,7 +13,7 @@ import { SessionService } from '../session.service';
 import { DirectoryService } from './directory.service';
 import { DraftsService } from './drafts.service';
 import { type KeyRecipient, RoomKeysService } from './room-keys.service';
-import { SocketService } from './socket.service';
+import { type ListenEvent, type ListenPayload, SocketService } from './socket.service';
 
 /** How long a "typing" notice holds without a refresh (the sender repeats it while typing). */
 export const TYPING_HOLD_MS = 6_000;
@@ -179,7 +167,7 @@ export class ChatService {
   }
 
   private async enter(room: RoomSummary): Promise<void> {
-    const result = await this.socket.request<EnterRoomResult>(CHAT_EVENTS.enter, { code: room.code });
+    const result = await this.socket.request(CHAT_EVENTS.enter, { code: room.code });
     this.entered.update((all) => ({ ...all, [room.code]: result }));
     for (const handler of this.enteredHandlers) handler(result);
     await this.keys.ensure(result.roomId, result.currentEpoch, () => this.members(room.code));
@@ -192,27 +180,27 @@ export class ChatService {
   }
 
   private listen(): void {
-    const on = <T>(event: string, handler: (payload: T) => void) => this.offs.push(this.socket.on<T>(event, handler));
+    const on = <E extends ListenEvent>(event: E, handler: (payload: ListenPayload<E>) => void) => this.offs.push(this.socket.on(event, handler));
     // Rooms are entered per connection: once it is lost, none is until the next one enters them again.
-    on<string>('disconnect', () => this.entered.set({}));
-    on<OnlineRoster>(CHAT_EVENTS.online, ({ online }) => this.online.set(online));
-    on<PresenceChange>(CHAT_EVENTS.presence, (change) =>
+    on('disconnect', () => this.entered.set({}));
+    on(CHAT_EVENTS.online, ({ online }) => this.online.set(online));
+    on(CHAT_EVENTS.presence, (change) =>
       this.online.update((list) => [...list.filter((e) => e.userId !== change.userId), ...(change.online ? [{ userId: change.userId, username: change.username }] : [])]),
     );
-    on<RoomRoster>(CHAT_EVENTS.roster, ({ code, present }) => this.rosters.update((all) => ({ ...all, [code]: present })));
-    on<TypingNotice>(CHAT_EVENTS.typingNotice, (notice) => this.noteTyping(notice));
-    on<StoredMessage>(CHAT_EVENTS.message, (message) => this.received(message));
-    on<RoomRemoved>(CHAT_EVENTS.removed, ({ code }) => this.dropRoom(code, this.rooms().find((r) => r.code === code)?.id));
-    on<RateLimited>(CHAT_EVENTS.rateLimited, ({ message, retryAfterMs }) => this.rateLimit.set({ message, until: Date.now() + retryAfterMs }));
+    on(CHAT_EVENTS.roster, ({ code, present }) => this.rosters.update((all) => ({ ...all, [code]: present })));
+    on(CHAT_EVENTS.typingNotice, (notice) => this.noteTyping(notice));
+    on(CHAT_EVENTS.message, (message) => this.received(message));
+    on(CHAT_EVENTS.removed, ({ code }) => this.dropRoom(code, this.rooms().find((r) => r.code === code)?.id));
+    on(CHAT_EVENTS.rateLimited, ({ message, retryAfterMs }) => this.rateLimit.set({ message, until: Date.now() + retryAfterMs }));
     // Key work failing is logged, never swallowed: the room shows "waiting for the key" meanwhile.
     const keyWork = (what: string, work: Promise<void>) => void work.catch((err: unknown) => console.error(`Room key ${what} failed:`, err));
-    on<KeyRequested>(CHAT_EVENTS.keyRequested, (request) => keyWork('sharing', this.keys.share(request)));
-    on<RotateRequest>(CHAT_EVENTS.rotate, (request) => keyWork('rotation', this.keys.rotate(request)));
-    on<EpochNotice>(CHAT_EVENTS.epoch, ({ roomId, epoch }) => keyWork('update', this.keys.arrived(roomId, epoch)));
-    on<KeyAvailable>(CHAT_EVENTS.keyAvailable, ({ roomId }) => keyWork('update', this.keys.arrived(roomId)));
-    on<IdleWarning>(CHAT_EVENTS.idleWarning, ({ message, secondsLeft }) => this.idleWarning.set({ message, until: Date.now() + secondsLeft * 1000 }));
-    on<IdleKick>(CHAT_EVENTS.idleKick, ({ reason }) => this.ended.set(reason));
-    on<SessionEnded>(CHAT_EVENTS.sessionEnded, ({ reason }) => this.ended.set(reason));
+    on(CHAT_EVENTS.keyRequested, (request) => keyWork('sharing', this.keys.share(request)));
+    on(CHAT_EVENTS.rotate, (request) => keyWork('rotation', this.keys.rotate(request)));
+    on(CHAT_EVENTS.epoch, ({ roomId, epoch }) => keyWork('update', this.keys.arrived(roomId, epoch)));
+    on(CHAT_EVENTS.keyAvailable, ({ roomId }) => keyWork('update', this.keys.arrived(roomId)));
+    on(CHAT_EVENTS.idleWarning, ({ message, secondsLeft }) => this.idleWarning.set({ message, until: Date.now() + secondsLeft * 1000 }));
+    on(CHAT_EVENTS.idleKick, ({ reason }) => this.ended.set(reason));
+    on(CHAT_EVENTS.sessionEnded, ({ reason }) => this.ended.set(reason));
   }
 
   private received(message: StoredMessage): void {

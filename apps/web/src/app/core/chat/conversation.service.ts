@@ -1,5 +1,5 @@
 import { effect, inject, Injectable, signal, untracked } from '@angular/core';
-import { CHAT_EVENTS, type EnterRoomResult, type HistoryPage, LIMITS, type SendResult, type StoredMessage } from '@conclave/contracts';
+import { CHAT_EVENTS, type EnterRoomResult, LIMITS, type StoredMessage } from '@conclave/contracts';
 import { DecryptionError, MalformedPlaintextError, SignatureError } from '@conclave/crypto';
 import { CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
@@ -150,7 +150,7 @@ export class ConversationService {
     this.mark(item, 'sending');
     const envelope = await this.crypto.encryptText({ roomId: item.roomId, senderId: me.id, epoch, epochKey: key, senderSig: keys.sig, body: item.body, clientMsgId: item.clientMsgId });
     try {
-      const result = await this.socket.request<SendResult>(CHAT_EVENTS.send, envelope);
+      const result = await this.socket.request(CHAT_EVENTS.send, envelope);
       this.patch(item.clientMsgId, { state: 'ok', seq: result.seq, createdAt: result.createdAt, epoch, problem: undefined });
       this.chat.markRead(item.roomId, result.seq);
       return true;
@@ -212,7 +212,7 @@ export class ConversationService {
     const lastSeq = this.lines().reduce((max, l) => Math.max(max, l.seq ?? 0), 0);
     if (!this.lines().some((l) => l.stored || l.mine)) return this.loadPage(generation);
     // Back after a reconnection: fetch what was missed.
-    const page = await this.socket.request<HistoryPage>(CHAT_EVENTS.resync, { roomId: room.roomId, afterSeq: lastSeq }).catch(() => null);
+    const page = await this.socket.request(CHAT_EVENTS.resync, { roomId: room.roomId, afterSeq: lastSeq }).catch(() => null);
     if (page && generation === this.generation) for (const message of page.messages) await this.show(message);
   }
 
@@ -221,7 +221,7 @@ export class ConversationService {
     if (!roomId) return;
     this.loading.set(true);
     try {
-      const page = await this.socket.request<HistoryPage>(CHAT_EVENTS.history, before === undefined ? { roomId } : { roomId, before });
+      const page = await this.socket.request(CHAT_EVENTS.history, before === undefined ? { roomId } : { roomId, before });
       if (generation !== this.generation) return;
       const lines = await Promise.all(page.messages.map((m) => this.decrypt(m)));
       if (generation !== this.generation) return;

@@ -68,7 +68,7 @@ export class RoomKeysService {
     await this.refresh(roomId);
     const epoch = this.current.get(roomId)!;
     if (this.key(roomId, epoch)) return this.setWaiting(roomId, false);
-    const asked = await this.socket.request<{ waiting: boolean; epochs: number[] }>(CHAT_EVENTS.keyRequest, { roomId });
+    const asked = await this.socket.request(CHAT_EVENTS.keyRequest, { roomId });
     if (asked.waiting) return this.setWaiting(roomId, true);
     // Nobody holds a key yet: this member makes the first epoch, with a box for every member.
     try {

@@ -2,6 +2,7 @@ import { type ArgumentsHost, BadRequestException, Catch, HttpException, Logger, 
 import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
 import { CHAT_EVENTS, type HandshakeRefusal, type SocketError, type SocketErrorCode } from '@conclave/contracts';
 import type { Socket } from 'socket.io';
+import { logFailure } from '../database/background-work.js';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable.js';
 import { RetryLaterException } from '../security/retry-later.js';
 
@@ -56,6 +57,19 @@ function toCodeAndMessage(exception: unknown, log: Logger): Refusal {
   if (exception instanceof HttpException) return { code: 'invalid-payload', message: exception.message };
   log.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
   return { code: 'server-error', message: 'Something went wrong on the server' };
+}
+
+/**
+ * For a connection whose set-up failed (a gateway's handleConnection): not in its rooms' channels,
+ * or without its waiting key work, the socket would miss events. Closing the transport (not a
+ * server-side disconnect, which clients take as final) makes the client connect again.
+ */
+export function connectionFailed(socket: Socket, log: Logger): (err: unknown) => void {
+  return (err) => {
+    logFailure(log, 'connection')(err);
+    answerWithError(socket, { code: isDatabaseUnavailable(err) ? 'unavailable' : 'server-error', message: 'The connection could not be set up: connecting again', event: 'connection' });
+    socket.conn.close();
+  };
 }
 
 /**
