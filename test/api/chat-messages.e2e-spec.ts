@@ -89,8 +89,8 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   });
 
   it('refuses a replayed message: another member’s envelope re-sent as one’s own, or one moved to another room; a resend of one’s own stays a duplicate', async () => {
-    const elsewhere = (await ann.rest.post('/api/rooms', { name: 'Elsewhere', history: 'shared' }).expect(201)).body as RoomSummary;
-    await ben.rest.post(`/api/rooms/${elsewhere.code}/join`, {}).expect(200);
+    const elsewhere = await createRoom(server, ann, { name: 'Elsewhere', history: 'shared' });
+    await joinAndAdmit(server, ben, elsewhere, ann);
     await enter(ann, elsewhere.code);
     await enter(ben, elsewhere.code);
     await makeFirstEpoch(ann.socket, elsewhere.id, ann.account, [ann.account, ben.account]);
