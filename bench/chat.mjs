@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHAT_EVENTS } from '@conclave/contracts';
-import { announceEpoch, deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, messageAad, sealKeyBackup, sealKeyBox, verifyMessageSignature } from '@conclave/crypto';
+import { announceEpoch, deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, messageAad, sealKeyBackup, sealKeyBox, signAdmission, signGenesis, verifyMessageSignature } from '@conclave/crypto';
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import pg from 'pg';
@@ -132,11 +132,33 @@ async function populate(conclave) {
   for (let r = 0; r < ROOMS; r++) {
     const members = users.slice(r * ROOM_SIZE, (r + 1) * ROOM_SIZE);
     const room = (await api(conclave.base, conclave.ca, 'POST', '/api/rooms', { name: `bench ${r}`, history: 'shared' }, members[0].cookie)).body;
-    for (const m of members.slice(1)) await api(conclave.base, conclave.ca, 'POST', `/api/rooms/${room.code}/join`, {}, m.cookie);
+    await admitMembers(conclave, room, members, identity, publicKeys);
     await makeFirstEpoch(conclave, room.id, members, identity, publicKeys);
     rooms.push({ code: room.code, id: room.id, members });
   }
   return { users, rooms, identity };
+}
+
+/** As browsers do: the owner signs the room's genesis, every other member asks to join and the owner admits them (signed admissions). */
+async function admitMembers(conclave, room, members, identity, publicKeys) {
+  const [owner] = members;
+  const socket = await connect(conclave.base, conclave.ca, owner.cookie);
+  try {
+    const ack = async (event, payload) => {
+      const reply = await socket.timeout(10_000).emitWithAck(event, payload);
+      if (!reply.ok) throw new Error(`${event} ${JSON.stringify(reply.error)}`);
+    };
+    const genesis = await signGenesis({ roomId: room.id, creatorId: owner.userId, creatorKeys: publicKeys, creatorSig: identity.sig.privateKey });
+    await ack(CHAT_EVENTS.genesis, { roomId: room.id, genesis, admissions: [] });
+    for (const m of members.slice(1)) {
+      const asked = await api(conclave.base, conclave.ca, 'POST', `/api/rooms/${room.code}/join`, {}, m.cookie);
+      if (asked.status !== 200) throw new Error(`join ${asked.status} ${JSON.stringify(asked.body)}`);
+      const admission = await signAdmission({ roomId: room.id, memberId: m.userId, memberKeys: publicKeys, admitterId: owner.userId, via: 'approval', admitterSig: identity.sig.privateKey });
+      await ack(CHAT_EVENTS.admissionGrant, { roomId: room.id, admission });
+    }
+  } finally {
+    socket.disconnect();
+  }
 }
 
 /** The owner makes epoch 1 with its signed announcement and a box for every member, as a client does (senders need a box). */

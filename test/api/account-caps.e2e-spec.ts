@@ -1,9 +1,10 @@
-import type { HandshakeRefusal, RoomSummary } from '@conclave/contracts';
+import type { Ack, HandshakeRefusal, PendingRoom, RoomSummary } from '@conclave/contracts';
 import { Manager, type Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
+import { admissionFor, createRoom, signRoomGenesis, withSocket } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
-import { connect, connected, sessionCookie } from '../support/sockets.js';
+import { ask, CHAT_EVENTS, connect, connected, sessionCookie } from '../support/sockets.js';
 
 let server: ServerProcess;
 const people: Record<string, { account: Account; rest: Client }> = {};
@@ -50,26 +51,43 @@ describe('what one account can hold', () => {
     expect(await count(`SELECT count(*)::int AS n FROM rooms WHERE owner_id = $1`, people.owen!.account.userId)).toBe(3);
   });
 
-  it('belongs to at most ROOMS_JOINED_MAX rooms, owned ones included, also when it joins them all at once', async () => {
-    // owen owns 3 rooms from the previous case; kim makes 3 more; joy owns one.
-    const owens = ((await as('owen').get('/api/rooms').expect(200)).body as RoomSummary[]).map((r) => r.code);
-    const kims = await Promise.all([1, 2, 3].map(async (i) => ((await as('kim').post('/api/rooms', { name: `kim ${i}`, history: 'shared' }).expect(201)).body as RoomSummary).code));
+  it('belongs to (or waits to join) at most ROOMS_JOINED_MAX rooms, owned ones included: at the request, also when it asks for them all at once, and again at the admission', async () => {
+    // owen owns 3 rooms from the previous case (made without a genesis: his browser signs it now); kim makes 3 more; joy owns one.
+    const owens = (await as('owen').get('/api/rooms').expect(200)).body as RoomSummary[];
+    await withSocket(server, people.owen!.account, async (socket) => {
+      for (const room of owens) await signRoomGenesis(socket, room.id, people.owen!.account);
+    });
+    const kims: RoomSummary[] = [];
+    for (const i of [1, 2, 3]) kims.push(await createRoom(server, { account: people.kim!.account, rest: as('kim') }, { name: `kim ${i}`, history: 'shared' }));
     await as('joy').post('/api/rooms', { name: 'joy', history: 'shared' }).expect(201);
 
-    const results = await Promise.all([...owens, ...kims].map((code) => as('joy').post(`/api/rooms/${code}/join`, {})));
-    expect(results.filter((r) => r.status === 200)).toHaveLength(3);
+    const results = await Promise.all([...owens, ...kims].map((room) => as('joy').post(`/api/rooms/${room.code}/join`, {})));
+    expect(results.filter((r) => r.status === 200).map((r) => r.body.status)).toEqual(['pending', 'pending', 'pending']);
     const refused = results.filter((r) => r.status !== 200);
     expect(refused).toHaveLength(3);
     for (const res of refused) {
       expect(res.status).toBe(409);
-      expect(res.body.message).toBe('You are in 4 rooms, the most one account may belong to (4): leave one first');
+      expect(res.body.message).toBe('You are in 1 rooms and wait to join 3 more, the most one account may belong to (4): withdraw a request or leave a room first');
     }
+    expect(await count(`SELECT count(*)::int AS n FROM room_join_requests WHERE user_id = $1`, people.joy!.account.userId)).toBe(3);
+
+    // A room joy creates is a membership at once; the admissions then find room for two of the three.
+    await as('joy').post('/api/rooms', { name: 'joy 2', history: 'shared' }).expect(201);
+    const waiting = ((await as('joy').get('/api/rooms/pending').expect(200)).body as PendingRoom[]).map((p) => [...owens, ...kims].find((r) => r.code === p.code)!);
+    const answers = [];
+    for (const room of waiting) {
+      const owner = owens.includes(room) ? 'owen' : 'kim';
+      answers.push(await withSocket(server, people[owner]!.account, async (socket) => ask<Ack<unknown>>(socket, CHAT_EVENTS.admissionGrant, { roomId: room.id, admission: await admissionFor(room.id, people[owner]!.account, people.joy!.account) })));
+    }
+    expect(answers.map((a) => a.ok)).toEqual([true, true, false]);
+    expect(answers[2]).toMatchObject({ ok: false, error: { message: 'You are in 4 rooms, the most one account may belong to (4): leave one first' } });
     expect(await count(`SELECT count(*)::int AS n FROM room_members WHERE user_id = $1`, people.joy!.account.userId)).toBe(4);
     // Creating one more is a membership too.
     expect((await as('joy').post('/api/rooms', { name: 'one more', history: 'shared' }).expect(409)).body.message).toMatch(/the most one account may belong to \(4\)/);
-    // Leaving one makes room for another.
+    // Leaving one, and withdrawing the request left waiting, makes room for another.
     const mine = ((await as('joy').get('/api/rooms').expect(200)).body as RoomSummary[]).find((r) => r.role === 'member')!;
     await as('joy').post(`/api/rooms/${mine.code}/leave`).expect(204);
+    await as('joy').post(`/api/rooms/${waiting[2]!.code}/join/cancel`).expect(204);
     await as('joy').post('/api/rooms', { name: 'one more', history: 'shared' }).expect(201);
   });
 

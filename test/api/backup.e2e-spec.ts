@@ -3,10 +3,11 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { AUTH_PATHS, type EnterRoomResult, type KeyMaterial, type RoomSummary, type StoredMessage } from '@conclave/contracts';
-import { encryptMessage, sealContactBook, textContent } from '@conclave/crypto';
+import { encryptMessage, generateEpochKey, sealContactBook, textContent } from '@conclave/crypto';
 import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { askToJoin, createRoom, grantAdmission, passwordJoin, setRoomPassword } from '../support/membership.js';
 import { ExternalPostgres } from '../support/postgres.js';
 import { processesMentioning } from '../support/processes.js';
 import { newDataDir, REPO_ROOT, ServerProcess } from '../support/server.js';
@@ -87,13 +88,16 @@ describe('npm run backup / npm run restore', () => {
     [source, external] = await Promise.all([ServerProcess.start({ env: ENV }), ExternalPostgres.start()]);
     [ann, ben] = await Promise.all([newAccount('ann'), newAccount('ben')]);
     const [annRest, benRest] = [await registeredClient(source, ann), await registeredClient(source, ben)];
-    room = (await annRest.post('/api/rooms', { name: 'Kept', history: 'shared', password: 'room secret' }).expect(201)).body;
+    const [annSocket, benSocket] = [await signedInSocket(source, ann), await signedInSocket(source, ben)];
+    room = await createRoom(source, { account: ann, rest: annRest, socket: annSocket }, { name: 'Kept', history: 'shared', withPassword: true });
+    // Sealed under a key no member holds: this suite checks what a backup keeps, not how a member's browser admits.
+    await setRoomPassword(annRest, room, 'room secret', { epoch: 1, epochKey: await generateEpochKey() });
     await benRest.post('/api/rooms', { name: 'Quiet', history: 'joined', maxMembers: 5 }).expect(201);
-    await benRest.post(`/api/rooms/${room.code}/join`, { password: 'room secret' }).expect(200);
+    await askToJoin(benRest, room.code, await passwordJoin('room secret', room.code, ben));
+    await grantAdmission(annSocket, room.id, ann, ben, 'password');
     contactBook = await sealContactBook({ v: 1, contacts: {} }, ann.keys.wrapKey, ann.userId);
     await annRest.put(AUTH_PATHS.contacts, contactBook).expect(204);
 
-    const [annSocket, benSocket] = [await signedInSocket(source, ann), await signedInSocket(source, ben)];
     for (const socket of [annSocket, benSocket]) resultOf(await ask(socket, CHAT_EVENTS.enter, { code: room.code }));
     epochKey = await makeFirstEpoch(annSocket, room.id, ann, [ann, ben]);
     const lines: Array<[Socket, Account, string]> = [[annSocket, ann, 'one'], [benSocket, ben, 'two'], [annSocket, ann, 'three **bold**'], [benSocket, ben, 'four 👋']];
@@ -131,9 +135,10 @@ describe('npm run backup / npm run restore', () => {
       expect((await (await signIn(restored, ben)).get('/api/rooms').expect(200)).body).toEqual(benRoomsBefore);
       expect((await (await signIn(restored, ann)).get(AUTH_PATHS.contacts).expect(200)).body).toEqual(contactBook);
       // The room's password hash came along, and so did its message counter: the next message follows the restored ones.
-      const cat = await registeredClient(restored, await newAccount('cat'));
-      await cat.post(`/api/rooms/${room.code}/join`, { password: 'wrong' }).expect(404); // answered as an unknown code
-      await cat.post(`/api/rooms/${room.code}/join`, { password: 'room secret' }).expect(200);
+      const catAccount = await newAccount('cat');
+      const cat = await registeredClient(restored, catAccount);
+      await cat.post(`/api/rooms/${room.code}/join`, await passwordJoin('wrong', room.code, catAccount)).expect(404); // answered as an unknown code
+      expect(await askToJoin(cat, room.code, await passwordJoin('room secret', room.code, catAccount))).toMatchObject({ status: 'pending', room: { via: 'password' } });
       const socket = await signedInSocket(restored, ann);
       resultOf(await ask(socket, CHAT_EVENTS.enter, { code: room.code }));
       const envelope = await encryptMessage({ roomId: room.id, senderId: ann.userId, epoch: 1, epochKey, senderSig: ann.identity.sig.privateKey, content: textContent('five') });

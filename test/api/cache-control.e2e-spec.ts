@@ -44,6 +44,8 @@ describe('API answers that carry user data are never stored by a cache', () => {
   it('rooms and their members, the key directory', async () => {
     const room = (await notStored(annClient.post(ROOM_PATHS.rooms, { name: 'Cache test', history: 'shared' }), 201)).body as RoomSummary;
     await notStored(benClient.post(ROOM_PATHS.join(room.code), {}), 200);
+    await notStored(benClient.get(ROOM_PATHS.pending), 200);
+    await notStored(annClient.get(ROOM_PATHS.invites(room.code)), 200);
     await notStored(annClient.get(ROOM_PATHS.rooms), 200);
     await notStored(annClient.get(ROOM_PATHS.room(room.code)), 200);
     await notStored(annClient.get(AUTH_PATHS.userKeys(ben.userId)), 200);

@@ -2,6 +2,7 @@ import type { KeyRequested, RoomSummary } from '@conclave/contracts';
 import { announceEpoch, decryptMessage, DecryptionError, encryptMessage, generateEpochKey, importPublicKeys, keyMatchesCommitment, openKeyBox, sealKeyBox, textContent, verifyEpochAnnouncement } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { joinAndAdmit, signRoomGenesis } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
 import { ask, askRaw, CHAT_EVENTS, connect, connected, next, resultOf, sessionCookie } from '../support/sockets.js';
 
@@ -81,6 +82,7 @@ afterAll(async () => {
 describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () => {
   it('lets the creator make epoch 1 with a box for itself, exactly once', async () => {
     await online('ann');
+    await signRoomGenesis(people.ann!.socket!, room.id, people.ann!.account);
     const epochKey = await generateEpochKey();
     const own = await box('ann', people.ann!.account, 1, epochKey);
     const announcement = await announce('ann', 1, epochKey);
@@ -91,7 +93,7 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
   });
 
   it('gets a joiner the key from an online member, signed by that member', async () => {
-    await people.ben!.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
+    await joinAndAdmit(server, people.ben!, room, { account: people.ann!.account, socket: people.ann!.socket! });
     const requested = next(people.ann!.socket!, CHAT_EVENTS.keyRequested);
     await online('ben');
     await ask(people.ben!.socket!, CHAT_EVENTS.enter, { code: room.code });
@@ -113,13 +115,13 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
   });
 
   it('refuses boxes made in someone else’s name, and a new epoch that leaves a member out', async () => {
-    const forged = { ...(await box('ben', people.cat!.account, 1, people.ben!.keys.get(1)!)), sharerId: people.ann!.account.userId };
+    const forged = { ...(await box('ben', people.ann!.account, 1, people.ben!.keys.get(1)!)), sharerId: people.ann!.account.userId };
     expect(await ask(people.ben!.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [forged] })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
     const epoch2 = await generateEpochKey();
     const onlyAnn = await box('ann', people.ann!.account, 2, epoch2);
     expect(await ask(people.ann!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes: [onlyAnn], announcement: await announce('ann', 2, epoch2) })).toMatchObject({
       ok: false,
-      error: { code: 'invalid-payload', message: 'A new epoch needs exactly one box for every current member' },
+      error: { code: 'invalid-payload', message: 'A new epoch needs exactly one box for every admitted member' },
     });
     expect(await askRaw(people.cat!.socket ?? people.ben!.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [{ junk: true }] })).toMatchObject({
       ok: false,
@@ -130,7 +132,7 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
   it('keeps a request while no member is online, and serves it when one connects', async () => {
     people.ann!.socket!.disconnect();
     people.ben!.socket!.disconnect();
-    await people.cat!.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
+    await joinAndAdmit(server, people.cat!, room, { account: people.ann!.account });
     await online('cat');
     expect(await ask(people.cat!.socket!, CHAT_EVENTS.keyRequest, { roomId: room.id })).toEqual({ ok: true, result: { waiting: true, epochs: [1] } });
     await sleep(300); // nobody online: the request waits in the database

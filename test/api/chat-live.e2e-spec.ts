@@ -1,6 +1,7 @@
 import type { OnlineRoster } from '@conclave/contracts';
 import type { Socket } from 'socket.io-client';
 import { type Account, browserClient, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { createRoom, joinAndAdmit } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
 import { ask, askRaw, CHAT_EVENTS, connect, connected, next, sessionCookie } from '../support/sockets.js';
 
@@ -29,11 +30,12 @@ beforeAll(async () => {
   }
   const ann = browserClient(server);
   await ann.post('/api/auth/login', { username: 'ann', authKey: accounts.ann!.keys.authKey }).expect(200);
-  code = (await ann.post('/api/rooms', { name: 'Live', history: 'shared' }).expect(201)).body.code;
+  const room = await createRoom(server, { account: accounts.ann!, rest: ann }, { name: 'Live', history: 'shared' });
+  code = room.code;
   for (const name of ['ben', 'dan']) {
     const client = browserClient(server);
     await client.post('/api/auth/login', { username: name, authKey: accounts[name]!.keys.authKey }).expect(200);
-    await client.post(`/api/rooms/${code}/join`, {}).expect(200);
+    await joinAndAdmit(server, { account: accounts[name]!, rest: client }, room, { account: accounts.ann! });
   }
 });
 
@@ -102,12 +104,13 @@ describe('the live channel over wss', () => {
     const cat = await online('cat');
     const catRest = browserClient(server);
     await catRest.post('/api/auth/login', { username: 'cat', authKey: accounts.cat!.keys.authKey }).expect(200);
-    const newRoom = (await catRest.post('/api/rooms', { name: 'Made while online', history: 'shared' }).expect(201)).body;
+    const newRoom = await createRoom(server, { account: accounts.cat!, rest: catRest, socket: cat }, { name: 'Made while online', history: 'shared' });
     const catSeesBen = next(cat, CHAT_EVENTS.presence, (p) => p.username === 'ben');
     const benSeesCat = next(live.ben!, CHAT_EVENTS.presence, (p) => p.username === 'cat');
     const benRest = browserClient(server);
     await benRest.post('/api/auth/login', { username: 'ben', authKey: accounts.ben!.keys.authKey }).expect(200);
-    await benRest.post(`/api/rooms/${newRoom.code}/join`, {}).expect(200);
+    // Asking is not joining: presence follows the admission.
+    await joinAndAdmit(server, { account: accounts.ben!, rest: benRest }, newRoom, { account: accounts.cat!, socket: cat });
     expect(await catSeesBen).toEqual({ userId: accounts.ben!.userId, username: 'ben', online: true });
     expect(await benSeesCat).toEqual({ userId: accounts.cat!.userId, username: 'cat', online: true });
   });

@@ -3,6 +3,7 @@ import { decryptMessage, encryptMessage, generateIdentity, importPublicKeys, tex
 import type { Socket } from 'socket.io-client';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
+import { createRoom, joinAndAdmit } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
 import { ask, askRaw, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
 
@@ -43,8 +44,8 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   beforeAll(async () => {
     server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, REGISTER_LIMIT_PER_HOUR: '1000' } });
     [ann, ben] = [await member(server, 'ann'), await member(server, 'ben')];
-    room = (await ann.rest.post('/api/rooms', { name: 'Encrypted', history: 'shared' }).expect(201)).body;
-    await ben.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
+    room = await createRoom(server, ann, { name: 'Encrypted', history: 'shared' });
+    await joinAndAdmit(server, ben, room, ann);
     await enter(ann, room.code);
     await enter(ben, room.code);
     epochKey = await makeFirstEpoch(ann.socket, room.id, ann.account, [ann.account, ben.account]);
@@ -88,8 +89,8 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   });
 
   it('refuses a replayed message: another member’s envelope re-sent as one’s own, or one moved to another room; a resend of one’s own stays a duplicate', async () => {
-    const elsewhere = (await ann.rest.post('/api/rooms', { name: 'Elsewhere', history: 'shared' }).expect(201)).body as RoomSummary;
-    await ben.rest.post(`/api/rooms/${elsewhere.code}/join`, {}).expect(200);
+    const elsewhere = await createRoom(server, ann, { name: 'Elsewhere', history: 'shared' });
+    await joinAndAdmit(server, ben, elsewhere, ann);
     await enter(ann, elsewhere.code);
     await enter(ben, elsewhere.code);
     await makeFirstEpoch(ann.socket, elsewhere.id, ann.account, [ann.account, ben.account]);
@@ -198,13 +199,13 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   });
 
   it('shows a joiner of a "joined" room only what was sent after they joined', async () => {
-    const late = (await ann.rest.post('/api/rooms', { name: 'From now on', history: 'joined' }).expect(201)).body as RoomSummary;
+    const late = await createRoom(server, ann, { name: 'From now on', history: 'joined' });
     await enter(ann, late.code);
     const lateKey = await makeFirstEpoch(ann.socket, late.id, ann.account, [ann.account]);
     await sleep(1100);
     expect(await send(ann, await envelope(ann, 'before dan', { roomId: late.id, epochKey: lateKey }))).toMatchObject({ ok: true });
     const dan = await member(server, 'dan');
-    await dan.rest.post(`/api/rooms/${late.code}/join`, {}).expect(200);
+    await joinAndAdmit(server, dan, late, ann);
     await enter(dan, late.code);
     await sleep(1100);
     expect(await send(ann, await envelope(ann, 'after dan', { roomId: late.id, epochKey: lateKey }))).toMatchObject({ ok: true, result: { seq: 2 } });
@@ -227,8 +228,8 @@ describe('many senders at once (the store writes in batches)', () => {
       const members = [];
       for (const name of ['kim', 'lou', 'max', 'ned']) members.push(await member(server, name));
       const [owner] = members as [Member];
-      const room = (await owner.rest.post('/api/rooms', { name: 'Crowd', history: 'shared' }).expect(201)).body as RoomSummary;
-      for (const m of members.slice(1)) await m.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
+      const room = await createRoom(server, owner, { name: 'Crowd', history: 'shared' });
+      for (const m of members.slice(1)) await joinAndAdmit(server, m, room, owner);
       for (const m of members) await enter(m, room.code);
       const epochKey = await makeFirstEpoch(owner.socket, room.id, owner.account, members.map((m) => m.account));
       const seal = (m: Member, i: number) =>
@@ -261,7 +262,7 @@ describe('the "burst" rate profile (5 messages per 10 seconds, then muted 10 sec
     const server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst' } });
     try {
       const eve = await member(server, 'eve');
-      const room = (await eve.rest.post('/api/rooms', { name: 'Burst', history: 'shared' }).expect(201)).body as RoomSummary;
+      const room = await createRoom(server, eve, { name: 'Burst', history: 'shared' });
       await enter(eve, room.code);
       const epochKey = await makeFirstEpoch(eve.socket, room.id, eve.account, [eve.account]);
       const sendOne = async (i: number) =>

@@ -5,6 +5,7 @@ import { sql } from '../support/db.js';
 import { errorOutputSince, logMark, pingAndReadLog } from '../support/logs.js';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { createRoom, joinAndAdmit } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
 import { ask, askRaw, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
 
@@ -56,8 +57,8 @@ describe('a server restart in the middle of a conversation', () => {
     let server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst' } });
     const ann = await user(server, 'ann');
     const ben = await user(server, 'ben');
-    const room = (await ann.rest.post('/api/rooms', { name: 'Restart', history: 'shared' }).expect(201)).body as RoomSummary;
-    await ben.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
+    const room = await createRoom(server, ann, { name: 'Restart', history: 'shared' });
+    await joinAndAdmit(server, ben, room, ann);
     const epochKey = await makeFirstEpoch(ann.socket, room.id, ann.account, [ann.account, ben.account]);
     const seal = (body: string) =>
       encryptMessage({ roomId: room.id, senderId: ann.account.userId, epoch: 1, epochKey, senderSig: ann.account.identity.sig.privateKey, content: textContent(body) });

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { EmbeddedCluster } from '../support/embedded-cluster.js';
+import { signRoomGenesis } from '../support/membership.js';
 import { type Exit, ServerProcess } from '../support/server.js';
 import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, sessionCookie } from '../support/sockets.js';
 
@@ -39,6 +40,7 @@ async function member(server: ServerProcess, name: string): Promise<Member> {
   await Promise.all([connected(socket), connected(spare)]);
   const entered = await ask(socket, CHAT_EVENTS.enter, { code: room.code });
   if (!entered.ok) throw new Error(entered.error.message);
+  await signRoomGenesis(socket, room.id, account);
   const epochKey = await makeFirstEpoch(socket, room.id, account, [account]);
   return { account, rest, room, cookie, socket, spare, epochKey };
 }

@@ -217,14 +217,18 @@ describe('bad input never gives a 5xx', () => {
     },
     { method: 'put', path: '/api/auth/contacts', withNul: () => ({ v: 1, iv: prober.keyBackup.iv, ct: 'AAAA\u0000' }), field: 'ct' },
     { method: 'post', path: '/api/rooms', withNul: () => ({ name: 'Null\u0000room', history: 'shared' }), field: 'name' },
-    { method: 'post', path: '/api/rooms/{code}/join', withNul: () => ({ password: 'open\u0000sesame' }), field: 'password' },
+    { method: 'post', path: '/api/rooms/{code}/join', withNul: () => ({ joinKey: 'open\u0000sesame' }), field: 'joinKey' },
+    { method: 'post', path: '/api/rooms/{code}/join/cancel', withNul: () => ({ note: '\u0000' }), field: 'note' },
+    { method: 'put', path: '/api/rooms/{code}/password', withNul: () => ({ joinKey: '\u0000', sealed: { epoch: 1, iv: 'AAAA', ct: 'AAAA' } }), field: 'joinKey' },
+    { method: 'post', path: '/api/rooms/{code}/invites', withNul: () => ({ id: 'A\u0000', expiresAt: new Date().toISOString(), maxUses: 1 }), field: 'id' },
+    { method: 'post', path: '/api/rooms/{code}/invites/{inviteId}/revoke', withNul: () => ({ note: '\u0000' }), field: 'note' },
     { method: 'post', path: '/api/rooms/{code}/members/{userId}/remove', withNul: () => ({ reason: ['\u0000'] }), field: 'reason[0]' },
     // Last: on a server without the check these two would end the room and the session.
     { method: 'post', path: '/api/rooms/{code}/leave', withNul: () => ({ note: '\u0000' }), field: 'note' },
     { method: 'post', path: '/api/auth/logout', withNul: () => ({ note: 'bye\u0000' }), field: 'note' },
   ];
   const send = (route: BodyRoute) => {
-    const path = route.path.replace('{code}', room.code).replace('{userId}', prober.userId);
+    const path = route.path.replace('{code}', room.code).replace('{userId}', prober.userId).replace('{inviteId}', 'A'.repeat(22));
     return route.method === 'put' ? client.put(path) : client.post(path);
   };
   const DEEP = '['.repeat(20_000) + ']'.repeat(20_000);
@@ -254,8 +258,8 @@ describe('bad input never gives a 5xx', () => {
   it('refuses a string that is not well-formed Unicode (an unpaired surrogate), which PostgreSQL cannot store as sent', async () => {
     const name = await client.post('/api/rooms', { name: 'Half \ud83d pair', history: 'shared' });
     expect([name.status, name.body.message]).toEqual([400, ['name must be well-formed Unicode (it has an unpaired surrogate)']]);
-    const password = await client.post('/api/rooms', { name: 'Half a pair', password: 'open sesame \udc00', history: 'shared' });
-    expect([password.status, password.body.message]).toEqual([400, ['password must be well-formed Unicode (it has an unpaired surrogate)']]);
+    const joinKey = await client.post(`/api/rooms/${room.code}/join`, { joinKey: 'open sesame \udc00' });
+    expect([joinKey.status, joinKey.body.message]).toEqual([400, ['joinKey must be well-formed Unicode (it has an unpaired surrogate)']]);
     // A whole pair (an emoji) is text like any other.
     await client.post('/api/rooms', { name: 'Whole \ud83d\ude00 pair', history: 'shared' }).expect(201);
   });

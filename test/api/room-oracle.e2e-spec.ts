@@ -1,10 +1,11 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { ROOM_CODE_ALPHABET, type RoomSummary, type SocketError } from '@conclave/contracts';
-import { announceEpoch, generateEpochKey, importPublicKeys, sealKeyBox } from '@conclave/crypto';
+import { announceEpoch, generateEpochKey, importPublicKeys, sealKeyBox, signGenesis } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import type { Response } from 'supertest';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
+import { admissionFor, setRoomPassword } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
 import { ask, askRaw, CHAT_EVENTS, connect, connected, sessionCookie } from '../support/sockets.js';
 
@@ -65,7 +66,7 @@ describe('no room-existence oracle', () => {
   beforeAll(async () => {
     // Every user here is on the same address; its budget has its own suite below.
     server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, REGISTER_LIMIT_PER_HOUR: '1000', ROOM_PROBES_PER_ADDRESS_PER_MINUTE: '1000' } });
-    who = await people(server, ['olga', 'pete', 'sam', 'rita']);
+    who = await people(server, ['olga', 'pete', 'sam', 'rita', 'quin']);
   });
 
   afterAll(async () => {
@@ -75,12 +76,20 @@ describe('no room-existence oracle', () => {
   it('answers a non-member the same on every REST route, whether a room has the code or not', async () => {
     const { olga, pete } = who as Record<'olga' | 'pete', Person>;
     const open = await create(olga, { name: 'Open', history: 'shared' });
-    const locked = await create(olga, { name: 'Locked', password: 'open sesame', history: 'shared' });
+    const locked = await create(olga, { name: 'Locked', withPassword: true, history: 'shared' });
+    await setRoomPassword(olga.rest, locked, 'open sesame', { epoch: 1, epochKey: await generateEpochKey() });
     const [unknown] = (await unknownCodes(server, 1)) as [string];
+    const b64 = (bytes: number) => Buffer.alloc(bytes, 7).toString('base64');
+    const sealed = { epoch: 1, iv: b64(12), ct: b64(48) };
     const routes: Array<[string, (code: string) => Promise<Response>]> = [
       ['GET /api/rooms/:code', (code) => pete.rest.get(`/api/rooms/${code}`)],
       ['POST /api/rooms/:code/leave', (code) => pete.rest.post(`/api/rooms/${code}/leave`)],
       ['POST /api/rooms/:code/members/:userId/remove', (code) => pete.rest.post(`/api/rooms/${code}/members/${olga.account.userId}/remove`)],
+      ['POST /api/rooms/:code/join/cancel', (code) => pete.rest.post(`/api/rooms/${code}/join/cancel`)],
+      ['PUT /api/rooms/:code/password', (code) => pete.rest.put(`/api/rooms/${code}/password`, { joinKey: b64(32), sealed })],
+      ['GET /api/rooms/:code/invites', (code) => pete.rest.get(`/api/rooms/${code}/invites`)],
+      ['POST /api/rooms/:code/invites', (code) => pete.rest.post(`/api/rooms/${code}/invites`, { id: 'A'.repeat(22), expiresAt: new Date(Date.now() + 3_600_000).toISOString(), maxUses: 1, sealed })],
+      ['POST /api/rooms/:code/invites/:id/revoke', (code) => pete.rest.post(`/api/rooms/${code}/invites/${'A'.repeat(22)}/revoke`)],
     ];
     for (const [route, call] of routes) {
       const none = answer(await call(unknown), unknown);
@@ -88,13 +97,17 @@ describe('no room-existence oracle', () => {
       for (const room of [open, locked]) expect({ route, ...answer(await call(room.code), room.code) }).toEqual({ route, ...none });
     }
     // Joining reveals a room that a code alone opens (its purpose); a password room without its
-    // password answers exactly as an unknown code, with or without a (wrong) password.
-    for (const body of [{}, { password: 'open says me' }]) {
+    // password answers exactly as an unknown code, with or without a (wrong) joinKey, and so does an invite it does not have.
+    for (const body of [{}, { joinKey: b64(32), proof: b64(32) }, { invite: { id: 'A'.repeat(22), proof: b64(32) } }]) {
       const none = answer(await pete.rest.post(`/api/rooms/${unknown}/join`, body), unknown);
       expect(none.status).toBe(404);
       expect(answer(await pete.rest.post(`/api/rooms/${locked.code}/join`, body), locked.code)).toEqual(none);
     }
     expect((await pete.rest.get('/api/rooms').expect(200)).body).toEqual([]);
+    // Asking to join the open room makes quin (pete has spent his look-ups) pending, not a member.
+    const { quin } = who as Record<'quin', Person>;
+    expect((await quin.rest.post(`/api/rooms/${open.code}/join`, {}).expect(200)).body).toMatchObject({ status: 'pending' });
+    expect((await quin.rest.get('/api/rooms').expect(200)).body).toEqual([]);
     // The owner still sees both rooms as they were.
     expect((await olga.rest.get(`/api/rooms/${locked.code}`).expect(200)).body.memberCount).toBe(1);
   });
@@ -127,6 +140,9 @@ describe('no room-existence oracle', () => {
       [CHAT_EVENTS.history, async (roomId) => ({ roomId })],
       [CHAT_EVENTS.resync, async (roomId) => ({ roomId, afterSeq: 0 })],
       [CHAT_EVENTS.read, async (roomId) => ({ roomId, seq: 1 })],
+      [CHAT_EVENTS.genesis, async (roomId) => ({ roomId, genesis: await signGenesis({ roomId, creatorId: sam.account.userId, creatorKeys: sam.account.publicKeys, creatorSig: sam.account.identity.sig.privateKey }), admissions: [] })],
+      [CHAT_EVENTS.admissionGrant, async (roomId) => ({ roomId, admission: await admissionFor(roomId, sam.account, olga.account) })],
+      [CHAT_EVENTS.admissionDecline, async (roomId) => ({ roomId, userId: olga.account.userId })],
     ];
     const missing = randomUUID();
     for (const [event, payload] of events) {

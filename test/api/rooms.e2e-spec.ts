@@ -1,7 +1,11 @@
-import { ROOM_CODE_PATTERN, ROOM_PASSWORD_MAX_BYTES, type RoomSummary } from '@conclave/contracts';
+import { randomBytes } from 'node:crypto';
+import { type Ack, type CreateRoomRequest, ROOM_CODE_PATTERN, type RoomSummary } from '@conclave/contracts';
+import { generateEpochKey } from '@conclave/crypto';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
+import { admissionFor, askToJoin, createRoom, joinAndAdmit, passwordJoin, setRoomPassword, withSocket } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
+import { ask, CHAT_EVENTS } from '../support/sockets.js';
 
 let server: ServerProcess;
 const people: Record<string, { account: Account; client: Client }> = {};
@@ -21,6 +25,11 @@ afterAll(async () => {
 const as = (name: string) => people[name]!.client;
 const idOf = (name: string) => people[name]!.account.userId;
 const create = async (name: string, body: object) => (await as(name).post('/api/rooms', body).expect(201)).body as RoomSummary;
+/** A room with its genesis signed by the owner's browser, so its members can admit joiners. */
+const start = (name: string, body: CreateRoomRequest) => createRoom(server, { account: people[name]!.account, rest: as(name) }, body);
+/** `name` asks to join and the room's owner `admitter` admits them. */
+const joinAdmitted = (name: string, room: RoomSummary, admitter: string) =>
+  joinAndAdmit(server, { account: people[name]!.account, rest: as(name) }, room, { account: people[admitter]!.account });
 
 const query = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => sql<T>(server, text, values);
 
@@ -39,51 +48,63 @@ describe('rooms', () => {
     for (const code of codes) expect(code).not.toMatch(/[01OIL]/);
   });
 
-  it('admits by code and password, with clear refusals for a wrong password, an unknown code, or a full room', async () => {
-    const room = await create('carol', { name: 'Secret', password: 'open sesame', maxMembers: 3, history: 'joined' });
+  it('lets a password room be joined with its joinKey only once the owner has set it, with clear refusals for a wrong key, an unknown code, or a full room', async () => {
+    const room = await start('carol', { name: 'Secret', withPassword: true, maxMembers: 3, history: 'joined' });
     expect(room.hasPassword).toBe(true);
+    const daveJoin = await passwordJoin('open sesame', room.code, people.dave!.account);
+    // Not set yet: even the right joinKey is answered as an unknown code would be.
+    expect((await as('dave').post(`/api/rooms/${room.code}/join`, daveJoin).expect(404)).body.message).toBe(`No room with code ${room.code}, or the password is wrong`);
+    await setRoomPassword(as('carol'), room, 'open sesame', { epoch: 1, epochKey: await generateEpochKey() });
     // A password room answers as an unknown code does (room-oracle.e2e-spec.ts compares the two).
     expect((await as('dave').post(`/api/rooms/${room.code}/join`, {}).expect(404)).body.message).toBe(`No room with code ${room.code}, or it needs a password`);
-    expect((await as('dave').post(`/api/rooms/${room.code}/join`, { password: 'open says me' }).expect(404)).body.message).toBe(
+    expect((await as('dave').post(`/api/rooms/${room.code}/join`, await passwordJoin('open says me', room.code, people.dave!.account)).expect(404)).body.message).toBe(
       `No room with code ${room.code}, or the password is wrong`,
     );
-    const joined = (await as('dave').post(`/api/rooms/${room.code.toLowerCase()}/join`, { password: 'open sesame' }).expect(200)).body;
-    expect(joined).toMatchObject({ code: room.code, role: 'member', memberCount: 2 });
-    // Joining again is harmless.
-    await as('dave').post(`/api/rooms/${room.code}/join`, { password: 'open sesame' }).expect(200);
-    await as('erin').post(`/api/rooms/${room.code}/join`, { password: 'open sesame' }).expect(200);
-    expect((await as('frank').post(`/api/rooms/${room.code}/join`, { password: 'open sesame' }).expect(409)).body.message).toBe('This room is full (3 members)');
+    expect(await askToJoin(as('dave'), room.code.toLowerCase(), daveJoin)).toMatchObject({ status: 'pending', room: { code: room.code, name: 'Secret', via: 'password' } });
+    // Asking again is harmless.
+    expect(await askToJoin(as('dave'), room.code, daveJoin)).toMatchObject({ status: 'pending' });
+    await withSocket(server, people.carol!.account, async (socket) => {
+      for (const name of ['dave', 'erin']) {
+        if (name !== 'dave') await askToJoin(as(name), room.code, await passwordJoin('open sesame', room.code, people[name]!.account));
+        expect(await ask(socket, CHAT_EVENTS.admissionGrant, { roomId: room.id, admission: await admissionFor(room.id, people.carol!.account, people[name]!.account, 'password') })).toMatchObject({ ok: true });
+      }
+    });
+    expect(await askToJoin(as('dave'), room.code, daveJoin)).toMatchObject({ status: 'member', room: { code: room.code, role: 'member', memberCount: 3 } });
+    expect((await as('frank').post(`/api/rooms/${room.code}/join`, await passwordJoin('open sesame', room.code, people.frank!.account)).expect(409)).body.message).toBe('This room is full (3 members)');
     expect((await as('frank').post('/api/rooms/ZZZZ/join', {}).expect(404)).body.message).toBe('No room with code ZZZZ, or it needs a password');
     expect((await as('frank').post('/api/rooms/O0I1/join', {}).expect(400)).body.message).toMatch(/4 characters/);
   });
 
-  it('bounds a room password by its UTF-8 bytes, as bcrypt reads them: passwords that differ past byte 72 never open the same room', async () => {
-    const tooLong = [400, [`password must be at most ${ROOM_PASSWORD_MAX_BYTES} bytes in UTF-8 (${ROOM_PASSWORD_MAX_BYTES} plain letters, fewer accented ones)`]];
-    // 40 characters, 76 bytes: bcrypt would read only the 36 'é', the same for both.
-    const refused = await as('alice').post('/api/rooms', { name: 'Accents', password: `${'é'.repeat(36)}AAAA`, history: 'shared' });
-    expect([refused.status, refused.body.message]).toEqual(tooLong);
-    const room = await create('alice', { name: 'Accents', password: `${'é'.repeat(34)}AAAA`, history: 'shared' }); // 72 bytes
-    const join = (password: string) => as('bob').post(`/api/rooms/${room.code}/join`, { password });
-    const longer = await join(`${'é'.repeat(36)}ZZZZ`);
-    expect([longer.status, longer.body.message]).toEqual(tooLong);
-    await join(`${'é'.repeat(34)}AAAB`).expect(404); // a wrong password answers as an unknown code does
-    await join(`${'é'.repeat(34)}AAAA`).expect(200);
+  it.each([
+    ['a v1 password', { password: 'open sesame' }, /property password should not exist/],
+    ['a joinKey that is not 32 bytes of base64', { joinKey: 'b3BlbiBzZXNhbWU=', proof: 'A'.repeat(43) + '=' }, /joinKey must be 32 bytes of base64/],
+    ['a joinKey without its proof', { joinKey: 'A'.repeat(43) + '=' }, /proof must come with joinKey/],
+    ['a proof without a joinKey', { proof: 'A'.repeat(43) + '=' }, /proof goes with joinKey/],
+    ['an invite and a joinKey', { joinKey: 'A'.repeat(43) + '=', proof: 'A'.repeat(43) + '=', invite: { id: 'A'.repeat(22), proof: 'A'.repeat(43) + '=' } }, /an invite or a joinKey, not both/],
+    ['a malformed invite id', { invite: { id: 'short', proof: 'A'.repeat(43) + '=' } }, /invite.id must be an invite id/],
+  ])('refuses a join request with %s (400 with a message)', async (_case, body, message) => {
+    const room = await create('alice', { name: 'Shapes', history: 'shared' });
+    const res = await as('bob').post(`/api/rooms/${room.code}/join`, body).expect(400);
+    expect([res.body.message].flat().join('\n')).toMatch(message);
   });
 
-  it('keeps the member limit under concurrent joins', async () => {
-    const room = await create('alice', { name: 'Tiny', maxMembers: 3, history: 'shared' });
+  it('keeps the member limit under concurrent admissions', async () => {
+    const room = await start('alice', { name: 'Tiny', maxMembers: 3, history: 'shared' });
     const joiners = ['bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
-    const results = await Promise.all(joiners.map((name) => as(name).post(`/api/rooms/${room.code}/join`, {})));
-    expect(results.filter((r) => r.status === 200)).toHaveLength(2);
-    expect(results.filter((r) => r.status === 409)).toHaveLength(4);
+    for (const result of await Promise.all(joiners.map((name) => askToJoin(as(name), room.code)))) expect(result.status).toBe('pending');
+    const answers = await withSocket(server, people.alice!.account, async (socket) =>
+      Promise.all(joiners.map(async (name) => ask<Ack<unknown>>(socket, CHAT_EVENTS.admissionGrant, { roomId: room.id, admission: await admissionFor(room.id, people.alice!.account, people[name]!.account) }))),
+    );
+    expect(answers.filter((a) => a.ok)).toHaveLength(2);
+    expect(answers.filter((a) => !a.ok).map((a) => !a.ok && a.error.message)).toEqual(Array(4).fill('This room is full (3 members)'));
     const [{ n }] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.code = $1`, [room.code]);
     expect(n).toBe(3);
   });
 
   it('shows a room only to its members, and lists my rooms with unread counts', async () => {
-    const room = await create('grace', { name: 'Grace and Heidi', history: 'shared' });
+    const room = await start('grace', { name: 'Grace and Heidi', history: 'shared' });
     expect((await as('heidi').get(`/api/rooms/${room.code}`).expect(404)).body.message).toBe(`No room with code ${room.code} among your rooms`);
-    await as('heidi').post(`/api/rooms/${room.code}/join`, {}).expect(200);
+    await joinAdmitted('heidi', room, 'grace');
     // Five messages stored (the gateway's counter), heidi has read two of them.
     await query(`UPDATE rooms SET last_seq = 5 WHERE code = $1`, [room.code]);
     await query(`UPDATE room_members SET last_read_seq = 2 WHERE user_id = $1 AND room_id = (SELECT id FROM rooms WHERE code = $2)`, [idOf('heidi'), room.code]);
@@ -93,9 +114,9 @@ describe('rooms', () => {
   });
 
   it('lets the owner remove a member, who is cut off at once; the room then needs a new key epoch', async () => {
-    const room = await create('alice', { name: 'Removal', history: 'joined' });
-    await as('bob').post(`/api/rooms/${room.code}/join`, {}).expect(200);
-    await as('carol').post(`/api/rooms/${room.code}/join`, {}).expect(200);
+    const room = await start('alice', { name: 'Removal', history: 'joined' });
+    await joinAdmitted('bob', room, 'alice');
+    await joinAdmitted('carol', room, 'alice');
     expect((await as('bob').post(`/api/rooms/${room.code}/members/${idOf('carol')}/remove`).expect(403)).body.message).toBe('Only the room owner can remove members');
     await as('alice').post(`/api/rooms/${room.code}/members/${idOf('carol')}/remove`).expect(204);
     await as('carol').get(`/api/rooms/${room.code}`).expect(404);
@@ -108,9 +129,9 @@ describe('rooms', () => {
   });
 
   it('hands the room to the longest-standing member when the owner leaves, and deletes it when the last one leaves', async () => {
-    const room = await create('dave', { name: 'Hand-over', history: 'shared' });
-    await as('erin').post(`/api/rooms/${room.code}/join`, {}).expect(200);
-    await as('frank').post(`/api/rooms/${room.code}/join`, {}).expect(200);
+    const room = await start('dave', { name: 'Hand-over', history: 'shared' });
+    await joinAdmitted('erin', room, 'dave');
+    await joinAdmitted('frank', room, 'dave');
     await as('dave').post(`/api/rooms/${room.code}/leave`).expect(204);
     expect((await as('erin').get(`/api/rooms/${room.code}`).expect(200)).body.role).toBe('owner');
     await as('dave').post(`/api/rooms/${room.code}/leave`).expect(404);
@@ -126,7 +147,8 @@ describe('rooms', () => {
     ['an unknown history mode', { name: 'x', history: 'forever' }, /history must be "shared" or "joined"/],
     ['a member limit of 1', { name: 'x', history: 'shared', maxMembers: 1 }, /maxMembers must be a whole number from 2 to 1000/],
     ['a fractional member limit', { name: 'x', history: 'shared', maxMembers: 2.5 }, /maxMembers must be a whole number/],
-    ['a 3-character password', { name: 'x', history: 'shared', password: 'abc' }, /at least 4 characters/],
+    ['a v1 password (the server never sees room passwords)', { name: 'x', history: 'shared', password: 'open sesame' }, /property password should not exist/],
+    ['a withPassword that is not true or false', { name: 'x', history: 'shared', withPassword: 'yes' }, /withPassword must be true or false/],
     ['an unknown field', { name: 'x', history: 'shared', public: true }, /property public should not exist/],
   ])('refuses to create a room with %s (400 with a message)', async (_case, body, message) => {
     const res = await as('alice').post('/api/rooms', body).expect(400);
@@ -135,13 +157,16 @@ describe('rooms', () => {
 
   it('limits join attempts to 30 a minute per user, so a room password cannot be guessed at speed', async () => {
     // alice has created rooms but joined none yet, so her 30 attempts are all here.
-    const room = await create('grace', { name: 'Vault', password: 'the real one', history: 'joined' });
-    for (let i = 0; i < 30; i++) await as('alice').post(`/api/rooms/${room.code}/join`, { password: `guess ${i}` }).expect(404);
-    const limited = await as('alice').post(`/api/rooms/${room.code}/join`, { password: 'the real one' }).expect(429);
+    const room = await start('grace', { name: 'Vault', withPassword: true, history: 'joined' });
+    await setRoomPassword(as('grace'), room, 'the real one', { epoch: 1, epochKey: await generateEpochKey() });
+    // Wrong joinKeys (random bytes: what 30 wrong passwords derive to, without 30 slow derivations).
+    const guess = () => ({ joinKey: randomBytes(32).toString('base64'), proof: randomBytes(32).toString('base64') });
+    for (let i = 0; i < 30; i++) await as('alice').post(`/api/rooms/${room.code}/join`, guess()).expect(404);
+    const limited = await as('alice').post(`/api/rooms/${room.code}/join`, await passwordJoin('the real one', room.code, people.alice!.account)).expect(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.body.message).toMatch(/^Too many look-ups of rooms you are not in: try again in (\d+ seconds?|1 minute)$/);
     // Another user is not affected.
-    await as('bob').post(`/api/rooms/${room.code}/join`, { password: 'the real one' }).expect(200);
+    expect(await askToJoin(as('bob'), room.code, await passwordJoin('the real one', room.code, people.bob!.account))).toMatchObject({ status: 'pending', room: { via: 'password' } });
   });
 
   it('is for signed-in users only', async () => {

@@ -4,12 +4,13 @@ import type { EpochAnnouncement, KeyBox, KeyMaterial, KeyRequested, PublicKeys, 
 import { importPublicKeys, SignatureError, verifyEpochAnnouncement, verifyKeyBox } from '@conclave/crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UsersService } from '../auth/users/users.service.js';
+import { AdmissionsService } from './membership/admissions.service.js';
 import { NOT_IN_ROOM } from './not-in-room.js';
 
 /** Why a key operation was refused; the gateway turns it into a coded socket error. */
 export class KeyRefusal extends Error {
   constructor(
-    readonly code: 'invalid-payload' | 'no-such-room' | 'epoch-conflict' | 'bad-signature',
+    readonly code: 'invalid-payload' | 'no-such-room' | 'epoch-conflict' | 'bad-signature' | 'not-admitted',
     message: string,
     readonly currentEpoch?: number,
   ) {
@@ -53,6 +54,7 @@ export class KeysService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
+    private readonly admissions: AdmissionsService,
   ) {}
 
   /**
@@ -65,12 +67,14 @@ export class KeysService {
       const [room] = await tx.query(`SELECT current_epoch FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
       const members = await this.memberIds(tx, roomId);
       if (!room || !members.has(userId)) throw new KeyRefusal('no-such-room', NOT_IN_ROOM);
+      const admitted = await this.admitted(roomId, userId, tx);
       const current: number = room.current_epoch;
       const next = (await this.isKeyed(tx, roomId, current)) ? current + 1 : current;
       if (epoch !== next) throw new KeyRefusal('epoch-conflict', `The next epoch of this room is ${next}, not ${epoch}`, current);
       const recipients = new Set(boxes.map((b) => b.recipientId));
-      if (recipients.size !== boxes.length || recipients.size !== members.size || [...members].some((m) => !recipients.has(m))) {
-        throw new KeyRefusal('invalid-payload', 'A new epoch needs exactly one box for every current member');
+      notAdmitted(boxes, admitted);
+      if (recipients.size !== boxes.length || recipients.size !== admitted.size || [...admitted].some((m) => !recipients.has(m))) {
+        throw new KeyRefusal('invalid-payload', 'A new epoch needs exactly one box for every admitted member');
       }
       if (announcement.roomId !== roomId || announcement.epoch !== epoch || announcement.makerId !== userId) {
         throw new KeyRefusal('invalid-payload', `The announcement must be of epoch ${epoch} of this room, made by you`);
@@ -100,6 +104,7 @@ export class KeysService {
    */
   async request(userId: string, roomId: string, unusable: number[] = []): Promise<number[]> {
     const readable = await this.readable(roomId, userId);
+    await this.admitted(roomId, userId); // nobody is asked to share with a member no admission names
     const outside = unusable.find((e) => !readable.keyed || e < readable.first || e > readable.current);
     if (outside !== undefined) {
       const range = readable.keyed ? `epochs ${readable.first} to ${readable.current}` : 'none yet: the room has no key';
@@ -131,6 +136,7 @@ export class KeysService {
     if (!members.has(userId)) throw new KeyRefusal('no-such-room', NOT_IN_ROOM);
     const slots = new Set(boxes.map((b) => `${b.recipientId}/${b.epoch}`));
     if (slots.size !== boxes.length) throw new KeyRefusal('invalid-payload', 'At most one box per recipient and epoch');
+    notAdmitted(boxes, await this.admitted(roomId, userId));
     const held = new Set((await this.boxesFor(userId, roomId)).map((b) => b.epoch));
     await this.checkBoxes(boxes, userId, await this.directoryKeys(userId), roomId, (box) => members.has(box.recipientId) && held.has(box.epoch));
     const delivered = new Map<string, number[]>();
@@ -191,7 +197,10 @@ export class KeysService {
           AND EXISTS (SELECT 1 FROM key_boxes b WHERE b.room_id = q.room_id AND b.recipient_id = $2 AND b.epoch = r.current_epoch)`,
       [roomIds, userId],
     );
-    const waiting = rows.filter((row) => row.epochs.length);
+    const admitted = new Map<string, Set<string>>();
+    for (const roomId of new Set(rows.map((row) => row.room_id))) admitted.set(roomId, await this.admissions.admitted(roomId));
+    // Only admitted members are asked, and only for admitted requesters.
+    const waiting = rows.filter((row) => row.epochs.length && admitted.get(row.room_id)!.has(userId) && admitted.get(row.room_id)!.has(row.user_id));
     const keys = new Map((await this.users.findByIds([...new Set(waiting.map((row) => row.user_id))])).map((u) => [u.id, { enc: u.encPublicKey, sig: u.sigPublicKey }]));
     return waiting.flatMap((row) => {
       const publicKeys = keys.get(row.user_id);
@@ -199,7 +208,7 @@ export class KeysService {
     });
   }
 
-  /** For a room marked for rotation: the epoch to make and the members (with their keys) to make it for. */
+  /** For a room marked for rotation: the epoch to make and the admitted members (with their keys) to make it for. */
   async rotation(roomId: string): Promise<RotateRequest | undefined> {
     return (await this.rotations([roomId]))[0];
   }
@@ -213,7 +222,7 @@ export class KeysService {
     );
     const result: RotateRequest[] = [];
     for (const room of rooms) {
-      const users = await this.users.findByIds([...(await this.memberIds(this.db.manager, room.id))]);
+      const users = await this.users.findByIds([...(await this.admissions.admitted(room.id))]);
       const members = users.map((u) => ({ userId: u.id, publicKeys: { enc: u.encPublicKey, sig: u.sigPublicKey } }));
       result.push({ roomId: room.id, code: room.code, nextEpoch: room.current_epoch + 1, members });
     }
@@ -276,10 +285,23 @@ export class KeysService {
     return stored;
   }
 
+  /** The room's admitted set (AdmissionsService); 'not-admitted' when `userId` is not in it. */
+  private async admitted(roomId: string, userId: string, tx?: EntityManager): Promise<Set<string>> {
+    const admitted = await this.admissions.admitted(roomId, tx);
+    if (!admitted.has(userId)) throw new KeyRefusal('not-admitted', 'You are not admitted to this room (no admission names your keys yet): no key is made, shared or asked for you');
+    return admitted;
+  }
+
   private async memberIds(tx: EntityManager, roomId: string): Promise<Set<string>> {
     const rows: Array<{ user_id: string }> = await tx.query(`SELECT user_id FROM room_members WHERE room_id = $1`, [roomId]);
     return new Set(rows.map((r) => r.user_id));
   }
+}
+
+/** Boxes only for admitted members: a box for anyone else refuses the whole request. */
+function notAdmitted(boxes: KeyBox[], admitted: Set<string>): void {
+  const stranger = boxes.find((b) => !admitted.has(b.recipientId));
+  if (stranger) throw new KeyRefusal('not-admitted', `${stranger.recipientId} is not admitted to this room: no key box is stored for them`);
 }
 
 function toBox(row: BoxRow): KeyBox {

@@ -122,8 +122,9 @@ export class ChatService {
     return room;
   }
 
-  async joinRoom(code: string, password?: string): Promise<RoomSummary> {
-    const room = await this.api.joinRoom(code, password ? { password } : {});
+  // The v1 room password is gone from the join request (issue 11): the membership-web change derives a joinKey instead.
+  async joinRoom(code: string, _password?: string): Promise<RoomSummary> {
+    const room = await this.api.joinRoom(code, {});
     this.rooms.update((rooms) => [...rooms.filter((r) => r.code !== room.code), room]);
     await this.enter(room);
     return room;
