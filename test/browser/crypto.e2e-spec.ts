@@ -90,4 +90,59 @@ describe('libs/crypto in chromium', () => {
       sameSafetyNumber: true,
     });
   });
+
+  it('runs membership v2: genesis, invite, join proof, admission, admitted set, epoch commitment', async () => {
+    const result = await page.evaluate(async () => {
+      const c = await import('@conclave/crypto' as string);
+      const v = await (await fetch('/test-vectors.json')).json();
+      const b64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+      const signer = (who: { privateKeys: { sig: string } }) => crypto.subtle.importKey('pkcs8', b64(who.privateKeys.sig), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+      const { alice, bob } = v.identities;
+      const room = 'c0ffee00-0000-4000-8000-000000000001';
+      const code = 'M4PW';
+      const genesis = await c.signGenesis({ roomId: room, creatorId: alice.userId, creatorKeys: alice.publicKeys, creatorSig: await signer(alice) });
+      const epochKey = await c.generateEpochKey();
+      const announcement = await c.announceEpoch({ roomId: room, epoch: 1, makerId: alice.userId, epochKey, makerSig: await signer(alice) });
+
+      // alice makes an invite; bob proves with the link's secret; alice opens the sealed verifier and checks
+      const secret = c.newInviteSecret();
+      const inviteId = await c.inviteIdFromSecret(secret);
+      const sealed = await c.sealVerifier({ roomId: room, epoch: 1, epochKey, verifierId: inviteId, verifier: await c.inviteVerifier(secret) });
+      const bobJoins = { code, joinerId: bob.userId, joinerKeys: bob.publicKeys };
+      const proof = await c.joinProof(await c.inviteVerifier(secret), bobJoins);
+      const verifier = await c.openVerifier({ roomId: room, verifierId: inviteId, sealed, epochKey });
+      const proofHolds = await c.checkJoinProof(verifier, bobJoins, proof);
+      const substitutedKeys = await c.checkJoinProof(verifier, { ...bobJoins, joinerKeys: alice.publicKeys }, proof);
+      const admission = await c.signAdmission({ roomId: room, memberId: bob.userId, memberKeys: bob.publicKeys, admitterId: alice.userId, via: 'invite', admitterSig: await signer(alice) });
+
+      const keys = new Map([[alice.userId, alice.publicKeys], [bob.userId, bob.publicKeys]]);
+      const members = [alice, bob, { userId: 'inserted-by-sql', publicKeys: bob.publicKeys }].map(({ userId, publicKeys }) => ({ userId, publicKeys }));
+      const admitted = await c.admittedMembers({ genesis, admissions: [admission], members, keysOf: async (id: string) => keys.get(id) });
+      const password = await c.deriveRoomPassword('amber lantern', code);
+      return {
+        proofHolds,
+        substitutedKeys,
+        admitted: [...admitted.keys()].sort(),
+        commitmentHolds: await c.keyMatchesCommitment(epochKey, announcement),
+        otherKeyCommits: await c.keyMatchesCommitment(await c.generateEpochKey(), announcement),
+        announcementVerifies: await c.verifyEpochAnnouncement(announcement, alice.publicKeys).then(() => true),
+        inviteIdLength: inviteId.length,
+        joinKeyBytes: b64(password.joinKey).length,
+        wrongRoom: await c.openVerifier({ roomId: 'elsewhere', verifierId: inviteId, sealed, epochKey }).catch((e: { code: string }) => e.code),
+      };
+    });
+    const vectors = JSON.parse(readFileSync(join(REPO_ROOT, 'libs/crypto/test-vectors.json'), 'utf8'));
+    expect(result).toEqual({
+      proofHolds: true,
+      substitutedKeys: false,
+      // the member row the server could insert is not admitted
+      admitted: [vectors.identities.alice.userId, vectors.identities.bob.userId].sort(),
+      commitmentHolds: true,
+      otherKeyCommits: false,
+      announcementVerifies: true,
+      inviteIdLength: 22,
+      joinKeyBytes: 32,
+      wrongRoom: 'decryption-failed',
+    });
+  });
 });

@@ -98,6 +98,8 @@ export interface InviteSummary {
 
 export const INVITE_MAX_DAYS = 30;
 export const INVITE_MAX_USES = 100;
+/** Invites of one room that can still admit (not expired, revoked or used up): a member making more is refused (409). */
+export const INVITES_PER_ROOM_MAX = 50;
 /** An invite id: 16 bytes as unpadded base64url. */
 export const INVITE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 

@@ -41,8 +41,6 @@ export interface CreateRoomRequest {
    * (ROOM_PATHS.password, after the room's genesis and first epoch). The password never reaches the server.
    */
   withPassword?: boolean;
-  /** v1, being replaced by withPassword (the server must not see room passwords): removed with the membership change. */
-  password?: string;
   /** 2..ROOM_MEMBERS_MAX; omitted: ROOM_MEMBERS_MAX. */
   maxMembers?: number;
   history: RoomHistory;
@@ -59,8 +57,6 @@ export interface JoinRoomRequest {
   /** With joinKey: joinProof(admitKey, code, me). */
   proof?: string;
   invite?: { id: string; proof: string };
-  /** v1, being replaced by joinKey: removed with the membership change. */
-  password?: string;
 }
 
 /** The answer to a join: already a member, or now waiting for a member's browser to admit. */
@@ -96,9 +92,9 @@ export interface RoomDetail extends RoomSummary {
   /** Current members as the server reports them (it may exclude; it cannot include: browsers check admissions). */
   members: RoomMember[];
   /** null for a room made before v2 that its owner has not opened since (or a new room before its creator's browser signed it). */
-  genesis?: RoomGenesis | null;
+  genesis: RoomGenesis | null;
   /** Every admission of the room, also of members who left (an admission stays valid as an admitter's link in the chain). */
-  admissions?: Admission[];
+  admissions: Admission[];
   /** Join requests waiting for a member's browser. */
-  pending?: JoinRequest[];
+  pending: JoinRequest[];
 }

@@ -1,12 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { type CreateRoomRequest, type JoinRoomRequest, ROOM_MEMBERS_MAX, ROOM_NAME_MAX_CHARS, ROOM_PASSWORD_MAX_BYTES, type RoomHistory } from '@conclave/contracts';
-import { Transform } from 'class-transformer';
-import { IsByteLength, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { type CreateRoomRequest, INVITE_ID_PATTERN, type JoinRoomRequest, ROOM_MEMBERS_MAX, ROOM_NAME_MAX_CHARS, type RoomHistory } from '@conclave/contracts';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import { Base64Bytes } from './membership/dto.js';
+
+/** The field is valid only when `other` is (present) or is not (absent) given as well. */
+const Needs = (other: keyof JoinRoomRequest, present: boolean, message: string) =>
+  ValidateBy({
+    name: 'needs',
+    validator: { validate: (_value: unknown, args) => ((args?.object as JoinRoomRequest)[other] !== undefined) === present, defaultMessage: () => message },
+  });
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
-/** bcrypt reads a password's first 72 UTF-8 bytes only: a longer one is refused, not cut short. */
-const PASSWORD_TOO_LONG = `password must be at most ${ROOM_PASSWORD_MAX_BYTES} bytes in UTF-8 (${ROOM_PASSWORD_MAX_BYTES} plain letters, fewer accented ones)`;
 
 export class CreateRoomDto implements CreateRoomRequest {
   @ApiProperty({ example: 'Design team', maxLength: ROOM_NAME_MAX_CHARS })
@@ -16,12 +21,12 @@ export class CreateRoomDto implements CreateRoomRequest {
   @MaxLength(ROOM_NAME_MAX_CHARS, { message: `name must be at most ${ROOM_NAME_MAX_CHARS} characters` })
   name!: string;
 
-  @ApiPropertyOptional({ description: `Joiners must give it; stored with bcrypt. At least 4 characters, at most ${ROOM_PASSWORD_MAX_BYTES} bytes in UTF-8` })
+  @ApiPropertyOptional({
+    description: "The room will have a password: every join is refused until the owner's browser sets it (PUT /api/rooms/{code}/password). The password itself never reaches the server.",
+  })
   @IsOptional()
-  @IsString()
-  @MinLength(4, { message: 'password must be at least 4 characters' })
-  @IsByteLength(0, ROOM_PASSWORD_MAX_BYTES, { message: PASSWORD_TOO_LONG })
-  password?: string;
+  @IsBoolean({ message: 'withPassword must be true or false' })
+  withPassword?: boolean;
 
   @ApiPropertyOptional({ minimum: 2, maximum: ROOM_MEMBERS_MAX })
   @IsOptional()
@@ -35,10 +40,35 @@ export class CreateRoomDto implements CreateRoomRequest {
   history!: RoomHistory;
 }
 
+export class InviteProofDto {
+  @ApiProperty({ description: 'The invite id (from the link\'s secret): 22 characters of base64url' })
+  @IsString({ message: 'invite.id must be an invite id (22 characters of base64url)' })
+  @Matches(INVITE_ID_PATTERN, { message: 'invite.id must be an invite id (22 characters of base64url)' })
+  id!: string;
+
+  @ApiProperty({ description: "joinProof(invite verifier, code, me): 32 bytes, base64 (a member's browser checks it)" })
+  @Base64Bytes(32, 'invite.proof')
+  proof!: string;
+}
+
 export class JoinRoomDto implements JoinRoomRequest {
-  @ApiPropertyOptional({ description: `At most ${ROOM_PASSWORD_MAX_BYTES} bytes in UTF-8` })
+  @ApiPropertyOptional({ description: 'For a password room: deriveRoomPassword(password, code).joinKey, 32 bytes, base64. Not with invite.' })
   @IsOptional()
-  @IsString()
-  @IsByteLength(0, ROOM_PASSWORD_MAX_BYTES, { message: PASSWORD_TOO_LONG })
-  password?: string;
+  @Base64Bytes(32, 'joinKey')
+  joinKey?: string;
+
+  @ApiPropertyOptional({ description: "With joinKey (required then): joinProof(admitKey, code, me), 32 bytes, base64 (a member's browser checks it)" })
+  @ValidateIf((dto: JoinRoomDto) => dto.joinKey !== undefined || dto.proof !== undefined)
+  @IsDefined({ message: 'proof must come with joinKey' })
+  @Base64Bytes(32, 'proof')
+  @Needs('joinKey', true, 'proof goes with joinKey (an invite carries its own proof)')
+  proof?: string;
+
+  @ApiPropertyOptional({ type: InviteProofDto, description: 'An invite link\'s id and proof; replaces the password and the approval. Not with joinKey.' })
+  @IsOptional()
+  @IsObject({ message: 'invite must be { id, proof }' })
+  @ValidateNested()
+  @Type(() => InviteProofDto)
+  @Needs('joinKey', false, 'Give an invite or a joinKey, not both')
+  invite?: InviteProofDto;
 }

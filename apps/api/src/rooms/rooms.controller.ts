@@ -1,8 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, UseGuards } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiBadRequestResponse,
   ApiForbiddenResponse,
+  ApiGoneResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -10,28 +12,32 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import type { RoomDetail, RoomSummary } from '@conclave/contracts';
+import type { JoinResult, PendingRoom, RoomDetail, RoomSummary } from '@conclave/contracts';
 import { CurrentUserId, SessionGuard } from '../auth/session/session.guard.js';
 import { CreateRoomDto, JoinRoomDto } from './dto.js';
+import { SetRoomPasswordDto } from './membership/dto.js';
+import { JoinRequestsService } from './membership/join-requests.service.js';
+import { RoomDetailService } from './membership/room-detail.service.js';
+import { RoomPasswordService } from './membership/room-password.service.js';
 import { RoomAccess, RoomAccessGuard } from './room-access.guard.js';
 import { RoomCodePipe } from './room-code.pipe.js';
-import { ROOM_PROBES_PER_USER_PER_MINUTE } from './room-probes.js';
+import { NOT_IN_ROOM_DOC, TOO_MANY_PROBES } from './route-docs.js';
 import { RoomsService } from './rooms.service.js';
-
-const NOT_IN_ROOM_DOC = 'No room with this code among yours: the same answer whether or not a room has this code';
-const TOO_MANY_PROBES =
-  `More than ${ROOM_PROBES_PER_USER_PER_MINUTE} look-ups a minute of codes the caller is not in (or ROOM_PROBES_PER_ADDRESS_PER_MINUTE ` +
-  'from the address), with Retry-After; a member is never counted for their own rooms';
 
 @ApiTags('rooms')
 @Controller('api/rooms')
 @UseGuards(SessionGuard)
 export class RoomsController {
-  constructor(private readonly rooms: RoomsService) {}
+  constructor(
+    private readonly rooms: RoomsService,
+    private readonly details: RoomDetailService,
+    private readonly requests: JoinRequestsService,
+    private readonly passwords: RoomPasswordService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a room (random 4-character code); the caller becomes its owner' })
-  @ApiCreatedResponse()
+  @ApiCreatedResponse({ description: "RoomSummary. With withPassword, joins are refused until the owner's browser sets the password (PUT .../password)" })
   @ApiConflictResponse({ description: 'The caller owns ROOMS_OWNED_MAX rooms or belongs to ROOMS_JOINED_MAX (the message names the limit)' })
   create(@Body() dto: CreateRoomDto, @CurrentUserId() userId: string): Promise<RoomSummary> {
     return this.rooms.create(userId, dto);
@@ -39,34 +45,72 @@ export class RoomsController {
 
   @Get()
   @ApiOperation({ summary: 'My rooms, with unread counts (the dashboard)' })
-  @ApiOkResponse()
+  @ApiOkResponse({ description: 'RoomSummary[]: the rooms the caller is a member of (not those they wait to join)' })
   list(@CurrentUserId() userId: string): Promise<RoomSummary[]> {
     return this.rooms.list(userId);
   }
 
+  // Before ':code', which would take "pending" for a (malformed) room code.
+  @Get('pending')
+  @ApiOperation({ summary: 'The rooms the caller asked to join and is not admitted to yet' })
+  @ApiOkResponse({ description: 'PendingRoom[], oldest request first' })
+  pending(@CurrentUserId() userId: string): Promise<PendingRoom[]> {
+    return this.requests.pendingRooms(userId);
+  }
+
   @Get(':code')
   @UseGuards(RoomAccessGuard)
-  @ApiOperation({ summary: 'A room with its members and their public keys (members only)' })
-  @ApiOkResponse()
+  @ApiOperation({ summary: 'A room with its members and their public keys, its genesis, every admission and the waiting join requests (members only)' })
+  @ApiOkResponse({ description: 'RoomDetail' })
   @ApiNotFoundResponse({ description: NOT_IN_ROOM_DOC })
   @ApiTooManyRequestsResponse({ description: TOO_MANY_PROBES })
   detail(@Param('code', RoomCodePipe) code: string, @CurrentUserId() userId: string): Promise<RoomDetail> {
-    return this.rooms.detail(code, userId);
+    return this.details.detail(code, userId);
   }
 
   @Post(':code/join')
   @HttpCode(200)
   @UseGuards(RoomAccessGuard)
   @RoomAccess('joiners')
-  @ApiOperation({ summary: 'Join by code (and password when the room has one)' })
-  @ApiOkResponse()
-  @ApiNotFoundResponse({
-    description: 'No room with this code, or it has a password that was not given or is wrong: one answer for both, so a code does not reveal a password room',
+  @ApiOperation({
+    summary: "Ask to join by code: alone (a member approves), with the password's joinKey and proof, or with an invite's id and proof (a member's browser checks the proof)",
   })
-  @ApiConflictResponse({ description: 'The room is full, or the caller belongs to ROOMS_JOINED_MAX rooms' })
+  @ApiOkResponse({ description: "JoinResult: {status: 'member'} for a member; otherwise {status: 'pending'}: wait for a member's browser to admit (admission:resolved)" })
+  @ApiBadRequestResponse({ description: 'A malformed joinKey, proof or invite; proof without joinKey; an invite and a joinKey together' })
+  @ApiNotFoundResponse({
+    description:
+      "No room with this code, a password room without the right joinKey (or whose password its owner has not set), or an invite this room does not have: one answer for all, so a code does not reveal a password room",
+  })
+  @ApiGoneResponse({ description: 'The invite has expired, was revoked or is used up (the message says which)' })
+  @ApiConflictResponse({ description: 'The room is full, or the caller belongs to (or waits to join) ROOMS_JOINED_MAX rooms' })
   @ApiTooManyRequestsResponse({ description: `${TOO_MANY_PROBES} (every join attempt of a non-member is one)` })
-  join(@Param('code', RoomCodePipe) code: string, @Body() dto: JoinRoomDto, @CurrentUserId() userId: string): Promise<RoomSummary> {
-    return this.rooms.join(code, userId, dto.password);
+  join(@Param('code', RoomCodePipe) code: string, @Body() dto: JoinRoomDto, @CurrentUserId() userId: string): Promise<JoinResult> {
+    return this.requests.request(code, userId, dto);
+  }
+
+  @Post(':code/join/cancel')
+  @HttpCode(204)
+  @UseGuards(RoomAccessGuard)
+  @RoomAccess('joiners')
+  @ApiOperation({ summary: "Withdraw one's own waiting join request (members are told it is resolved: declined)" })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'The caller has no waiting request for this code: the same answer whether or not a room has it' })
+  @ApiTooManyRequestsResponse({ description: TOO_MANY_PROBES })
+  cancelJoin(@Param('code', RoomCodePipe) code: string, @CurrentUserId() userId: string): Promise<void> {
+    return this.requests.cancel(code, userId);
+  }
+
+  @Put(':code/password')
+  @HttpCode(204)
+  @UseGuards(RoomAccessGuard)
+  @ApiOperation({ summary: "Set or change the room password (owner only), as the joinKey and the sealed admitKey the owner's browser derives: the password never reaches the server" })
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse({ description: 'A malformed joinKey or sealed verifier, or sealed.epoch past the room\'s current epoch' })
+  @ApiForbiddenResponse({ description: 'A member who is not the owner' })
+  @ApiNotFoundResponse({ description: NOT_IN_ROOM_DOC })
+  @ApiTooManyRequestsResponse({ description: TOO_MANY_PROBES })
+  setPassword(@Param('code', RoomCodePipe) code: string, @Body() dto: SetRoomPasswordDto, @CurrentUserId() userId: string): Promise<void> {
+    return this.passwords.set(code, userId, dto);
   }
 
   @Post(':code/leave')

@@ -1,18 +1,39 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { SecurityModule } from '../security/security.module.js';
+import { AdmissionsGateway } from './admissions.gateway.js';
 import { KeysService } from './keys.service.js';
+import { AdmissionsService } from './membership/admissions.service.js';
+import { InvitesController } from './membership/invites.controller.js';
+import { InvitesService } from './membership/invites.service.js';
+import { JoinRequestsService } from './membership/join-requests.service.js';
+import { MembershipEvents } from './membership/membership-events.js';
+import { RoomDetailService } from './membership/room-detail.service.js';
+import { RoomPasswordService } from './membership/room-password.service.js';
 import { RoomAccessGuard } from './room-access.guard.js';
 import { RoomEvents } from './room-events.js';
 import { RoomProbeBudget } from './room-probes.js';
 import { RoomsController } from './rooms.controller.js';
 import { RoomsService } from './rooms.service.js';
 
-/** Rooms, membership and room administration over REST; the access guard and probe budget are shared with the gateway. */
+/** Rooms, membership and room administration over REST, admissions over the socket; the access guard and probe budget are shared with the gateway. */
 @Module({
   imports: [AuthModule, SecurityModule],
-  controllers: [RoomsController],
-  providers: [RoomsService, RoomEvents, KeysService, RoomProbeBudget, RoomAccessGuard],
+  controllers: [RoomsController, InvitesController],
+  providers: [
+    RoomsService,
+    RoomEvents,
+    KeysService,
+    RoomProbeBudget,
+    RoomAccessGuard,
+    MembershipEvents,
+    AdmissionsService,
+    JoinRequestsService,
+    InvitesService,
+    RoomPasswordService,
+    RoomDetailService,
+    AdmissionsGateway,
+  ],
   exports: [RoomsService, RoomEvents, KeysService, RoomProbeBudget, RoomAccessGuard],
 })
 export class RoomsModule {}

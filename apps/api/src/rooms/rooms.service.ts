@@ -1,8 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ROOM_CODE_ALPHABET, ROOM_MEMBERS_MAX, type RoomDetail, type RoomHistory, type RoomRole, type RoomSummary } from '@conclave/contracts';
-import { compare, hash } from 'bcrypt';
+import { ROOM_CODE_ALPHABET, ROOM_MEMBERS_MAX, type RoomDetail, type RoomHistory, type RoomRole, type RoomSummary, type SealedVerifier } from '@conclave/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -25,15 +24,36 @@ interface RoomRow {
   last_read_seq: string;
 }
 
+/** rooms.password_hash of a room made with a password its owner's browser has not set yet: no bcrypt hash, so nothing matches it. */
+const PASSWORD_NOT_SET = '!not-set';
+
+/** A room as a would-be joiner's request is checked against. */
+export interface JoinTarget {
+  id: string;
+  code: string;
+  name: string;
+  /** bcrypt(joinKey); also set (matching nothing) for a room whose password is not set yet, or was a v1 password. */
+  passwordHash: string | null;
+  /** The password's admitKey sealed for members: null until the owner has set the password. */
+  passwordSealed: SealedVerifier | null;
+  role: RoomRole | null;
+}
+
+/** A room's row as locked for a join request, an admission or a new epoch. */
+export interface LockedRoom {
+  id: string;
+  code: string;
+  maxMembers: number;
+  currentEpoch: number;
+  lastSeq: string;
+}
+
 const SUMMARY_COLUMNS = `r.id, r.code, r.name, r.history, r.max_members, r.password_hash, r.current_epoch, r.last_seq,
   (SELECT count(*)::int FROM room_members c WHERE c.room_id = r.id) AS member_count, m.role, m.last_read_seq`;
 
-/** Rooms and membership: codes, passwords, capacity and per-user caps (race-free), ownership, read markers. */
+/** Rooms and membership: codes, capacity and per-user caps (race-free), ownership, read markers; admissions build on it (membership/). */
 @Injectable()
 export class RoomsService {
-  /** A bcrypt hash no room password matches: compared against for an unknown code, so it takes as long as a wrong password. */
-  private decoyHash?: Promise<string>;
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
@@ -43,7 +63,8 @@ export class RoomsService {
   ) {}
 
   async create(ownerId: string, dto: CreateRoomDto): Promise<RoomSummary> {
-    const passwordHash = dto.password ? await hash(dto.password, this.config.auth.bcryptCost) : null;
+    // A password room refuses every join until its owner's browser sets the password (RoomPasswordService).
+    const passwordHash = dto.withPassword ? PASSWORD_NOT_SET : null;
     for (let attempt = 0; attempt < 20; attempt++) {
       const code = Array.from({ length: 4 }, () => ROOM_CODE_ALPHABET[randomInt(ROOM_CODE_ALPHABET.length)]).join('');
       const created = await this.db.transaction(async (tx) => {
@@ -67,35 +88,6 @@ export class RoomsService {
     throw new ConflictException('No free room code found: try again');
   }
 
-  /**
-   * Admits the caller (code, password, capacity, their own cap). Joining a room one is already in
-   * changes nothing. An unknown code and a password room without its password get the same answer
-   * (and take as long), so a code alone reveals only rooms without a password.
-   */
-  async join(code: string, userId: string, password: string | undefined): Promise<RoomSummary> {
-    const room = await this.findRoom(code, userId);
-    if (room?.role) return this.summary(code, userId);
-    if (!room || room.password_hash) {
-      const matches = password ? await compare(password, room?.password_hash ?? (await this.decoy())) : false;
-      if (!room || !matches) throw new NotFoundException(password ? `No room with code ${code}, or the password is wrong` : `No room with code ${code}, or it needs a password`);
-    }
-    await this.db.transaction(async (tx) => {
-      await this.checkCaps(tx, userId, { owning: false });
-      // The row lock serialises concurrent joins, so the count below cannot be raced past the limit.
-      const [locked] = await tx.query(`SELECT max_members, current_epoch, last_seq FROM rooms WHERE id = $1 FOR UPDATE`, [room.id]);
-      if (!locked) throw new NotInRoomException(code);
-      const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM room_members WHERE room_id = $1`, [room.id]);
-      if (n >= locked.max_members) throw new ConflictException(`This room is full (${locked.max_members} members)`);
-      await tx.query(
-        `INSERT INTO room_members (room_id, user_id, role, joined_epoch, joined_seq, last_read_seq) VALUES ($1, $2, 'member', $3, $4, $4) ON CONFLICT DO NOTHING`,
-        [room.id, userId, locked.current_epoch, locked.last_seq],
-      );
-    });
-    await this.audit.record({ event: 'room.joined', actorId: userId, details: { roomId: room.id } });
-    this.events.membership.next({ roomId: room.id, code, userId, change: 'joined' });
-    return this.summary(code, userId);
-  }
-
   async leave(code: string, userId: string): Promise<void> {
     const room = await this.findRoom(code, userId);
     if (!room?.role) throw new NotInRoomException(code);
@@ -113,6 +105,80 @@ export class RoomsService {
     await this.db.transaction((tx) => this.removeMembership(tx, room.id, memberId, () => new NotFoundException('This person is not a member of this room')));
     await this.audit.record({ event: 'room.member_removed', actorId: ownerId, details: { roomId: room.id, memberId } });
     this.events.membership.next({ roomId: room.id, code, userId: memberId, change: 'removed' });
+  }
+
+  /** The room with this code as a would-be joiner sees it, with the caller's role (null: not a member), in one query. */
+  async joinTarget(code: string, userId: string): Promise<JoinTarget | undefined> {
+    const [room] = await this.db.query(
+      `SELECT r.id, r.code, r.name, r.password_hash, r.password_sealed_epoch, r.password_sealed_iv, r.password_sealed_ct, m.role
+         FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.code = $1`,
+      [code, userId],
+    );
+    if (!room) return undefined;
+    const sealed = room.password_sealed_ct === null ? null : { epoch: room.password_sealed_epoch, iv: room.password_sealed_iv, ct: room.password_sealed_ct };
+    return { id: room.id, code: room.code, name: room.name, passwordHash: room.password_hash, passwordSealed: sealed, role: room.role };
+  }
+
+  /** The caller's summary of a room they are a member of. */
+  async summaryOf(code: string, userId: string): Promise<RoomSummary> {
+    return this.summary(code, userId);
+  }
+
+  /** The caller's role in a room (undefined: not a member), read in `tx`. */
+  async roleIn(tx: EntityManager, roomId: string, userId: string): Promise<RoomRole | undefined> {
+    const [row] = await tx.query(`SELECT role FROM room_members WHERE room_id = $1 AND user_id = $2`, [roomId, userId]);
+    return row?.role;
+  }
+
+  /** The members' ids (in `tx` when given). */
+  async memberIds(roomId: string, tx: EntityManager = this.db.manager): Promise<string[]> {
+    const rows: Array<{ user_id: string }> = await tx.query(`SELECT user_id FROM room_members WHERE room_id = $1`, [roomId]);
+    return rows.map((r) => r.user_id);
+  }
+
+  /**
+   * Serialises `userId`'s membership changes (creates, join requests, admissions) until `tx` ends.
+   * Taken before any room's row lock, in every path, so two such transactions never wait on each other in a cycle.
+   */
+  async lockMemberships(tx: EntityManager, userId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`room-memberships:${userId}`]);
+  }
+
+  /** The room's row, locked until `tx` ends: its admissions, joins and epochs happen one at a time. */
+  async lockRoom(tx: EntityManager, roomId: string): Promise<LockedRoom | undefined> {
+    const [room] = await tx.query(`SELECT id, code, max_members, current_epoch, last_seq FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
+    return room ? { id: room.id, code: room.code, maxMembers: room.max_members, currentEpoch: room.current_epoch, lastSeq: room.last_seq } : undefined;
+  }
+
+  /**
+   * At a join request, in `tx` (after lockMemberships, with the room locked): the caller's cap, counting
+   * the rooms they wait to join elsewhere, and the room's capacity. 409 past either.
+   */
+  async checkJoiner(tx: EntityManager, room: LockedRoom, userId: string): Promise<void> {
+    await this.checkCaps(tx, userId, { owning: false, pendingExcept: room.id });
+    await this.checkCapacity(tx, room);
+  }
+
+  /** At an admission, in `tx` (after lockMemberships, with the room locked): the cap and capacity again, then the member row. */
+  async addMember(tx: EntityManager, room: LockedRoom, userId: string): Promise<void> {
+    await this.checkCaps(tx, userId, { owning: false });
+    await this.checkCapacity(tx, room);
+    await tx.query(
+      `INSERT INTO room_members (room_id, user_id, role, joined_epoch, joined_seq, last_read_seq) VALUES ($1, $2, 'member', $3, $4, $4)`,
+      [room.id, userId, room.currentEpoch, room.lastSeq],
+    );
+  }
+
+  /** The room password's gate as stored: bcrypt(joinKey) and the sealed admitKey (owner only; 403 for other members). */
+  async setPassword(code: string, ownerId: string, joinKeyHash: string, sealed: SealedVerifier): Promise<string> {
+    const room = await this.memberRow(code, ownerId);
+    if (room.role !== 'owner') throw new ForbiddenException('Only the room owner can set its password');
+    if (sealed.epoch > room.current_epoch) throw new BadRequestException(`sealed.epoch must be an epoch of this room (1 to ${room.current_epoch})`);
+    await this.db.query(
+      `UPDATE rooms SET password_hash = $2, password_sealed_epoch = $3, password_sealed_iv = $4, password_sealed_ct = $5 WHERE id = $1`,
+      [room.id, joinKeyHash, sealed.epoch, sealed.iv, sealed.ct],
+    );
+    return room.id;
   }
 
   /** What a member needs to enter a room's live channel; NotInRoomException otherwise. */
@@ -167,8 +233,8 @@ export class RoomsService {
     return rows.map(toSummary);
   }
 
-  /** The room with its members and their public keys; members only. */
-  async detail(code: string, userId: string): Promise<RoomDetail> {
+  /** The room with its members and their public keys; members only (RoomDetailService adds what admits them). */
+  async detail(code: string, userId: string): Promise<Omit<RoomDetail, 'genesis' | 'admissions' | 'pending'>> {
     const summary = await this.summary(code, userId);
     const rows: Array<{ user_id: string; role: RoomRole; joined_at: Date }> = await this.db.query(
       `SELECT user_id, role, joined_at FROM room_members WHERE room_id = $1 ORDER BY joined_at, user_id`,
@@ -197,29 +263,27 @@ export class RoomsService {
   }
 
   /** The room with this code and the caller's role in it, in one query (the same work whether or not it exists). */
-  private async findRoom(code: string, userId: string): Promise<{ id: string; password_hash: string | null; role: RoomRole | null } | undefined> {
+  private async findRoom(code: string, userId: string): Promise<{ id: string; role: RoomRole | null } | undefined> {
     const [room] = await this.db.query(
-      `SELECT r.id, r.password_hash, m.role FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.code = $1`,
+      `SELECT r.id, m.role FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.code = $1`,
       [code, userId],
     );
     return room;
   }
 
-  private decoy(): Promise<string> {
-    this.decoyHash ??= hash('no room has this password', this.config.auth.bcryptCost);
-    return this.decoyHash;
-  }
-
   /**
    * The caller's caps, ROOMS_OWNED_MAX (when about to own one more) and ROOMS_JOINED_MAX, checked in
-   * the transaction that adds the membership. The lock on the user serialises their concurrent creates
-   * and joins, so parallel requests cannot all see room for one more.
+   * the transaction that adds the membership (or the join request: then the rooms they wait to join
+   * elsewhere count too). The lock on the user serialises their concurrent creates, requests and
+   * admissions, so parallel requests cannot all see room for one more.
    */
-  private async checkCaps(tx: EntityManager, userId: string, { owning }: { owning: boolean }): Promise<void> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`room-memberships:${userId}`]);
-    const [{ owned, joined }]: Array<{ owned: number; joined: number }> = await tx.query(
-      `SELECT count(*) FILTER (WHERE role = 'owner')::int AS owned, count(*)::int AS joined FROM room_members WHERE user_id = $1`,
-      [userId],
+  private async checkCaps(tx: EntityManager, userId: string, { owning, pendingExcept }: { owning: boolean; pendingExcept?: string }): Promise<void> {
+    await this.lockMemberships(tx, userId);
+    const [{ owned, joined, waiting }]: Array<{ owned: number; joined: number; waiting: number }> = await tx.query(
+      `SELECT count(*) FILTER (WHERE role = 'owner')::int AS owned, count(*)::int AS joined,
+              CASE WHEN $2::uuid IS NULL THEN 0 ELSE (SELECT count(*)::int FROM room_join_requests q WHERE q.user_id = $1 AND q.room_id <> $2::uuid) END AS waiting
+         FROM room_members WHERE user_id = $1`,
+      [userId, pendingExcept ?? null],
     );
     const { roomsOwned, roomsJoined } = this.config.quotas;
     if (owning && owned >= roomsOwned) {
@@ -228,6 +292,17 @@ export class RoomsService {
     if (joined >= roomsJoined) {
       throw new ConflictException(`You are in ${joined} rooms, the most one account may belong to (${roomsJoined}): leave one first`);
     }
+    if (joined + waiting >= roomsJoined) {
+      throw new ConflictException(
+        `You are in ${joined} rooms and wait to join ${waiting} more, the most one account may belong to (${roomsJoined}): withdraw a request or leave a room first`,
+      );
+    }
+  }
+
+  /** 409 when the locked room is full. */
+  private async checkCapacity(tx: EntityManager, room: LockedRoom): Promise<void> {
+    const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM room_members WHERE room_id = $1`, [room.id]);
+    if (n >= room.maxMembers) throw new ConflictException(`This room is full (${room.maxMembers} members)`);
   }
 
   /**

@@ -1,0 +1,7 @@
+import { ROOM_PROBES_PER_USER_PER_MINUTE } from './room-probes.js';
+
+/** Swagger texts the room routes share. */
+export const NOT_IN_ROOM_DOC = 'No room with this code among yours: the same answer whether or not a room has this code';
+export const TOO_MANY_PROBES =
+  `More than ${ROOM_PROBES_PER_USER_PER_MINUTE} look-ups a minute of codes the caller is not in (or ROOM_PROBES_PER_ADDRESS_PER_MINUTE ` +
+  'from the address), with Retry-After; a member is never counted for their own rooms';
