@@ -1,10 +1,11 @@
-import { formatSafetyNumber, safetyNumber } from '@conclave/crypto';
+import { formatSafetyNumber, safetyNumber, signAdmission } from '@conclave/crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Account, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { encodingsOf, launchChromium, recordRequests } from '../support/browser.js';
-import { askToJoin, createRoom, joinRequest, messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
+import { askToJoin, createRoom, joinRequest, joinRoom, messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
 import { sql } from '../support/db.js';
 import { ServerProcess } from '../support/server.js';
+import { ask, CHAT_EVENTS, connect, connected, sessionCookie } from '../support/sockets.js';
 
 const ROOM_PASSWORD = 'Seven swans a-swimming 7';
 const EVE_PASSWORD = 'Quiet otter sings at noon 7!';
@@ -20,6 +21,7 @@ let ann: Account;
 let ben: Account;
 let cat: Account;
 let dan: Account;
+let mal: Account;
 let annPage: Page;
 let benPage: Page;
 let code: string;
@@ -36,15 +38,16 @@ const memberRow = async (username: string) =>
   (await sql(server, 'SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id WHERE r.code = $1 AND u.username = $2', [code, username])).length;
 
 beforeAll(async () => {
-  [server, browser, ann, ben, cat, dan] = await Promise.all([
+  [server, browser, ann, ben, cat, dan, mal] = await Promise.all([
     ServerProcess.start({ env: { ...FAST_AUTH_ENV, REGISTER_LIMIT_PER_HOUR: '1000', CHAT_RATE_LIMIT: 'steady' } }),
     launchChromium(),
     newAccount('ann'),
     newAccount('ben'),
     newAccount('cat'),
     newAccount('dan'),
+    newAccount('mal'),
   ]);
-  for (const account of [ann, ben, cat, dan]) await registeredClient(server, account);
+  for (const account of [ann, ben, cat, dan, mal]) await registeredClient(server, account);
   [annPage, benPage] = await Promise.all([page(ann), page(ben)]);
 }, 120_000);
 
@@ -59,7 +62,8 @@ describe('membership in chromium: approval, invite links, room passwords', () =>
     code = await createRoom(annPage, 'Approval');
     await say(annPage, 'only for admitted eyes');
     await askToJoin(benPage, code);
-    await benPage.getByRole('list', { name: 'Waiting to be let in' }).getByText('Approval').waitFor();
+    await benPage.getByRole('list', { name: 'Waiting to be let in' }).getByRole('link', { name: /Approval/ }).waitFor();
+    await expect(benPage.getByRole('heading', { level: 1, name: 'Approval' }).count()).resolves.toBe(0);
 
     // Ann sees the request with the safety number of ann and ben, and a count in her room list.
     const request = await joinRequest(annPage, code, 'ben');
@@ -200,6 +204,70 @@ describe('membership in chromium: approval, invite links, room passwords', () =>
     await benPage.locator('nav[aria-label="Rooms"]').getByRole('link', { name: /Approval/ }).waitFor({ state: 'detached', timeout: 30_000 });
     await say(annPage, 'after ben was removed');
   }, 60_000);
+
+  it('gives no key to a user the server adds by itself: a row in room_members and a forged admission', async () => {
+    const inserted = await createRoom(annPage, 'Inserted');
+    await say(annPage, 'not for mal');
+    const warnings: string[] = [];
+    annPage.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+    // A hostile server (or whoever writes to its database) adds mal, with an admission "by ann" that mal signed himself.
+    const [room] = await sql<{ id: string; current_epoch: number }>(server, 'SELECT id, current_epoch FROM rooms WHERE code = $1', [inserted]);
+    const forged = await signAdmission({ roomId: room!.id, memberId: mal.userId, memberKeys: mal.publicKeys, admitterId: ann.userId, via: 'approval', admitterSig: mal.identity.sig.privateKey });
+    await sql(server, `INSERT INTO room_members (room_id, user_id, role, joined_epoch) VALUES ($1, $2, 'member', $3)`, [room!.id, mal.userId, room!.current_epoch]);
+    await sql(server, `INSERT INTO room_admissions (room_id, member_id, member_keys, admitter_id, via, admitted_at, sig) VALUES ($1, $2, $3, $4, 'approval', $5, $6)`, [
+      room!.id,
+      mal.userId,
+      forged.memberKeys,
+      ann.userId,
+      forged.admittedAt,
+      forged.sig,
+    ]);
+
+    // Ann's browser lists mal as not admitted, and refuses his key request when the server relays it.
+    await annPage.reload();
+    await roster(annPage).locator('li[data-user="mal"]').getByText('⚠ not admitted').waitFor({ timeout: 30_000 });
+    const socket = connect(server, await sessionCookie(server, mal));
+    await connected(socket);
+    try {
+      await ask(socket, CHAT_EVENTS.keyRequest, { roomId: room!.id });
+      for (let i = 0; i < 50 && !warnings.some((w) => w.includes(mal.userId)); i++) await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      socket.disconnect();
+    }
+    expect(warnings.filter((w) => w.includes(mal.userId))).toEqual([`Key request of ${mal.userId} in ${inserted} ignored: not an admitted member`]);
+    await expect(sql(server, 'SELECT epoch FROM key_boxes WHERE recipient_id = $1', [mal.userId])).resolves.toEqual([]);
+  }, 90_000);
+
+  it('upgrades a room made before signed membership: its owner signs it on opening, members keep chatting and can admit', async () => {
+    const legacy = await createRoom(annPage, 'Legacy');
+    await joinRoom(benPage, legacy, 'Legacy', annPage);
+    await say(benPage, 'from before the upgrade');
+    // What a room made before v2 looks like: no genesis, no admissions (and no epoch announcements).
+    const [room] = await sql<{ id: string }>(server, 'SELECT id FROM rooms WHERE code = $1', [legacy]);
+    await sql(server, 'DELETE FROM room_admissions WHERE room_id = $1', [room!.id]);
+    await sql(server, 'DELETE FROM room_genesis WHERE room_id = $1', [room!.id]);
+    const [epochs] = await sql<{ t: string | null }>(server, `SELECT to_regclass('room_epochs')::text AS t`);
+    if (epochs?.t) await sql(server, 'DELETE FROM room_epochs WHERE room_id = $1', [room!.id]);
+
+    // The owner opens it: the browser signs the genesis and admits ben ('upgrade').
+    await annPage.goto(`${server.origin}/rooms/${legacy}`);
+    await messages(annPage).filter({ hasText: 'from before the upgrade' }).locator('.body').waitFor({ timeout: 30_000 });
+    for (let i = 0; i < 50 && !(await sql(server, 'SELECT 1 FROM room_genesis WHERE room_id = $1', [room!.id])).length; i++) await new Promise((r) => setTimeout(r, 200));
+    await expect(sql(server, 'SELECT member_id, admitter_id, via FROM room_admissions WHERE room_id = $1', [room!.id])).resolves.toEqual([
+      { member_id: ben.userId, admitter_id: ann.userId, via: 'upgrade' },
+    ]);
+
+    // Both keep chatting, and ben, admitted by the upgrade, lets cat in.
+    await benPage.reload();
+    await say(benPage, 'after the upgrade');
+    await messages(annPage).filter({ hasText: 'after the upgrade' }).locator('.body').waitFor({ timeout: 30_000 });
+    const catPage = await page(cat);
+    await joinRoom(catPage, legacy, 'Legacy', benPage);
+    await messages(catPage).filter({ hasText: 'after the upgrade' }).locator('.body').waitFor({ timeout: 30_000 });
+    await roster(annPage).locator('li[data-user="cat"]').waitFor({ timeout: 30_000 });
+    await expect(roster(annPage).getByText('⚠ not admitted').count()).resolves.toBe(0);
+    await catPage.context().close();
+  }, 120_000);
 
   it('sent no room password and no invite secret anywhere, broke no CSP rule, opened no dialog', () => {
     for (const secret of secrets) for (const form of encodingsOf(secret)) for (const entry of sent) expect(entry).not.toContain(form);
