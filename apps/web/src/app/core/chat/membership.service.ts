@@ -57,6 +57,8 @@ export class MembershipService {
   });
   /** Admitted members whose key changed and who were not given a room key because of it, by room id. */
   readonly heldBack = signal<Readonly<Record<string, string[]>>>({});
+  /** Bumped when someone was admitted or declined: member lists are loaded again. */
+  readonly resolutions = signal(0);
   /** Requests being decided (automatically or by the user): one decision each. */
   private readonly deciding = new Set<string>();
 
@@ -180,6 +182,7 @@ export class MembershipService {
   /** admission:resolved: someone decided (here or elsewhere); the request is no longer shown. */
   resolved(notice: AdmissionResolved): void {
     this.forget(notice.roomId, notice.userId);
+    this.resolutions.update((n) => n + 1);
   }
 
   /** A room left, or signed out. */

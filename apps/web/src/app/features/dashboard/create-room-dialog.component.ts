@@ -32,7 +32,7 @@ import { InviteLinkComponent } from '../../shared/invite-link/invite-link.compon
         <form (submit)="submit($event)">
           <label for="cr-name">Room name</label>
           <input id="cr-name" name="name" required [attr.maxlength]="nameMax" [value]="name()" (input)="name.set($any($event.target).value)" />
-          <label for="cr-password">Room password (optional: it never leaves your browser)</label>
+          <label for="cr-password">Room password (optional, it never leaves your browser)</label>
           <input id="cr-password" name="password" type="password" autocomplete="new-password" [value]="password()" (input)="password.set($any($event.target).value)" />
           <label for="cr-limit">Member limit (optional, 2–{{ membersMax }})</label>
           <input id="cr-limit" name="limit" type="number" min="2" [attr.max]="membersMax" [value]="limit()" (input)="limit.set($any($event.target).value)" />

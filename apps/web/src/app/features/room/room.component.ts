@@ -107,8 +107,9 @@ export class RoomComponent {
     });
     effect(() => {
       const code = this.code().toUpperCase();
-      // Members change as people join and leave: reload with the roster (a room still asked for has no detail yet).
+      // Members change as people join and leave: reload with the roster and admissions (a room still asked for has no detail yet).
       this.chat.rosters()[code];
+      this.membership.resolutions();
       if (this.isMember()) untracked(() => void this.loadDetail(code));
     });
     inject(DestroyRef).onDestroy(() => {
