@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, sealKeyBackup, sealKeyBox } from '@conclave/crypto';
+import { announceEpoch, deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, sealKeyBackup, sealKeyBox } from '@conclave/crypto';
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import pg from 'pg';
@@ -136,7 +136,7 @@ async function populate(conclave) {
   return { users, rooms };
 }
 
-/** The owner makes epoch 1 with a box for every member, as a client does (senders need a box). */
+/** The owner makes epoch 1 with its signed announcement and a box for every member, as a client does (senders need a box). */
 async function makeFirstEpoch(conclave, roomId, members, identity, publicKeys) {
   const epochKey = await generateEpochKey();
   const recipientEnc = (await importPublicKeys(publicKeys)).enc;
@@ -144,8 +144,9 @@ async function makeFirstEpoch(conclave, roomId, members, identity, publicKeys) {
   const boxes = await Promise.all(
     members.map((m) => sealKeyBox({ roomId, epoch: 1, epochKey, recipientId: m.userId, recipientEnc, sharerId: owner.userId, sharerSig: identity.sig.privateKey })),
   );
+  const announcement = await announceEpoch({ roomId, epoch: 1, makerId: owner.userId, epochKey, makerSig: identity.sig.privateKey });
   const socket = await connect(conclave.base, conclave.ca, owner.cookie);
-  const reply = await socket.timeout(10_000).emitWithAck('key:new-epoch', { roomId, epoch: 1, boxes });
+  const reply = await socket.timeout(10_000).emitWithAck('key:new-epoch', { roomId, epoch: 1, boxes, announcement });
   socket.disconnect();
   if (!reply.ok) throw new Error(`key:new-epoch ${JSON.stringify(reply.error)}`);
 }

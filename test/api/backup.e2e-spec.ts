@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { type Ack, AUTH_PATHS, type EnterRoomResult, type HistoryPage, type KeyBox, type RoomSummary, type SendResult, type StoredMessage } from '@conclave/contracts';
+import { type Ack, AUTH_PATHS, type EnterRoomResult, type HistoryPage, type KeyMaterial, type RoomSummary, type SendResult, type StoredMessage } from '@conclave/contracts';
 import { encryptMessage, sealContactBook, textContent } from '@conclave/crypto';
 import pg from 'pg';
 import type { Socket } from 'socket.io-client';
@@ -44,14 +44,14 @@ async function signedInSocket(server: ServerProcess, account: Account): Promise<
   return socket;
 }
 
-/** What a member reads of a room: the room as entered, its messages (oldest first), their key boxes. */
-async function readRoom(server: ServerProcess, account: Account, room: RoomSummary): Promise<{ entered: EnterRoomResult; messages: StoredMessage[]; boxes: KeyBox[] }> {
+/** What a member reads of a room: the room as entered, its messages (oldest first), their key boxes with the epochs' announcements. */
+async function readRoom(server: ServerProcess, account: Account, room: RoomSummary): Promise<{ entered: EnterRoomResult; messages: StoredMessage[]; keys: KeyMaterial }> {
   const socket = await signedInSocket(server, account);
   try {
     const entered = resultOf(await ask<Ack<EnterRoomResult>>(socket, CHAT_EVENTS.enter, { code: room.code }));
     const page = resultOf(await ask<Ack<HistoryPage>>(socket, CHAT_EVENTS.history, { roomId: room.id }));
-    const boxes = resultOf(await ask<Ack<KeyBox[]>>(socket, CHAT_EVENTS.keyBoxes, { roomId: room.id }));
-    return { entered, messages: page.messages.reverse(), boxes };
+    const keys = resultOf(await ask<Ack<KeyMaterial>>(socket, CHAT_EVENTS.keyBoxes, { roomId: room.id }));
+    return { entered, messages: page.messages.reverse(), keys };
   } finally {
     socket.disconnect();
   }
@@ -114,6 +114,7 @@ describe('npm run backup / npm run restore', () => {
   it('backs up a running server, restores into a fresh DATA_DIR, and a server there has the same accounts, rooms and ciphertexts', async () => {
     const before = await readRoom(source, ben, room);
     expect(before.messages).toHaveLength(4);
+    expect(before.keys).toMatchObject({ boxes: [{ epoch: 1 }], epochs: [{ epoch: 1, makerId: ann.userId }] });
     const benRoomsBefore = (await (await signIn(source, ben)).get('/api/rooms').expect(200)).body as RoomSummary[];
     backupFile = join(newDataDir(), 'conclave.backup.gz');
     const backup = await npmRun('backup', [backupFile], { DATA_DIR: source.dataDir });

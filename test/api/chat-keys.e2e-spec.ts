@@ -1,5 +1,5 @@
-import type { Ack, EpochNotice, KeyAvailable, KeyBox, KeyRequested, RotateRequest, RoomSummary, SendResult, StoredMessage } from '@conclave/contracts';
-import { decryptMessage, DecryptionError, encryptMessage, generateEpochKey, importPublicKeys, openKeyBox, sealKeyBox, textContent } from '@conclave/crypto';
+import type { Ack, EpochNotice, KeyAvailable, KeyMaterial, KeyRequested, RotateRequest, RoomSummary, SendResult, StoredMessage } from '@conclave/contracts';
+import { announceEpoch, decryptMessage, DecryptionError, encryptMessage, generateEpochKey, importPublicKeys, keyMatchesCommitment, openKeyBox, sealKeyBox, textContent, verifyEpochAnnouncement } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { ServerProcess } from '../support/server.js';
@@ -20,15 +20,27 @@ async function online(name: string, listen: (socket: Socket) => void = () => und
   return socket;
 }
 
-/** What a client does on key:available: fetch its boxes and open them, checking each sharer's signature. */
+const directoryKeys = async (person: { rest: Client }, userId: string): Promise<Account['publicKeys']> => (await person.rest.get(`/api/users/${userId}/keys`).expect(200)).body.publicKeys;
+
+/**
+ * What a client does on key:available: fetch its boxes and open them, checking each sharer's
+ * signature, and each key against its epoch's announcement, signed by the epoch's maker.
+ */
 async function collectKeys(name: string): Promise<void> {
   const person = people[name]!;
-  for (const box of resultOf(await ask<Ack<KeyBox[]>>(person.socket!, CHAT_EVENTS.keyBoxes, { roomId: room.id }))) {
-    const sharer = (await person.rest.get(`/api/users/${box.sharerId}/keys`).expect(200)).body.publicKeys;
+  const { boxes, epochs } = resultOf(await ask<Ack<KeyMaterial>>(person.socket!, CHAT_EVENTS.keyBoxes, { roomId: room.id }));
+  for (const box of boxes) {
+    const sharer = await directoryKeys(person, box.sharerId);
     const key = await openKeyBox(box, { recipientId: person.account.userId, recipientEnc: person.account.identity.enc.privateKey, sharerSig: (await importPublicKeys(sharer)).sig });
+    const announcement = epochs.find((a) => a.epoch === box.epoch)!;
+    await verifyEpochAnnouncement(announcement, await directoryKeys(person, announcement.makerId));
+    if (!(await keyMatchesCommitment(key, announcement))) throw new Error(`the key of epoch ${box.epoch} from ${box.sharerId} is not the announced one`);
     person.keys.set(box.epoch, key);
   }
 }
+
+const announce = (maker: string, epoch: number, epochKey: CryptoKey) =>
+  announceEpoch({ roomId: room.id, epoch, makerId: people[maker]!.account.userId, epochKey, makerSig: people[maker]!.account.identity.sig.privateKey });
 
 const box = async (from: string, to: { userId: string; publicKeys: Account['publicKeys'] }, epoch: number, epochKey: CryptoKey) =>
   sealKeyBox({
@@ -71,8 +83,9 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
     await online('ann');
     const epochKey = await generateEpochKey();
     const own = await box('ann', people.ann!.account, 1, epochKey);
-    expect(await ask(people.ann!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 1, boxes: [own] })).toEqual({ ok: true, result: { epoch: 1 } });
-    expect(await ask(people.ann!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 1, boxes: [own] })).toMatchObject({ ok: false, error: { code: 'epoch-conflict', currentEpoch: 1 } });
+    const announcement = await announce('ann', 1, epochKey);
+    expect(await ask(people.ann!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 1, boxes: [own], announcement })).toEqual({ ok: true, result: { epoch: 1 } });
+    expect(await ask(people.ann!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 1, boxes: [own], announcement })).toMatchObject({ ok: false, error: { code: 'epoch-conflict', currentEpoch: 1 } });
     await collectKeys('ann');
     expect(people.ann!.keys.has(1)).toBe(true);
   });
@@ -102,8 +115,9 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
   it('refuses boxes made in someone else’s name, and a new epoch that leaves a member out', async () => {
     const forged = { ...(await box('ben', people.cat!.account, 1, people.ben!.keys.get(1)!)), sharerId: people.ann!.account.userId };
     expect(await ask(people.ben!.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [forged] })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
-    const onlyAnn = await box('ann', people.ann!.account, 2, await generateEpochKey());
-    expect(await ask(people.ann!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes: [onlyAnn] })).toMatchObject({
+    const epoch2 = await generateEpochKey();
+    const onlyAnn = await box('ann', people.ann!.account, 2, epoch2);
+    expect(await ask(people.ann!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes: [onlyAnn], announcement: await announce('ann', 2, epoch2) })).toMatchObject({
       ok: false,
       error: { code: 'invalid-payload', message: 'A new epoch needs exactly one box for every current member' },
     });
@@ -147,11 +161,12 @@ describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () =
     const epoch2 = await generateEpochKey();
     const boxes = await Promise.all(rotate.members.map((m) => box('ann', m, 2, epoch2)));
     const benHears = next<EpochNotice>(people.ben!.socket!, CHAT_EVENTS.epoch);
-    expect(await ask(people.ann!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes })).toEqual({ ok: true, result: { epoch: 2 } });
+    expect(await ask(people.ann!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes, announcement: await announce('ann', 2, epoch2) })).toEqual({ ok: true, result: { epoch: 2 } });
     expect(await benHears).toEqual({ roomId: room.id, code: room.code, epoch: 2 });
     // A second maker of epoch 2 (ben answering late) is refused.
     const late = await Promise.all(rotate.members.map((m) => box('ben', m, 2, people.ben!.keys.get(1)!)));
-    expect(await ask(people.ben!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes: late })).toMatchObject({ ok: false, error: { code: 'epoch-conflict' } });
+    const lateAnnouncement = await announce('ben', 2, people.ben!.keys.get(1)!);
+    expect(await ask(people.ben!.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes: late, announcement: lateAnnouncement })).toMatchObject({ ok: false, error: { code: 'epoch-conflict' } });
 
     await collectKeys('ben');
     await sleep(1100);

@@ -174,6 +174,7 @@ describe('fuzzing every event', () => {
 
   const ROOM_ID = '00000000-0000-4000-8000-000000000000';
   const box = { roomId: ROOM_ID, epoch: 1, recipientId: ROOM_ID, sharerId: ROOM_ID, wrapped: 'A'.repeat(684) + '==', sig: 'A'.repeat(86) + '==' };
+  const announcement = { roomId: ROOM_ID, epoch: 1, makerId: ROOM_ID, commit: 'A'.repeat(43) + '=', sig: 'A'.repeat(86) + '==' };
   const envelope = { roomId: ROOM_ID, epoch: 1, clientMsgId: ROOM_ID, iv: 'A'.repeat(16), ct: 'A'.repeat(24), sig: 'A'.repeat(86) + '==' };
   /** Every client→server event, with a payload as a client sends it but for U+0000 in the string at `field`. */
   const WITH_NUL: Array<{ event: string; payload: object; field: string }> = [
@@ -184,7 +185,7 @@ describe('fuzzing every event', () => {
     { event: CHAT_EVENTS.history, payload: { roomId: `${ROOM_ID}\u0000` }, field: 'roomId' },
     { event: CHAT_EVENTS.resync, payload: { roomId: ROOM_ID, afterSeq: 0, from: '\u0000' }, field: 'from' },
     { event: CHAT_EVENTS.read, payload: { roomId: `\u0000${ROOM_ID}`, seq: 1 }, field: 'roomId' },
-    { event: CHAT_EVENTS.newEpoch, payload: { roomId: ROOM_ID, epoch: 1, boxes: [box, { ...box, wrapped: `\u0000${box.wrapped}` }] }, field: 'boxes[1].wrapped' },
+    { event: CHAT_EVENTS.newEpoch, payload: { roomId: ROOM_ID, epoch: 1, boxes: [box, { ...box, wrapped: `\u0000${box.wrapped}` }], announcement }, field: 'boxes[1].wrapped' },
     { event: CHAT_EVENTS.keyRequest, payload: { roomId: `${ROOM_ID}\u0000` }, field: 'roomId' },
     { event: CHAT_EVENTS.keyShare, payload: { roomId: ROOM_ID, boxes: [{ ...box, sig: `${box.sig}\u0000` }] }, field: 'boxes[0].sig' },
     { event: CHAT_EVENTS.keyBoxes, payload: { roomId: `${ROOM_ID}\u0000` }, field: 'roomId' },

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { type Ack, type EnterRoomResult, ROOM_CODE_ALPHABET, type RoomSummary, type SocketError } from '@conclave/contracts';
-import { generateEpochKey, importPublicKeys, sealKeyBox } from '@conclave/crypto';
+import { announceEpoch, generateEpochKey, importPublicKeys, sealKeyBox } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import type { Response } from 'supertest';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
@@ -114,7 +114,15 @@ describe('no room-existence oracle', () => {
     const events: Array<[string, (roomId: string) => Promise<object>]> = [
       [CHAT_EVENTS.keyBoxes, async (roomId) => ({ roomId })],
       [CHAT_EVENTS.keyRequest, async (roomId) => ({ roomId })],
-      [CHAT_EVENTS.newEpoch, async (roomId) => ({ roomId, epoch: 1, boxes: [await sealKeyBox({ roomId, epoch: 1, epochKey, ...samKeys })] })],
+      [
+        CHAT_EVENTS.newEpoch,
+        async (roomId) => ({
+          roomId,
+          epoch: 1,
+          boxes: [await sealKeyBox({ roomId, epoch: 1, epochKey, ...samKeys })],
+          announcement: await announceEpoch({ roomId, epoch: 1, makerId: sam.account.userId, epochKey, makerSig: sam.account.identity.sig.privateKey }),
+        }),
+      ],
       [CHAT_EVENTS.keyShare, async (roomId) => ({ roomId, boxes: [await sealKeyBox({ roomId, epoch: 1, epochKey, ...samKeys })] })],
       [CHAT_EVENTS.history, async (roomId) => ({ roomId })],
       [CHAT_EVENTS.resync, async (roomId) => ({ roomId, afterSeq: 0 })],

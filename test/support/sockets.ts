@@ -1,5 +1,5 @@
 import { type Ack, CHAT_EVENTS, SESSION_COOKIE } from '@conclave/contracts';
-import { generateEpochKey, importPublicKeys, sealKeyBox } from '@conclave/crypto';
+import { announceEpoch, generateEpochKey, importPublicKeys, sealKeyBox } from '@conclave/crypto';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type { Account } from './accounts.js';
@@ -61,8 +61,8 @@ export function resultOf<T>(reply: Ack<T>): T {
 export { CHAT_EVENTS };
 
 /**
- * What the first member of a keyless room does (e2e.md §3): makes epoch 1 with a box for every
- * member, signed by `maker`, and returns the epoch key.
+ * What the first member of a keyless room does (docs/protocol.md, "Epochs"): makes epoch 1 with its
+ * signed announcement and a box for every member, signed by `maker`, and returns the epoch key.
  */
 export async function makeFirstEpoch(socket: Socket, roomId: string, maker: Account, members: Array<Pick<Account, 'userId' | 'publicKeys'>>): Promise<CryptoKey> {
   const epochKey = await generateEpochKey();
@@ -71,6 +71,7 @@ export async function makeFirstEpoch(socket: Socket, roomId: string, maker: Acco
       sealKeyBox({ roomId, epoch: 1, epochKey, recipientId: m.userId, recipientEnc: (await importPublicKeys(m.publicKeys)).enc, sharerId: maker.userId, sharerSig: maker.identity.sig.privateKey }),
     ),
   );
-  resultOf(await ask<Ack<{ epoch: number }>>(socket, CHAT_EVENTS.newEpoch, { roomId, epoch: 1, boxes }));
+  const announcement = await announceEpoch({ roomId, epoch: 1, makerId: maker.userId, epochKey, makerSig: maker.identity.sig.privateKey });
+  resultOf(await ask<Ack<{ epoch: number }>>(socket, CHAT_EVENTS.newEpoch, { roomId, epoch: 1, boxes, announcement }));
   return epochKey;
 }

@@ -230,7 +230,7 @@ export interface NewEpochRequest {
   /** One box per admitted member, all for `epoch`, all shared by the sender. */
   boxes: KeyBox[];
   /** The epoch's key commitment, signed by the sender (the maker). */
-  announcement?: EpochAnnouncement;
+  announcement: EpochAnnouncement;
 }
 
 /** s→c 'key:epoch' */
@@ -257,6 +257,9 @@ export interface KeyRequestRequest {
    */
   epochs?: number[];
 }
+
+/** The most epochs one key:request may name. */
+export const KEY_REQUEST_EPOCHS_MAX = 1000;
 
 /**
  * The ack of 'key:request'. waiting: the request is recorded and online members were asked (now or

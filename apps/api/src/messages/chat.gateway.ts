@@ -18,8 +18,9 @@ import {
   type IdleKick,
   type IdleWarning,
   type KeyAvailable,
-  type KeyBox,
+  type KeyMaterial,
   type KeyRequested,
+  type KeyRequestResult,
   type SendResult, type SocketError, type PresenceChange, type RoomRemoved, type RoomRoster, type SessionEnded, type TypingNotice } from '@conclave/contracts';
 import type { Request } from 'express';
 import type { Subscription } from 'rxjs';
@@ -34,7 +35,7 @@ import { KeyRefusal, KeysService } from '../rooms/keys.service.js';
 import { RoomAccessGuard } from '../rooms/room-access.guard.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { clientAddress } from './client-address.js';
-import { HistoryDto, KeyShareDto, NewEpochDto, ReadDto, ResyncDto, RoomIdDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
+import { HistoryDto, KeyRequestDto, KeyShareDto, NewEpochDto, ReadDto, ResyncDto, RoomIdDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
 import { logFailure, oneAtATime } from '../database/background-work.js';
 import { MessageRateLimiter } from './message-rate-limiter.js';
 import { MessagesService } from './messages.service.js';
@@ -224,18 +225,18 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   @SubscribeMessage(CHAT_EVENTS.newEpoch)
-  async newEpoch(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId, epoch, boxes }: NewEpochDto): Promise<Ack<{ epoch: number }>> {
+  async newEpoch(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId, epoch, boxes, announcement }: NewEpochDto): Promise<Ack<{ epoch: number }>> {
     this.checkSession(socket);
-    await refusalToChatError(this.keys.newEpoch(socket.data.userId, roomId, epoch, boxes));
+    await refusalToChatError(this.keys.newEpoch(socket.data.userId, roomId, epoch, boxes, announcement));
     const notice: EpochNotice = { roomId, code: await this.rooms.codeOf(roomId), epoch };
     this.server.to(membersChannel(roomId)).emit(CHAT_EVENTS.epoch, notice);
     return { ok: true, result: { epoch } };
   }
 
   @SubscribeMessage(CHAT_EVENTS.keyRequest)
-  async keyRequest(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId }: RoomIdDto): Promise<Ack<{ waiting: boolean; epochs: number[] }>> {
+  async keyRequest(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId, epochs: unusable }: KeyRequestDto): Promise<Ack<KeyRequestResult>> {
     this.checkSession(socket);
-    const epochs = await refusalToChatError(this.keys.request(socket.data.userId, roomId));
+    const epochs = await refusalToChatError(this.keys.request(socket.data.userId, roomId, unusable));
     if (epochs.length) {
       const [user] = await this.users.findByIds([socket.data.userId]);
       const ask: KeyRequested = { roomId, code: await this.rooms.codeOf(roomId), requesterId: socket.data.userId, publicKeys: { enc: user!.encPublicKey, sig: user!.sigPublicKey }, epochs };
@@ -248,20 +249,20 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   @SubscribeMessage(CHAT_EVENTS.keyShare)
   async keyShare(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId, boxes }: KeyShareDto): Promise<Ack<{ stored: number }>> {
     this.checkSession(socket);
-    const delivered = await refusalToChatError(this.keys.share(socket.data.userId, roomId, boxes));
+    const { stored, delivered } = await refusalToChatError(this.keys.share(socket.data.userId, roomId, boxes));
     const code = await this.rooms.codeOf(roomId);
     for (const [recipientId, epochs] of delivered) {
       const notice: KeyAvailable = { roomId, code, epochs };
       this.server.to(userChannel(recipientId)).emit(CHAT_EVENTS.keyAvailable, notice);
     }
-    return { ok: true, result: { stored: boxes.length } };
+    return { ok: true, result: { stored } };
   }
 
   @SubscribeMessage(CHAT_EVENTS.keyBoxes)
-  async keyBoxes(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId }: RoomIdDto): Promise<Ack<KeyBox[]>> {
+  async keyBoxes(@ConnectedSocket() socket: ChatSocket, @MessageBody() { roomId }: RoomIdDto): Promise<Ack<KeyMaterial>> {
     this.checkSession(socket);
     await this.rooms.readableFrom(roomId, socket.data.userId); // members only
-    return { ok: true, result: await this.keys.boxesFor(socket.data.userId, roomId) };
+    return { ok: true, result: await this.keys.keyMaterial(socket.data.userId, roomId) };
   }
 
   /** Key work waiting for this member: requests they can serve, rooms that need a new epoch. */

@@ -1,4 +1,6 @@
 import {
+  type EpochAnnouncement,
+  KEY_REQUEST_EPOCHS_MAX,
   type KeyBox,
   type KeyRequestRequest,
   type KeyShareRequest,
@@ -13,7 +15,7 @@ import {
   ROOM_CODE_PATTERN,
 } from '@conclave/contracts';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, ValidateBy, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsDefined, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, ValidateBy, ValidateNested } from 'class-validator';
 
 /** Standard base64 that decodes to min..max bytes (checked on the decoded length, not the text's). */
 const Base64Bytes = (min: number, max: number, message: string) =>
@@ -75,6 +77,18 @@ export class RoomIdDto implements KeyRequestRequest {
   roomId!: string;
 }
 
+/** key:request: optionally the epochs whose boxes the caller could not use (checked against what they may read). */
+export class KeyRequestDto extends RoomIdDto implements KeyRequestRequest {
+  @IsOptional()
+  @IsArray({ message: 'epochs must be a list of epochs' })
+  @ArrayMaxSize(KEY_REQUEST_EPOCHS_MAX, { message: `at most ${KEY_REQUEST_EPOCHS_MAX} epochs` })
+  @ArrayUnique({ message: 'epochs must not repeat' })
+  @IsInt({ each: true, message: 'epochs must be positive integers' })
+  @Min(1, { each: true, message: 'epochs must be positive integers' })
+  @Max(2_147_483_647, { each: true, message: 'epochs must be positive integers' })
+  epochs?: number[];
+}
+
 export class HistoryDto extends RoomIdDto implements HistoryRequest {
   @IsOptional()
   @IsInt({ message: 'before must be a sequence number' })
@@ -125,8 +139,33 @@ export class KeyShareDto extends RoomIdDto implements KeyShareRequest {
   boxes!: KeyBoxDto[];
 }
 
+/** An epoch's signed key commitment: shapes only here; the keys service checks it belongs and verifies the signature. */
+export class EpochAnnouncementDto implements EpochAnnouncement {
+  @IsUUID('all', { message: 'announcement roomId must be a UUID' })
+  roomId!: string;
+
+  @IsInt({ message: 'announcement epoch must be a positive integer' })
+  @Min(1, { message: 'announcement epoch must be a positive integer' })
+  @Max(2_147_483_647, { message: 'announcement epoch must be a positive integer' })
+  epoch!: number;
+
+  @IsUUID('all', { message: 'announcement makerId must be a UUID' })
+  makerId!: string;
+
+  @Base64Bytes(32, 32, 'announcement commit must be 32 bytes of base64')
+  commit!: string;
+
+  @Matches(/^[A-Za-z0-9+/]{86}==$/, { message: 'announcement sig must be 64 bytes of base64' })
+  sig!: string;
+}
+
 export class NewEpochDto extends KeyShareDto implements NewEpochRequest {
   @IsInt({ message: 'epoch must be a positive integer' })
   @Min(1, { message: 'epoch must be a positive integer' })
   epoch!: number;
+
+  @IsDefined({ message: 'announcement must be the epoch\'s signed key commitment' })
+  @ValidateNested()
+  @Type(() => EpochAnnouncementDto)
+  announcement!: EpochAnnouncementDto;
 }

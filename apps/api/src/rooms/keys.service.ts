@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { KeyBox, PublicKeys, RotateRequest } from '@conclave/contracts';
-import { importPublicKeys, verifyKeyBox } from '@conclave/crypto';
+import type { EpochAnnouncement, KeyBox, KeyMaterial, KeyRequested, PublicKeys, RotateRequest } from '@conclave/contracts';
+import { importPublicKeys, SignatureError, verifyEpochAnnouncement, verifyKeyBox } from '@conclave/crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UsersService } from '../auth/users/users.service.js';
 import { NOT_IN_ROOM } from './not-in-room.js';
@@ -9,7 +9,7 @@ import { NOT_IN_ROOM } from './not-in-room.js';
 /** Why a key operation was refused; the gateway turns it into a coded socket error. */
 export class KeyRefusal extends Error {
   constructor(
-    readonly code: 'invalid-payload' | 'no-such-room' | 'epoch-conflict',
+    readonly code: 'invalid-payload' | 'no-such-room' | 'epoch-conflict' | 'bad-signature',
     message: string,
     readonly currentEpoch?: number,
   ) {
@@ -26,10 +26,27 @@ interface BoxRow {
   sig: string;
 }
 
+interface EpochRow {
+  room_id: string;
+  epoch: number;
+  maker_id: string;
+  commit: string;
+  sig: string;
+}
+
+/** The epochs a member may read: 1..current in a "shared" room, from the epoch they joined in a "joined" room; none while the room has no key. */
+interface Readable {
+  first: number;
+  current: number;
+  keyed: boolean;
+}
+
 /**
- * Key boxes and epochs (shared/design/e2e.md §3). The server stores and routes boxes; it checks
- * every box's signature against its sharer's key, so it cannot be handed boxes in a member's name
- * (and cannot make any: it has no member's private key).
+ * Key boxes, epochs and their announcements (docs/protocol.md, "Epochs"). The server stores and
+ * routes them and checks every signature against its signer's directory key, so it cannot be
+ * handed a box or an announcement in a member's name (and cannot make any: it holds no member's
+ * private key). It cannot check that a box holds the announced key: browsers do, and a recipient
+ * keeps one box per sharer so a wrong box never hides a good one.
  */
 @Injectable()
 export class KeysService {
@@ -39,58 +56,120 @@ export class KeysService {
   ) {}
 
   /**
-   * Makes `epoch` the room's current epoch, with one box per member, exactly once: the first epoch of
-   * a room without a key, or current + 1 (rotation). A second maker of the same epoch is refused.
+   * Makes `epoch` the room's current epoch, with its maker's signed announcement and one box per
+   * member, exactly once: the first epoch of a room without a key, or current + 1 (rotation). A
+   * second maker of the same epoch is refused.
    */
-  async newEpoch(userId: string, roomId: string, epoch: number, boxes: KeyBox[]): Promise<void> {
+  async newEpoch(userId: string, roomId: string, epoch: number, boxes: KeyBox[], announcement: EpochAnnouncement): Promise<void> {
     await this.db.transaction(async (tx) => {
       const [room] = await tx.query(`SELECT current_epoch FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
       const members = await this.memberIds(tx, roomId);
       if (!room || !members.has(userId)) throw new KeyRefusal('no-such-room', NOT_IN_ROOM);
       const current: number = room.current_epoch;
-      const [{ keyed }] = await tx.query(`SELECT EXISTS (SELECT 1 FROM key_boxes WHERE room_id = $1 AND epoch = $2) AS keyed`, [roomId, current]);
-      const next = keyed ? current + 1 : current;
+      const next = (await this.isKeyed(tx, roomId, current)) ? current + 1 : current;
       if (epoch !== next) throw new KeyRefusal('epoch-conflict', `The next epoch of this room is ${next}, not ${epoch}`, current);
       const recipients = new Set(boxes.map((b) => b.recipientId));
       if (recipients.size !== boxes.length || recipients.size !== members.size || [...members].some((m) => !recipients.has(m))) {
         throw new KeyRefusal('invalid-payload', 'A new epoch needs exactly one box for every current member');
       }
-      await this.checkBoxes(boxes, userId, roomId, (box) => box.epoch === epoch);
-      await this.insertBoxes(tx, boxes);
+      if (announcement.roomId !== roomId || announcement.epoch !== epoch || announcement.makerId !== userId) {
+        throw new KeyRefusal('invalid-payload', `The announcement must be of epoch ${epoch} of this room, made by you`);
+      }
+      const makerKeys = await this.directoryKeys(userId);
+      await verifyEpochAnnouncement(announcement, makerKeys).catch((err: unknown) => {
+        if (err instanceof SignatureError) throw new KeyRefusal('bad-signature', `The announcement of epoch ${epoch} is not signed by its maker`);
+        throw new KeyRefusal('invalid-payload', `The announcement of epoch ${epoch} is malformed`);
+      });
+      await this.checkBoxes(boxes, userId, makerKeys, roomId, (box) => box.epoch === epoch);
+      await this.storeBoxes(tx, boxes);
+      await tx.query(`INSERT INTO room_epochs (room_id, epoch, maker_id, commit, sig) VALUES ($1, $2, $3, $4, $5)`, [
+        roomId,
+        epoch,
+        userId,
+        announcement.commit,
+        announcement.sig,
+      ]);
       await tx.query(`UPDATE rooms SET current_epoch = $2, rotation_pending = false WHERE id = $1`, [roomId, epoch]);
     });
   }
 
-  /** Records that `userId` needs keys; returns the epochs they lack (empty: nothing to wait for). */
-  async request(userId: string, roomId: string): Promise<number[]> {
-    const epochs = await this.missingEpochs(roomId, userId);
-    if (epochs.length) await this.db.query(`INSERT INTO key_requests (room_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [roomId, userId]);
-    return epochs;
+  /**
+   * Records that `userId` needs keys: the epochs they have no box for, and `unusable`, epochs whose
+   * boxes their browser could not use (wrong key for the announcement, bad signature), which are
+   * asked for again although boxes exist. Returns the epochs asked for (empty: nothing to wait for).
+   */
+  async request(userId: string, roomId: string, unusable: number[] = []): Promise<number[]> {
+    const readable = await this.readable(roomId, userId);
+    const outside = unusable.find((e) => !readable.keyed || e < readable.first || e > readable.current);
+    if (outside !== undefined) {
+      const range = readable.keyed ? `epochs ${readable.first} to ${readable.current}` : 'none yet: the room has no key';
+      throw new KeyRefusal('invalid-payload', `Epoch ${outside} is not one you can read in this room (${range})`);
+    }
+    const missing = await this.missingEpochs(roomId, userId, readable);
+    // A plain request (no epochs) keeps the doubts recorded before: they are still asked for.
+    const [row]: Array<{ unusable_epochs: number[] }> =
+      missing.length || unusable.length
+        ? await this.db.query(
+            `INSERT INTO key_requests (room_id, user_id, unusable_epochs) VALUES ($1, $2, $3::int[])
+             ON CONFLICT (room_id, user_id) DO UPDATE
+               SET unusable_epochs = ARRAY(SELECT DISTINCT e FROM unnest(key_requests.unusable_epochs || EXCLUDED.unusable_epochs) AS e ORDER BY e)
+             RETURNING unusable_epochs`,
+            [roomId, userId, unusable],
+          )
+        : await this.db.query(`SELECT unusable_epochs FROM key_requests WHERE room_id = $1 AND user_id = $2`, [roomId, userId]);
+    return [...new Set([...missing, ...(row?.unusable_epochs ?? [])])].sort((a, b) => a - b);
   }
 
   /**
-   * Stores boxes a member shares with waiting members: signed by the sender, for members of the
-   * room, for epochs the sender holds. Returns, per recipient, the epochs they received.
+   * Stores boxes a member shares: signed by the sender, for members of the room, for epochs the
+   * sender holds, at most one per recipient and epoch. A sender's box replaces its own earlier one
+   * for the same recipient and epoch, never another sharer's. All or nothing: a refused box stores
+   * none. Returns how many were stored and, per recipient, the epochs they received.
    */
-  async share(userId: string, roomId: string, boxes: KeyBox[]): Promise<Map<string, number[]>> {
+  async share(userId: string, roomId: string, boxes: KeyBox[]): Promise<{ stored: number; delivered: Map<string, number[]> }> {
     const members = await this.memberIds(this.db.manager, roomId);
     if (!members.has(userId)) throw new KeyRefusal('no-such-room', NOT_IN_ROOM);
+    const slots = new Set(boxes.map((b) => `${b.recipientId}/${b.epoch}`));
+    if (slots.size !== boxes.length) throw new KeyRefusal('invalid-payload', 'At most one box per recipient and epoch');
     const held = new Set((await this.boxesFor(userId, roomId)).map((b) => b.epoch));
-    await this.checkBoxes(boxes, userId, roomId, (box) => members.has(box.recipientId) && held.has(box.epoch));
-    await this.insertBoxes(this.db.manager, boxes);
+    await this.checkBoxes(boxes, userId, await this.directoryKeys(userId), roomId, (box) => members.has(box.recipientId) && held.has(box.epoch));
     const delivered = new Map<string, number[]>();
     for (const box of boxes) delivered.set(box.recipientId, [...(delivered.get(box.recipientId) ?? []), box.epoch]);
+    const stored = await this.db.transaction(async (tx) => {
+      const count = await this.storeBoxes(tx, boxes);
+      for (const [recipient, epochs] of delivered) {
+        // A new box answers the recipient's doubt about that epoch: their browser checks it and asks again if it is no better.
+        await tx.query(
+          `UPDATE key_requests SET unusable_epochs = ARRAY(SELECT e FROM unnest(unusable_epochs) AS e WHERE e <> ALL($3::int[]) ORDER BY e)
+            WHERE room_id = $1 AND user_id = $2`,
+          [roomId, recipient, epochs],
+        );
+      }
+      return count;
+    });
     for (const recipient of delivered.keys()) {
-      if ((await this.missingEpochs(roomId, recipient)).length === 0) {
-        await this.db.query(`DELETE FROM key_requests WHERE room_id = $1 AND user_id = $2`, [roomId, recipient]);
+      const readable = await this.readable(roomId, recipient);
+      if ((await this.missingEpochs(roomId, recipient, readable)).length === 0) {
+        await this.db.query(`DELETE FROM key_requests WHERE room_id = $1 AND user_id = $2 AND unusable_epochs = '{}'`, [roomId, recipient]);
       }
     }
-    return delivered;
+    return { stored, delivered };
+  }
+
+  /** A member's boxes in a room (one per sharer and epoch), with the announcements of those epochs. */
+  async keyMaterial(userId: string, roomId: string): Promise<KeyMaterial> {
+    const boxes = await this.boxesFor(userId, roomId);
+    const rows: EpochRow[] = await this.db.query(
+      `SELECT room_id, epoch, maker_id, commit, sig FROM room_epochs
+        WHERE room_id = $1 AND epoch IN (SELECT epoch FROM key_boxes WHERE room_id = $1 AND recipient_id = $2) ORDER BY epoch`,
+      [roomId, userId],
+    );
+    return { boxes, epochs: rows.map((r) => ({ roomId: r.room_id, epoch: r.epoch, makerId: r.maker_id, commit: r.commit, sig: r.sig })) };
   }
 
   async boxesFor(userId: string, roomId: string): Promise<KeyBox[]> {
     const rows: BoxRow[] = await this.db.query(
-      `SELECT room_id, epoch, recipient_id, sharer_id, wrapped, sig FROM key_boxes WHERE room_id = $1 AND recipient_id = $2 ORDER BY epoch`,
+      `SELECT room_id, epoch, recipient_id, sharer_id, wrapped, sig FROM key_boxes WHERE room_id = $1 AND recipient_id = $2 ORDER BY epoch, created_at, sharer_id`,
       [roomId, userId],
     );
     return rows.map(toBox);
@@ -98,14 +177,16 @@ export class KeysService {
 
   /**
    * Waiting requests in `roomIds` that `userId` can serve (they hold the room's current epoch), each
-   * with the epochs the requester lacks: one query for the requests, one for the requesters' keys.
+   * with the epochs the requester lacks or could not use: one query for the requests, one for the
+   * requesters' keys.
    */
-  async pendingFor(userId: string, roomIds: string[]): Promise<Array<{ roomId: string; code: string; requesterId: string; publicKeys: PublicKeys; epochs: number[] }>> {
+  async pendingFor(userId: string, roomIds: string[]): Promise<KeyRequested[]> {
     if (!roomIds.length) return [];
     const rows: Array<{ room_id: string; code: string; user_id: string; epochs: number[] }> = await this.db.query(
       `SELECT q.room_id, r.code, q.user_id,
               ARRAY(SELECT e FROM generate_series(CASE WHEN r.history = 'shared' THEN 1 ELSE m.joined_epoch END, r.current_epoch) AS e
-                     WHERE NOT EXISTS (SELECT 1 FROM key_boxes h WHERE h.room_id = q.room_id AND h.recipient_id = q.user_id AND h.epoch = e)
+                     WHERE e = ANY(q.unusable_epochs)
+                        OR NOT EXISTS (SELECT 1 FROM key_boxes h WHERE h.room_id = q.room_id AND h.recipient_id = q.user_id AND h.epoch = e)
                      ORDER BY e) AS epochs
          FROM key_requests q
          JOIN rooms r ON r.id = q.room_id
@@ -143,42 +224,60 @@ export class KeysService {
     return result;
   }
 
-  /** Epochs the member may read but has no box for: all of them in a "shared" room, the current one in a "joined" room. */
-  private async missingEpochs(roomId: string, userId: string): Promise<number[]> {
+  private async readable(roomId: string, userId: string): Promise<Readable> {
     const [room] = await this.db.query(
       `SELECT r.current_epoch, r.history, m.joined_epoch FROM rooms r JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1`,
       [roomId, userId],
     );
     if (!room) throw new KeyRefusal('no-such-room', NOT_IN_ROOM);
-    const [{ keyed }] = await this.db.query(`SELECT EXISTS (SELECT 1 FROM key_boxes WHERE room_id = $1 AND epoch = $2) AS keyed`, [roomId, room.current_epoch]);
-    if (!keyed) return []; // nobody holds a key yet: the first epoch is made, not shared
-    const first = room.history === 'shared' ? 1 : room.joined_epoch;
+    return { first: room.history === 'shared' ? 1 : room.joined_epoch, current: room.current_epoch, keyed: await this.isKeyed(this.db.manager, roomId, room.current_epoch) };
+  }
+
+  /** Epochs the member may read but has no box for (none while nobody holds a key: the first epoch is made, not shared). */
+  private async missingEpochs(roomId: string, userId: string, readable: Readable): Promise<number[]> {
+    if (!readable.keyed) return [];
     const have = new Set((await this.boxesFor(userId, roomId)).map((b) => b.epoch));
     const epochs = [];
-    for (let e = first; e <= room.current_epoch; e++) if (!have.has(e)) epochs.push(e);
+    for (let e = readable.first; e <= readable.current; e++) if (!have.has(e)) epochs.push(e);
     return epochs;
   }
 
-  private async checkBoxes(boxes: KeyBox[], sharerId: string, roomId: string, allowed: (box: KeyBox) => boolean): Promise<void> {
-    const [sharer] = await this.users.findByIds([sharerId]);
-    const sharerSig = (await importPublicKeys({ enc: sharer!.encPublicKey, sig: sharer!.sigPublicKey })).sig;
+  private async isKeyed(tx: EntityManager, roomId: string, epoch: number): Promise<boolean> {
+    const [{ keyed }] = await tx.query(`SELECT EXISTS (SELECT 1 FROM key_boxes WHERE room_id = $1 AND epoch = $2) AS keyed`, [roomId, epoch]);
+    return keyed;
+  }
+
+  private async directoryKeys(userId: string): Promise<PublicKeys> {
+    const [user] = await this.users.findByIds([userId]);
+    return { enc: user!.encPublicKey, sig: user!.sigPublicKey };
+  }
+
+  private async checkBoxes(boxes: KeyBox[], sharerId: string, sharerKeys: PublicKeys, roomId: string, allowed: (box: KeyBox) => boolean): Promise<void> {
+    const sharerSig = (await importPublicKeys(sharerKeys)).sig;
     for (const box of boxes) {
       if (box.roomId !== roomId || box.sharerId !== sharerId || !allowed(box)) {
         throw new KeyRefusal('invalid-payload', `The box for ${box.recipientId}, epoch ${box.epoch}, does not belong in this request`);
       }
-      await verifyKeyBox(box, sharerSig).catch(() => {
-        throw new KeyRefusal('invalid-payload', `The box for ${box.recipientId}, epoch ${box.epoch}, is not signed by its sharer`);
+      await verifyKeyBox(box, sharerSig).catch((err: unknown) => {
+        if (err instanceof SignatureError) throw new KeyRefusal('bad-signature', `The box for ${box.recipientId}, epoch ${box.epoch}, is not signed by its sharer`);
+        throw new KeyRefusal('invalid-payload', `The box for ${box.recipientId}, epoch ${box.epoch}, is malformed`);
       });
     }
   }
 
-  private async insertBoxes(tx: EntityManager, boxes: KeyBox[]): Promise<void> {
+  /** Stores boxes, one per (room, epoch, recipient, sharer): a sharer's new box replaces its own. Returns how many rows were written. */
+  private async storeBoxes(tx: EntityManager, boxes: KeyBox[]): Promise<number> {
+    let stored = 0;
     for (const b of boxes) {
-      await tx.query(
-        `INSERT INTO key_boxes (room_id, epoch, recipient_id, sharer_id, wrapped, sig) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      const rows: unknown[] = await tx.query(
+        `INSERT INTO key_boxes (room_id, epoch, recipient_id, sharer_id, wrapped, sig) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (room_id, epoch, recipient_id, sharer_id) DO UPDATE SET wrapped = EXCLUDED.wrapped, sig = EXCLUDED.sig, created_at = now()
+         RETURNING 1`,
         [b.roomId, b.epoch, b.recipientId, b.sharerId, b.wrapped, b.sig],
       );
+      stored += rows.length;
     }
+    return stored;
   }
 
   private async memberIds(tx: EntityManager, roomId: string): Promise<Set<string>> {

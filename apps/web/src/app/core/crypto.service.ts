@@ -3,6 +3,7 @@ import type {
   Admission,
   AdmissionVia,
   ContactBook,
+  EpochAnnouncement,
   KeyBackup,
   KeyBox,
   MessageContent,
@@ -18,6 +19,7 @@ import {
   type AdmittedMember,
   admittedMembers,
   type AdmittedMembersInput,
+  announceEpoch,
   checkJoinProof,
   characterCount,
   decryptMessage,
@@ -35,6 +37,7 @@ import {
   inviteVerifier,
   isWebCryptoAvailable,
   joinProof,
+  keyMatchesCommitment,
   keysDigest,
   memberKeysDigest,
   newInviteSecret,
@@ -54,11 +57,12 @@ import {
   signAdmission,
   signGenesis,
   textContent,
+  verifyEpochAnnouncement,
 } from '@conclave/crypto';
 
-/** Who a join proof is made by: the room's code, the joiner and the joiner's directory keys. */
 export type { AdmittedMember };
 
+/** Who a join proof is made by: the room's code, the joiner and the joiner's directory keys. */
 export interface JoinProofSubject {
   code: string;
   joinerId: string;
@@ -150,6 +154,20 @@ export class CryptoService {
   /** Checks the box is for me and signed by its sharer (throws SignatureError otherwise), then unwraps it. */
   async openKeyBox(box: KeyBox, recipientId: string, recipientEnc: CryptoKey, sharerKeys: PublicKeys): Promise<CryptoKey> {
     return openKeyBox(box, { recipientId, recipientEnc, sharerSig: (await this.publicIdentity(sharerKeys)).sig });
+  }
+
+  /** The epoch's key commitment, signed as its maker (sent with key:new-epoch). */
+  announceEpoch(input: { roomId: string; epoch: number; makerId: string; epochKey: CryptoKey; makerSig: CryptoKey }): Promise<EpochAnnouncement> {
+    return announceEpoch(input);
+  }
+
+  /**
+   * Whether `epochKey` is the key the epoch's maker announced, the announcement checked against the
+   * maker's directory keys first (throws SignatureError when it is not theirs).
+   */
+  async isAnnouncedKey(epochKey: CryptoKey, announcement: EpochAnnouncement, makerKeys: PublicKeys): Promise<boolean> {
+    await verifyEpochAnnouncement(announcement, makerKeys);
+    return keyMatchesCommitment(epochKey, announcement);
   }
 
   encryptText(input: { roomId: string; senderId: string; epoch: number; epochKey: CryptoKey; senderSig: CryptoKey; body: string; clientMsgId?: string }): Promise<MessageEnvelope> {

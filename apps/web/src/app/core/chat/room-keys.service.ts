@@ -1,5 +1,5 @@
 import { inject, Injectable, signal } from '@angular/core';
-import { CHAT_EVENTS, type KeyBox, type KeyRequested, type PublicKeys, type RotateRequest } from '@conclave/contracts';
+import { CHAT_EVENTS, type EpochAnnouncement, type KeyBox, type KeyMaterial, type KeyRequested, type KeyRequestResult, type PublicKeys, type RotateRequest } from '@conclave/contracts';
 import { CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
 import { DirectoryService } from './directory.service';
@@ -11,8 +11,11 @@ export interface KeyRecipient {
 }
 
 /**
- * Room epoch keys in this browser (shared/design/e2e.md §3): opened from signed key boxes, made for
- * a room that has none (epoch 1) or when a member leaves (rotation), shared with members who ask.
+ * Room epoch keys in this browser (docs/protocol.md, "Epochs"): opened from signed key boxes, made
+ * for a room that has none (epoch 1) or when a member leaves (rotation), each with its signed key
+ * commitment, shared with members who ask. A box is used only if its key matches its epoch's
+ * announcement, so a member cannot hand anyone a key of its choosing; with several boxes for an
+ * epoch (several sharers), the first that checks wins, and when none does other members are asked.
  * Keys live in memory only; boxes are fetched again after a reload.
  */
 @Injectable({ providedIn: 'root' })
@@ -26,13 +29,19 @@ export class RoomKeysService {
   readonly waiting = signal<ReadonlySet<string>>(new Set());
   /** Bumped whenever keys arrive, so undecryptable-for-now messages are tried again. */
   readonly version = signal(0);
-  /** Boxes whose signature did not verify: never used, and said so. */
+  /** Boxes whose signature did not verify, or whose key is not the one announced for their epoch: never used, and said so. */
   readonly rejectedBoxes = signal(0);
+  /** Per room (by id), the epochs whose every box was refused: asked for again from other members until a good one arrives. */
+  readonly refusedEpochs = signal<ReadonlyMap<string, readonly number[]>>(new Map());
 
   private readonly held = new Map<string, Map<number, CryptoKey>>();
   private readonly current = new Map<string, number>();
   private readonly refreshing = new Map<string, Promise<void>>();
   private readonly waiters = new Set<{ roomId: string; wake: () => void }>();
+  /** Per room and epoch, the refused boxes (by sharer and signature) and their sharers; never opened twice. */
+  private readonly refused = new Map<string, Map<number, Map<string, string>>>();
+  /** Per room, "epoch/sharer" of refusals already told to the server: asking again is worth it only for a sharer not refused before. */
+  private readonly reported = new Map<string, Set<string>>();
 
   key(roomId: string, epoch: number): CryptoKey | undefined {
     return this.held.get(roomId)?.get(epoch);
@@ -68,7 +77,7 @@ export class RoomKeysService {
     await this.refresh(roomId);
     const epoch = this.current.get(roomId)!;
     if (this.key(roomId, epoch)) return this.setWaiting(roomId, false);
-    const asked = await this.socket.request<{ waiting: boolean; epochs: number[] }>(CHAT_EVENTS.keyRequest, { roomId });
+    const asked = await this.socket.request<KeyRequestResult>(CHAT_EVENTS.keyRequest, { roomId });
     if (asked.waiting) return this.setWaiting(roomId, true);
     // Nobody holds a key yet: this member makes the first epoch, with a box for every member.
     try {
@@ -134,31 +143,107 @@ export class RoomKeysService {
     if (roomId) {
       this.held.delete(roomId);
       this.current.delete(roomId);
+      this.refused.delete(roomId);
+      this.reported.delete(roomId);
+      this.setRefusedEpochs(roomId, []);
       this.setWaiting(roomId, false);
       return;
     }
     this.held.clear();
     this.current.clear();
+    this.refused.clear();
+    this.reported.clear();
     this.waiters.clear();
     this.waiting.set(new Set());
+    this.refusedEpochs.set(new Map());
   }
 
   private async openBoxes(roomId: string): Promise<void> {
     const me = this.me();
-    const boxes = await this.socket.request<KeyBox[]>(CHAT_EVENTS.keyBoxes, { roomId });
+    const { boxes, epochs } = await this.socket.request<KeyMaterial>(CHAT_EVENTS.keyBoxes, { roomId });
+    const announcements = new Map(epochs.map((a) => [a.epoch, a]));
+    // Announcements begin with the first epoch made after key commitments came in: from then on, every epoch has one.
+    const firstAnnounced = Math.min(...announcements.keys());
     let opened = 0;
     for (const box of boxes) {
       if (this.key(roomId, box.epoch)) continue;
-      try {
-        const sharer = await this.directory.lookup(box.sharerId);
-        this.store(roomId, box.epoch, await this.crypto.openKeyBox(box, me.userId, me.enc, sharer.publicKeys));
+      const id = `${box.sharerId}/${box.sig}`;
+      if (this.refused.get(roomId)?.get(box.epoch)?.has(id)) continue;
+      const key = await this.openChecked(box, announcements.get(box.epoch), firstAnnounced, me).catch(() => undefined);
+      if (key) {
+        this.store(roomId, box.epoch, key);
         opened++;
-      } catch {
+      } else {
+        this.refusedIn(roomId, box.epoch).set(id, box.sharerId);
         this.rejectedBoxes.update((n) => n + 1);
       }
     }
     for (const box of boxes) this.setCurrentEpoch(roomId, box.epoch);
     if (opened) this.version.update((v) => v + 1);
+    await this.askAgain(roomId);
+  }
+
+  /**
+   * The box's key, if its signature verifies under its sharer's directory key and the key is the one
+   * its epoch's maker announced (the announcement verified under the maker's directory key). An
+   * epoch made before key commitments has no announcement: its box's signature is all there is, as
+   * in v1; but once an earlier epoch is announced, a later one without announcement is refused.
+   */
+  private async openChecked(box: KeyBox, announcement: EpochAnnouncement | undefined, firstAnnounced: number, me: { userId: string; enc: CryptoKey }): Promise<CryptoKey> {
+    const sharer = await this.directory.lookup(box.sharerId);
+    const key = await this.crypto.openKeyBox(box, me.userId, me.enc, sharer.publicKeys);
+    if (!announcement) {
+      if (box.epoch > firstAnnounced) throw new Error(`Epoch ${box.epoch} has no announcement although epoch ${firstAnnounced} has`);
+      return key;
+    }
+    const maker = await this.directory.lookup(announcement.makerId);
+    if (!(await this.crypto.isAnnouncedKey(key, announcement, maker.publicKeys))) throw new Error(`The key of epoch ${box.epoch} is not the announced one`);
+    return key;
+  }
+
+  /**
+   * Epochs whose every box was refused: other members are asked for them (key:request with epochs),
+   * once for each sharer newly refused, so a member sending one bad box after another cannot make this
+   * browser ask forever.
+   */
+  private async askAgain(roomId: string): Promise<void> {
+    const refused = this.refused.get(roomId) ?? new Map<number, Map<string, string>>();
+    const epochs = [...refused.keys()].filter((e) => !this.key(roomId, e)).sort((a, b) => a - b);
+    this.setRefusedEpochs(roomId, epochs);
+    let reported = this.reported.get(roomId);
+    if (!reported) this.reported.set(roomId, (reported = new Set()));
+    const fresh = epochs.flatMap((e) => [...refused.get(e)!.values()].map((sharer) => `${e}/${sharer}`)).filter((entry) => !reported.has(entry));
+    if (!fresh.length) return;
+    for (const entry of fresh) reported.add(entry);
+    let waiting = false;
+    try {
+      waiting = (await this.socket.request<KeyRequestResult>(CHAT_EVENTS.keyRequest, { roomId, epochs })).waiting;
+    } catch (err) {
+      // A box for an epoch this member may not read (before they joined) cannot be asked for: ask for each epoch alone.
+      if (!(err instanceof SocketRequestError && err.code === 'invalid-payload') || epochs.length === 1) throw err;
+      for (const epoch of epochs) {
+        const asked = await this.socket.request<KeyRequestResult>(CHAT_EVENTS.keyRequest, { roomId, epochs: [epoch] }).catch(() => undefined);
+        waiting ||= !!asked?.waiting;
+      }
+    }
+    if (waiting && !this.key(roomId, this.current.get(roomId) ?? 0)) this.setWaiting(roomId, true);
+  }
+
+  private refusedIn(roomId: string, epoch: number): Map<string, string> {
+    let byEpoch = this.refused.get(roomId);
+    if (!byEpoch) this.refused.set(roomId, (byEpoch = new Map()));
+    let boxes = byEpoch.get(epoch);
+    if (!boxes) byEpoch.set(epoch, (boxes = new Map()));
+    return boxes;
+  }
+
+  private setRefusedEpochs(roomId: string, epochs: readonly number[]): void {
+    const known = this.refusedEpochs().get(roomId) ?? [];
+    if (known.length === epochs.length && known.every((e, i) => e === epochs[i])) return;
+    const next = new Map(this.refusedEpochs());
+    if (epochs.length) next.set(roomId, epochs);
+    else next.delete(roomId);
+    this.refusedEpochs.set(next);
   }
 
   private async makeEpoch(roomId: string, epoch: number, members: KeyRecipient[]): Promise<void> {
@@ -167,7 +252,8 @@ export class RoomKeysService {
     const boxes = await Promise.all(
       members.map((recipient) => this.crypto.sealKeyBox({ roomId, epoch, epochKey, recipient, sharerId: me.userId, sharerSig: me.sig })),
     );
-    await this.socket.request(CHAT_EVENTS.newEpoch, { roomId, epoch, boxes });
+    const announcement = await this.crypto.announceEpoch({ roomId, epoch, makerId: me.userId, epochKey, makerSig: me.sig });
+    await this.socket.request(CHAT_EVENTS.newEpoch, { roomId, epoch, boxes, announcement });
     this.store(roomId, epoch, epochKey);
     this.setCurrentEpoch(roomId, epoch);
     this.setWaiting(roomId, false);

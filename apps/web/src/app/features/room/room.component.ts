@@ -75,6 +75,11 @@ export class RoomComponent {
     const room = this.room();
     return !!room && this.keys.waiting().has(room.id);
   });
+  /** Epochs of this room whose every key box was refused (wrong key or signature): other members were asked. */
+  protected readonly refusedEpochs = computed(() => {
+    const room = this.room();
+    return (room && this.keys.refusedEpochs().get(room.id)) || [];
+  });
   protected readonly present = computed(() => new Set((this.chat.rosters()[this.code().toUpperCase()] ?? []).map((e) => e.userId)));
   protected readonly typingNames = computed(() => (this.chat.typing()[this.code().toUpperCase()] ?? []).filter((e) => e.userId !== this.me()?.id).map((e) => e.username));
   /** Members of this room whose identity key changed since verified or first seen. */
