@@ -185,6 +185,11 @@ describe('MembershipService', () => {
     for (const a of request.admissions) await verifyAdmission(a, ann.publicKeys);
     expect(request.admissions[0]!.memberKeys).toBe(await memberKeysDigest(ben.id, ben.publicKeys));
 
+    // Entered twice at once: signed once.
+    socket.sent.length = 0;
+    await Promise.all([membership.ensureGenesis(api.detail), membership.ensureGenesis(api.detail)]);
+    expect(socket.sent.length).toBe(1);
+
     // Once signed, or for anyone but the owner: nothing.
     socket.sent.length = 0;
     await membership.ensureGenesis({ ...api.detail, genesis: request.genesis });

@@ -59,6 +59,7 @@ export class MembershipService {
   readonly heldBack = signal<Readonly<Record<string, string[]>>>({});
   /** Bumped when someone was admitted or declined: member lists are loaded again. */
   readonly resolutions = signal(0);
+  private readonly signing = new Map<string, Promise<void>>();
   /** Requests being decided (automatically or by the user): one decision each. */
   private readonly deciding = new Set<string>();
 
@@ -109,9 +110,19 @@ export class MembershipService {
    * The owner opening a room without a genesis (a new room, or one made before v2) signs it, and
    * admits the current members ('upgrade') so the room keeps working.
    */
-  async ensureGenesis(detail: RoomDetail): Promise<void> {
+  ensureGenesis(detail: RoomDetail): Promise<void> {
+    if (detail.genesis || detail.role !== 'owner') return Promise.resolve();
+    // A room entered twice at once (created during a reconnection) is signed once: the server accepts one genesis.
+    let signing = this.signing.get(detail.id);
+    if (!signing) {
+      signing = this.signGenesis(detail).finally(() => this.signing.delete(detail.id));
+      this.signing.set(detail.id, signing);
+    }
+    return signing;
+  }
+
+  private async signGenesis(detail: RoomDetail): Promise<void> {
     const me = this.me();
-    if (detail.genesis || detail.role !== 'owner') return;
     const genesis = await this.crypto.signGenesis({ roomId: detail.id, creatorId: me.id, creatorKeys: me.publicKeys, creatorSig: me.sig });
     const admissions = await Promise.all(
       detail.members
