@@ -117,7 +117,7 @@ describe('libs/crypto in chromium', () => {
 
       const keys = new Map([[alice.userId, alice.publicKeys], [bob.userId, bob.publicKeys]]);
       const members = [alice, bob, { userId: 'inserted-by-sql', publicKeys: bob.publicKeys }].map(({ userId, publicKeys }) => ({ userId, publicKeys }));
-      const admitted = await c.admittedMembers({ genesis, admissions: [admission], members, keysOf: async (id: string) => keys.get(id) });
+      const admitted = await c.admittedMembers({ roomId: room, genesis, admissions: [admission], members, keysOf: async (id: string) => keys.get(id) });
       const password = await c.deriveRoomPassword('amber lantern', code);
       return {
         proofHolds,

@@ -2,6 +2,8 @@ import type { Admission, AdmissionVia, PublicKeys, RoomGenesis } from '@conclave
 import { memberKeysDigest, verifyAdmission, verifyGenesis } from './membership.js';
 
 export interface AdmittedMembersInput {
+  /** The room the caller is computing for: a genesis (and admissions) of another room admit nobody here. */
+  roomId: string;
   /** The room's genesis; none (a room made before v2, or withheld) means nobody is admitted. */
   genesis: RoomGenesis | null | undefined;
   admissions: readonly Admission[];
@@ -31,7 +33,9 @@ export interface AdmittedMember {
 export async function admittedMembers(input: AdmittedMembersInput): Promise<Map<string, AdmittedMember>> {
   const admitted = new Map<string, AdmittedMember>();
   const { genesis } = input;
-  if (!genesis) return admitted;
+  // A genesis is only valid for its own room: otherwise a server could present another room of the
+  // same creator, with that room's admissions, as this one.
+  if (!genesis || genesis.roomId !== input.roomId) return admitted;
 
   const keysCache = new Map<string, Promise<{ keys: PublicKeys; digest: string } | undefined>>();
   const currentKeys = (userId: string) => {

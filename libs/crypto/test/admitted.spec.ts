@@ -46,7 +46,7 @@ const ids = (map: Map<string, unknown>) => [...map.keys()].sort();
 describe('admittedMembers', () => {
   it('follows a chain of admissions from the genesis, in any order', async () => {
     const admissions = [await admit(dave, carol, 'password'), await admit(carol, bob, 'invite'), await admit(bob, alice)];
-    const admitted = await admittedMembers({ genesis, admissions, ...room([alice, bob, carol, dave]) });
+    const admitted = await admittedMembers({ roomId: ROOM, genesis, admissions, ...room([alice, bob, carol, dave]) });
     expect(admitted).toEqual(
       new Map([
         [alice.userId, { keys: genesis.creatorKeys, via: 'genesis' }],
@@ -59,17 +59,17 @@ describe('admittedMembers', () => {
 
   it('keeps an admission valid after its admitter left, and drops members the server no longer lists', async () => {
     const admissions = [await admit(bob, alice), await admit(carol, bob)];
-    const admitted = await admittedMembers({ genesis, admissions, ...room([alice, carol]) });
+    const admitted = await admittedMembers({ roomId: ROOM, genesis, admissions, ...room([alice, carol]) });
     expect(ids(admitted)).toEqual([alice.userId, carol.userId].sort());
     // the creator too may leave; the chain still starts at the genesis
-    expect(ids(await admittedMembers({ genesis, admissions, ...room([carol]) }))).toEqual([carol.userId]);
+    expect(ids(await admittedMembers({ roomId: ROOM, genesis, admissions, ...room([carol]) }))).toEqual([carol.userId]);
   });
 
   it('ignores a forged or altered admission, and one for another room', async () => {
     const forged = { ...(await admit(eve, eve)), admitterId: alice.userId }; // eve signs in alice's name
     const altered = { ...(await admit(bob, alice)), memberId: frank.userId, memberKeys: await memberKeysDigest(frank.userId, frank.publicKeys) };
     const elsewhere = await admit(dave, alice, 'approval', 'c3b4c5d6-e7f8-4a9b-8c0d-1e2f3a4b5c6d');
-    const admitted = await admittedMembers({ genesis, admissions: [forged, altered, elsewhere], ...room([alice, eve, frank, dave]) });
+    const admitted = await admittedMembers({ roomId: ROOM, genesis, admissions: [forged, altered, elsewhere], ...room([alice, eve, frank, dave]) });
     expect(ids(admitted)).toEqual([alice.userId]);
   });
 
@@ -77,10 +77,10 @@ describe('admittedMembers', () => {
     const admissions = [await admit(bob, alice), await admit(carol, bob)];
     const bobAgain = await person(bob.userId); // a reset identity: same user, new keys (and a new private key)
     const others = [alice, carol, dave, eve, frank];
-    const changed = await admittedMembers({ genesis, admissions, ...room([alice, bobAgain, carol], [...others, bobAgain]) });
+    const changed = await admittedMembers({ roomId: ROOM, genesis, admissions, ...room([alice, bobAgain, carol], [...others, bobAgain]) });
     expect(ids(changed)).toEqual([alice.userId]);
 
-    const readmitted = await admittedMembers({ genesis, admissions: [...admissions, await admit(bobAgain, alice)], ...room([alice, bobAgain, carol], [...others, bobAgain]) });
+    const readmitted = await admittedMembers({ roomId: ROOM, genesis, admissions: [...admissions, await admit(bobAgain, alice)], ...room([alice, bobAgain, carol], [...others, bobAgain]) });
     // bob is back under his new keys; carol's admission was signed with bob's old key, so she needs a new one
     expect(ids(readmitted)).toEqual([alice.userId, bob.userId].sort());
     expect(readmitted.get(bob.userId)?.keys).toBe(await memberKeysDigest(bob.userId, bobAgain.publicKeys));
@@ -89,33 +89,41 @@ describe('admittedMembers', () => {
   it('excludes a member listed with other keys than the directory holds for the admission', async () => {
     const admissions = [await admit(bob, alice)];
     const swapped = room([alice, { ...bob, publicKeys: eve.publicKeys }]);
-    expect(ids(await admittedMembers({ genesis, admissions, ...swapped }))).toEqual([alice.userId]);
+    expect(ids(await admittedMembers({ roomId: ROOM, genesis, admissions, ...swapped }))).toEqual([alice.userId]);
   });
 
   it('admits nobody without a valid genesis', async () => {
     const admissions = [await admit(bob, alice)];
-    expect((await admittedMembers({ genesis: undefined, admissions, ...room([alice, bob]) })).size).toBe(0);
-    expect((await admittedMembers({ genesis: null, admissions, ...room([alice, bob]) })).size).toBe(0);
+    expect((await admittedMembers({ roomId: ROOM, genesis: undefined, admissions, ...room([alice, bob]) })).size).toBe(0);
+    expect((await admittedMembers({ roomId: ROOM, genesis: null, admissions, ...room([alice, bob]) })).size).toBe(0);
     const forgedGenesis = await signGenesis({ roomId: ROOM, creatorId: alice.userId, creatorKeys: alice.publicKeys, creatorSig: eve.sig });
-    expect((await admittedMembers({ genesis: forgedGenesis, admissions, ...room([alice, bob]) })).size).toBe(0);
+    expect((await admittedMembers({ roomId: ROOM, genesis: forgedGenesis, admissions, ...room([alice, bob]) })).size).toBe(0);
     // the creator's keys unknown to the directory: nothing to verify against
-    expect((await admittedMembers({ genesis, admissions, ...room([alice, bob], [bob]) })).size).toBe(0);
+    expect((await admittedMembers({ roomId: ROOM, genesis, admissions, ...room([alice, bob], [bob]) })).size).toBe(0);
+  });
+
+  it('admits nobody from the genesis and admissions of another room, even of the same creator', async () => {
+    const otherRoom = 'd3b4c5d6-e7f8-4a9b-8c0d-1e2f3a4b5c6d';
+    const otherGenesis = await signGenesis({ roomId: otherRoom, creatorId: alice.userId, creatorKeys: alice.publicKeys, creatorSig: alice.sig });
+    const admissions = [await admit(eve, alice, 'approval', otherRoom)];
+    expect((await admittedMembers({ roomId: ROOM, genesis: otherGenesis, admissions, ...room([alice, eve]) })).size).toBe(0);
+    expect(ids(await admittedMembers({ roomId: otherRoom, genesis: otherGenesis, admissions, ...room([alice, eve]) }))).toEqual([alice.userId, eve.userId].sort());
   });
 
   it('excludes self-admissions and cycles that hang off no chain', async () => {
     const admissions = [await admit(eve, eve), await admit(eve, frank), await admit(frank, eve), await admit(bob, alice)];
-    const admitted = await admittedMembers({ genesis, admissions, ...room([alice, bob, eve, frank]) });
+    const admitted = await admittedMembers({ roomId: ROOM, genesis, admissions, ...room([alice, bob, eve, frank]) });
     expect(ids(admitted)).toEqual([alice.userId, bob.userId].sort());
   });
 
   it('excludes a member the server lists but nobody admitted (a row inserted by the server)', async () => {
-    const admitted = await admittedMembers({ genesis, admissions: [await admit(bob, alice)], ...room([alice, bob, eve]) });
+    const admitted = await admittedMembers({ roomId: ROOM, genesis, admissions: [await admit(bob, alice)], ...room([alice, bob, eve]) });
     expect(admitted.has(eve.userId)).toBe(false);
   });
 
   it('survives malformed admissions and a failing directory without throwing', async () => {
     const junk = [null, {}, { ...(await admit(bob, alice)), sig: 'not base64!' }, { ...(await admit(carol, alice)), via: 'bribe' }] as unknown as Admission[];
     const failing = { ...room([alice, bob, carol]), keysOf: async (userId: string) => (userId === alice.userId ? alice.publicKeys : Promise.reject(new Error('offline'))) };
-    expect(ids(await admittedMembers({ genesis, admissions: junk, ...failing }))).toEqual([alice.userId]);
+    expect(ids(await admittedMembers({ roomId: ROOM, genesis, admissions: junk, ...failing }))).toEqual([alice.userId]);
   });
 });
