@@ -12,14 +12,16 @@ import {
   textContent,
   verifyEpochAnnouncement,
 } from '@conclave/crypto';
+import pg from 'pg';
 import type { Socket } from 'socket.io-client';
+import { KeyCommitments1764400000000 } from '../../apps/api/dist/database/migrations/1764400000000-key-commitments.js';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { ServerProcess } from '../support/server.js';
 import { ask, CHAT_EVENTS, connect, connected, next, resultOf, sessionCookie } from '../support/sockets.js';
 
 /**
- * Key commitments and boxes per sharer (docs/protocol.md, "Epochs"): issue 11's third attack
+ * Key commitments and boxes per sharer (docs/protocol.md §8): issue 11's third attack
  * replayed. A hostile member can sign a box holding a key of its choosing, or make an epoch with
  * different keys for different people; the announcement's commitment lets the recipient's client
  * see it, and keeping one box per sharer lets another member's good box reach them anyway.
@@ -293,5 +295,26 @@ describe('key commitments and boxes per sharer (issue 11, attack 3)', () => {
     expect(await ask(cat.socket!, CHAT_EVENTS.keyRequest, { roomId: joined.id, epochs: [1] })).toEqual({ ok: true, result: { waiting: true, epochs: [1] } });
     // A later plain request keeps the doubt: the request still waits for epoch 1.
     expect(await ask(cat.socket!, CHAT_EVENTS.keyRequest, { roomId: joined.id })).toEqual({ ok: true, result: { waiting: true, epochs: [1] } });
+  });
+
+  it('upgrades a database made before: every box stays valid, epochs made before have no announcement, the next epoch has one', async () => {
+    const { ann, mal, ben, cat } = people;
+    const db = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
+    await db.connect();
+    const runner = { query: (text: string) => db.query(text) } as never;
+    const before = await material(ann);
+    try {
+      await new KeyCommitments1764400000000().down(runner);
+      expect(await sql(server, `SELECT to_regclass('room_epochs') AS t`)).toEqual([{ t: null }]);
+      await new KeyCommitments1764400000000().up(runner);
+    } finally {
+      await db.end();
+    }
+    const upgraded = await material(ann);
+    expect(upgraded).toEqual({ boxes: before.boxes, epochs: [] });
+    const epochKey = await generateEpochKey();
+    const boxes = await Promise.all([ann, mal, ben, cat].map((to) => seal(ann, to, 4, epochKey)));
+    expect(await ask(ann.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 4, boxes, announcement: await announce(ann, 4, epochKey) })).toEqual({ ok: true, result: { epoch: 4 } });
+    expect((await material(ann)).epochs.map((a) => a.epoch)).toEqual([4]);
   });
 });

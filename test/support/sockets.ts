@@ -61,7 +61,7 @@ export function resultOf<T>(reply: Ack<T>): T {
 export { CHAT_EVENTS };
 
 /**
- * What the first member of a keyless room does (docs/protocol.md, "Epochs"): makes epoch 1 with its
+ * What the first member of a keyless room does (docs/protocol.md §8): makes epoch 1 with its
  * signed announcement and a box for every member, signed by `maker`, and returns the epoch key.
  */
 export async function makeFirstEpoch(socket: Socket, roomId: string, maker: Account, members: Array<Pick<Account, 'userId' | 'publicKeys'>>): Promise<CryptoKey> {

@@ -42,7 +42,7 @@ interface Readable {
 }
 
 /**
- * Key boxes, epochs and their announcements (docs/protocol.md, "Epochs"). The server stores and
+ * Key boxes, epochs and their announcements (docs/protocol.md §8). The server stores and
  * routes them and checks every signature against its signer's directory key, so it cannot be
  * handed a box or an announcement in a member's name (and cannot make any: it holds no member's
  * private key). It cannot check that a box holds the announced key: browsers do, and a recipient
@@ -156,14 +156,10 @@ export class KeysService {
     return { stored, delivered };
   }
 
-  /** A member's boxes in a room (one per sharer and epoch), with the announcements of those epochs. */
+  /** A member's boxes in a room (one per sharer and epoch), with every epoch announcement of the room. */
   async keyMaterial(userId: string, roomId: string): Promise<KeyMaterial> {
     const boxes = await this.boxesFor(userId, roomId);
-    const rows: EpochRow[] = await this.db.query(
-      `SELECT room_id, epoch, maker_id, commit, sig FROM room_epochs
-        WHERE room_id = $1 AND epoch IN (SELECT epoch FROM key_boxes WHERE room_id = $1 AND recipient_id = $2) ORDER BY epoch`,
-      [roomId, userId],
-    );
+    const rows: EpochRow[] = await this.db.query(`SELECT room_id, epoch, maker_id, commit, sig FROM room_epochs WHERE room_id = $1 ORDER BY epoch`, [roomId]);
     return { boxes, epochs: rows.map((r) => ({ roomId: r.room_id, epoch: r.epoch, makerId: r.maker_id, commit: r.commit, sig: r.sig })) };
   }
 

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Key commitments and boxes per sharer (docs/protocol.md, "Epochs"). Every new epoch is announced by
+ * Key commitments and boxes per sharer (docs/protocol.md §8). Every new epoch is announced by
  * its maker (room_epochs: the signed commitment to the epoch key). A recipient keeps one box per
  * sharer, so a box with a wrong key (a hostile member's, shared first) can never hide a good one
  * from another member; a sharer's second box replaces its own first. A key request remembers the

@@ -113,6 +113,15 @@ describe('RoomKeysService: key commitments', () => {
     expect(socket.sent(CHAT_EVENTS.keyRequest)).toHaveLength(1);
   });
 
+  it('on entering a room whose current epoch has only refused boxes, asks once with the epochs, waits, and never makes an epoch', async () => {
+    const announced = await generateEpochKey();
+    socket.material = { boxes: [await box(mal, 1, await generateEpochKey())], epochs: [await announce(ann, 1, announced)] };
+    await keys.ensure(ROOM, 1, async () => [me, ann].map(({ userId, publicKeys }) => ({ userId, publicKeys })));
+    expect(socket.sent(CHAT_EVENTS.keyRequest)).toEqual([{ roomId: ROOM, epochs: [1] }]);
+    expect(socket.sent(CHAT_EVENTS.newEpoch)).toEqual([]);
+    expect(keys.waiting().has(ROOM)).toBe(true);
+  });
+
   it('asks again when a new sharer’s box is refused too (a split epoch: the maker itself gave a wrong key)', async () => {
     const announced = await generateEpochKey();
     socket.material = { boxes: [await box(mal, 2, await generateEpochKey())], epochs: [await announce(mal, 2, announced)] };

@@ -11,7 +11,7 @@ export interface KeyRecipient {
 }
 
 /**
- * Room epoch keys in this browser (docs/protocol.md, "Epochs"): opened from signed key boxes, made
+ * Room epoch keys in this browser (docs/protocol.md §8): opened from signed key boxes, made
  * for a room that has none (epoch 1) or when a member leaves (rotation), each with its signed key
  * commitment, shared with members who ask. A box is used only if its key matches its epoch's
  * announcement, so a member cannot hand anyone a key of its choosing; with several boxes for an
@@ -77,6 +77,8 @@ export class RoomKeysService {
     await this.refresh(roomId);
     const epoch = this.current.get(roomId)!;
     if (this.key(roomId, epoch)) return this.setWaiting(roomId, false);
+    // Its boxes were all refused: other members were asked already (askAgain), and the request waits on the server.
+    if (this.refusedEpochs().get(roomId)?.includes(epoch)) return this.setWaiting(roomId, true);
     const asked = await this.socket.request<KeyRequestResult>(CHAT_EVENTS.keyRequest, { roomId });
     if (asked.waiting) return this.setWaiting(roomId, true);
     // Nobody holds a key yet: this member makes the first epoch, with a box for every member.
