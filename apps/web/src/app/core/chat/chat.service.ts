@@ -161,8 +161,8 @@ export class ChatService {
   }
 
   /** Who a new epoch's boxes go to: the admitted members, with the keys their admissions name (e2e.md §3a, §3c). */
-  async members(code: string): Promise<KeyRecipient[]> {
-    return (await this.membership.keyAudience(code)).recipients;
+  async members(code: string, roomId: string): Promise<KeyRecipient[]> {
+    return (await this.membership.keyAudience({ id: roomId, code })).recipients;
   }
 
   /** Typing notices for the active room: repeated while typing, cleared when sent or stopped. */
@@ -195,7 +195,7 @@ export class ChatService {
     for (const handler of this.enteredHandlers) handler(result);
     // The owner signs a room's genesis before its first key (a new room) or the next share (a room made before v2).
     if (room.role === 'owner') await this.membership.ensureGenesis(await this.api.room(room.code)).catch((err: unknown) => console.error('Signing the room genesis failed:', err));
-    await this.keys.ensure(result.roomId, result.currentEpoch, () => this.members(room.code));
+    await this.keys.ensure(result.roomId, result.currentEpoch, () => this.members(room.code, result.roomId));
   }
 
   private dropRoom(code: string, roomId?: string): void {
@@ -235,14 +235,14 @@ export class ChatService {
 
   /** key:requested: only an admitted member gets a box, wrapped to the keys their admission names, not the ones the request carries. */
   private async share(request: KeyRequested): Promise<void> {
-    const [recipient] = await this.membership.allowed(request.code, [request.requesterId]);
+    const [recipient] = await this.membership.allowed({ id: request.roomId, code: request.code }, [request.requesterId]);
     if (!recipient) return console.warn(`Key request of ${request.requesterId} in ${request.code} ignored: not an admitted member`);
     await this.keys.share({ ...request, publicKeys: recipient.publicKeys });
   }
 
   /** key:rotate: the next epoch for the admitted members among those the server names. */
   private async rotate(request: RotateRequest): Promise<void> {
-    const members = await this.membership.allowed(request.code, request.members.map((m) => m.userId));
+    const members = await this.membership.allowed({ id: request.roomId, code: request.code }, request.members.map((m) => m.userId));
     await this.keys.rotate({ ...request, members });
   }
 

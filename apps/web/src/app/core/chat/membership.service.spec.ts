@@ -139,25 +139,30 @@ describe('MembershipService', () => {
 
   it('wraps keys only to admitted members: a member the server added without an admission gets nothing', async () => {
     setUp(ben, room([member(ann, 'owner'), member(ben), member(mal)], { genesis: await genesisBy(ann), admissions: [await admit(ben, ann)] }));
-    const audience = await membership.keyAudience(CODE);
+    const audience = await membership.keyAudience({ id: ROOM, code: CODE });
     expect(audience.recipients.map((r) => r.userId).sort()).toEqual([ann.id, ben.id]);
-    expect(await membership.allowed(CODE, [mal.id])).toEqual([]);
+    expect(await membership.allowed({ id: ROOM, code: CODE }, [mal.id])).toEqual([]);
   });
 
   it('follows the chain through an admitter who left, and gives nothing without a genesis', async () => {
     // ann (the creator) admitted cat, cat admitted ben, then cat left: ben stays admitted.
     const detail = room([member(ann, 'owner'), member(ben)], { genesis: await genesisBy(ann), admissions: [await admit(cat, ann), await admit(ben, cat)] });
     setUp(ann, detail);
-    expect((await membership.keyAudience(CODE)).recipients.map((r) => r.userId).sort()).toEqual([ann.id, ben.id]);
+    expect((await membership.keyAudience({ id: ROOM, code: CODE })).recipients.map((r) => r.userId).sort()).toEqual([ann.id, ben.id]);
 
     setUp(ann, { ...detail, genesis: null });
-    expect((await membership.keyAudience(CODE)).recipients).toEqual([]);
+    expect((await membership.keyAudience({ id: ROOM, code: CODE })).recipients).toEqual([]);
+  });
+
+  it('admits nobody when the server answers with another room (its genesis and admissions) for this one', async () => {
+    setUp(ben, room([member(ann, 'owner'), member(ben)], { genesis: await genesisBy(ann), admissions: [await admit(ben, ann)] }));
+    expect((await membership.keyAudience({ id: 'another-room', code: CODE })).recipients).toEqual([]);
   });
 
   it('uses the keys the admission names: a member whose keys the server swapped is left out', async () => {
     // The server reports ben with mal's keys; ben's admission names ben's own.
     setUp(ann, room([member(ann, 'owner'), { ...member(ben), publicKeys: mal.publicKeys }], { genesis: await genesisBy(ann), admissions: [await admit(ben, ann)] }));
-    expect((await membership.keyAudience(CODE)).recipients.map((r) => r.userId)).toEqual([ann.id]);
+    expect((await membership.keyAudience({ id: ROOM, code: CODE })).recipients.map((r) => r.userId)).toEqual([ann.id]);
   });
 
   it('never wraps silently to a key the contact book knows as changed', async () => {
@@ -166,7 +171,7 @@ describe('MembershipService', () => {
     setUp(ann, room([member(ann, 'owner'), member(ben), member(catNow)], { genesis: await genesisBy(ann), admissions: [await admit(ben, ann), await admit(cat, ben, mal)] }));
     const { keysDigest } = await import('@conclave/crypto');
     store.records.set(`${ann.id}/${cat.id}`, { keys: await keysDigest(cat.publicKeys), verified: false });
-    const audience = await membership.keyAudience(CODE);
+    const audience = await membership.keyAudience({ id: ROOM, code: CODE });
     expect(audience.recipients.map((r) => r.userId).sort()).toEqual([ann.id, ben.id]);
     expect(audience.heldBack).toEqual([cat.id]);
     expect(membership.heldBack()[ROOM]).toEqual([cat.id]);

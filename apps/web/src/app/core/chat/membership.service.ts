@@ -22,6 +22,12 @@ export interface ShownRequest extends JoinRequest {
   note?: string;
 }
 
+/** A room as this browser knows it: the id its keys are bound to, and the code to look it up by. */
+export interface RoomRef {
+  id: string;
+  code: string;
+}
+
 /** What this browser may do with a room's key: the admitted members it wraps to, and those held back. */
 export interface KeyAudience {
   recipients: KeyRecipient[];
@@ -65,11 +71,13 @@ export class MembershipService {
 
   /**
    * The room's admitted set (e2e.md §3a): current members whose admission chain verifies back to the
-   * genesis. Former members' keys (admitters who left) come from the key directory.
+   * genesis of the room this browser means (`roomId`: a genesis of another room admits nobody here).
+   * Former members' keys (admitters who left) come from the key directory.
    */
-  async admitted(detail: RoomDetail): Promise<Map<string, AdmittedMember>> {
+  async admitted(detail: RoomDetail, roomId: string): Promise<Map<string, AdmittedMember>> {
     for (const m of detail.members) this.directory.remember({ userId: m.id, username: m.username, publicKeys: m.publicKeys });
     return this.crypto.admittedMembers({
+      roomId,
       genesis: detail.genesis,
       admissions: detail.admissions ?? [],
       members: detail.members.map((m) => ({ userId: m.id, publicKeys: m.publicKeys })),
@@ -86,14 +94,14 @@ export class MembershipService {
    * keys their admission names (admittedMembers checked the current keys against it), and never to a
    * key the contact book knows as changed (e2e.md §3c).
    */
-  async keyAudience(code: string): Promise<KeyAudience> {
-    const detail = await this.api.room(code);
-    const admitted = await this.admitted(detail);
+  async keyAudience(room: RoomRef): Promise<KeyAudience> {
+    const detail = await this.api.room(room.code);
+    const admitted = await this.admitted(detail, room.id);
     const me = this.session.user()?.id;
     const members = detail.members.filter((m) => admitted.has(m.id));
     await this.contacts.observe(members.map(toEntry));
     const heldBack = members.filter((m) => m.id !== me && this.contacts.status(m.id)?.keyChanged).map((m) => m.id);
-    this.heldBack.update((all) => ({ ...all, [detail.id]: heldBack }));
+    this.heldBack.update((all) => ({ ...all, [room.id]: heldBack }));
     return {
       recipients: members.filter((m) => !heldBack.includes(m.id)).map((m) => ({ userId: m.id, publicKeys: m.publicKeys })),
       heldBack,
@@ -101,8 +109,8 @@ export class MembershipService {
   }
 
   /** Of the people the server names (a rotation's members, a key requester), those this browser may wrap to, with the keys to use. */
-  async allowed(code: string, userIds: string[]): Promise<KeyRecipient[]> {
-    const { recipients } = await this.keyAudience(code);
+  async allowed(room: RoomRef, userIds: string[]): Promise<KeyRecipient[]> {
+    const { recipients } = await this.keyAudience(room);
     return recipients.filter((r) => userIds.includes(r.userId));
   }
 

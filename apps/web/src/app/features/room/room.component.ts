@@ -246,7 +246,8 @@ export class RoomComponent {
       if (code !== this.code().toUpperCase()) return;
       for (const m of detail.members) this.directory.remember({ userId: m.id, username: m.username, publicKeys: m.publicKeys });
       await this.contacts.observe(detail.members.map((m) => ({ userId: m.id, username: m.username, publicKeys: m.publicKeys })));
-      const admitted = detail.genesis ? new Set((await this.membership.admitted(detail)).keys()) : null;
+      const roomId = this.room()?.id ?? detail.id;
+      const admitted = detail.genesis ? new Set((await this.membership.admitted(detail, roomId)).keys()) : null;
       if (code !== this.code().toUpperCase()) return;
       this.detail.set(detail);
       this.admitted.set(admitted);
