@@ -54,7 +54,7 @@ afterAll(async () => {
 describe('changing the password in chromium', () => {
   it('starts from a room where kim has marked lee as verified', async () => {
     code = await createRoom(kimPage, 'Pair');
-    await joinRoom(leePage, code, 'Pair');
+    await joinRoom(leePage, code, 'Pair', kimPage);
     await say(leePage, 'hello kim');
     await kimPage.getByRole('button', { name: 'Safety number with lee' }).click();
     await kimPage.getByRole('button', { name: 'Mark as verified' }).click();

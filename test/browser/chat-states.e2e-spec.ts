@@ -4,7 +4,7 @@ import { encryptMessage, exportPublicKeys, generateEpochKey, generateIdentity, t
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Account, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { launchChromium } from '../support/browser.js';
-import { createRoom, joinRoom, messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
+import { askToJoin, createRoom, joinRequest, joinRoom, messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
 import { sql } from '../support/db.js';
 import { REPO_ROOT, ServerProcess } from '../support/server.js';
 import { ask, CHAT_EVENTS, connect, connected, sessionCookie } from '../support/sockets.js';
@@ -125,7 +125,7 @@ describe('chat states in chromium', () => {
 
   it('says "reconnecting" only once the server has been gone for 3 s, offline when the browser is, and resyncs without duplicates when it is back', async () => {
     rooms.resync = await createRoom(annPage, 'Resync');
-    await joinRoom(benPage, rooms.resync, 'Resync');
+    await joinRoom(benPage, rooms.resync, 'Resync', annPage);
     await say(annPage, 'before the restart');
     await messages(benPage).filter({ hasText: 'before the restart' }).waitFor({ timeout: 30_000 });
 
@@ -173,11 +173,19 @@ describe('chat states in chromium', () => {
   it('shows "waiting for a member to share the room key" until the only key holder comes online', async () => {
     rooms.keys = await createRoom(annPage, 'Keys');
     await say(annPage, 'written before ben came');
-    // Ann, the only member holding the key, goes away (her tab closes).
+    // Ben asks to join and closes his tab; ann lets him in while he is away, then her tab closes too.
+    await askToJoin(benPage, rooms.keys);
+    const benContext = benPage.context();
+    await benPage.close();
+    await (await joinRequest(annPage, rooms.keys, 'ben')).getByRole('button', { name: /^Admit/ }).click();
+    await annPage.locator('[aria-label="Room roster"] li[data-user="ben"]').waitFor({ timeout: 30_000 });
     const annContext = annPage.context();
     await annPage.close();
 
-    await joinRoom(benPage, rooms.keys, 'Keys');
+    // Ben is back: a member now, but the only key holder is away.
+    benPage = await benContext.newPage();
+    await benPage.goto(`${server.origin}/rooms/${rooms.keys}`);
+    await benPage.getByRole('heading', { level: 1, name: 'Keys' }).waitFor({ timeout: 30_000 });
     await benPage.getByRole('status').filter({ hasText: 'Waiting for a member to share the room key' }).waitFor({ timeout: 30_000 });
     const held = messages(benPage).filter({ hasText: 'Waiting for the key of epoch 1 to read this message' });
     await held.waitFor();

@@ -63,7 +63,10 @@ describe('chat in chromium: two people, one encrypted room', () => {
     await benPage.getByLabel('Room code').fill(code.toLowerCase());
     await benPage.getByRole('button', { name: 'Join', exact: true }).click();
     await benPage.waitForURL(`**/rooms/${code}`);
-    await benPage.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
+    // With the code alone a member lets ben in.
+    await benPage.getByRole('status').filter({ hasText: 'Waiting for a member to let you in' }).waitFor();
+    await annPage.getByRole('group', { name: 'ben asks to join' }).getByRole('button', { name: /^Admit/ }).click();
+    await benPage.getByRole('heading', { level: 1, name: 'Team' }).waitFor({ timeout: 30_000 });
     await expect(benPage.locator('nav[aria-label="Rooms"]').textContent()).resolves.toContain(code);
   });
 
@@ -106,7 +109,7 @@ describe('chat in chromium: two people, one encrypted room', () => {
     await annPage.getByRole('list', { name: 'Online now' }).getByText('ben').waitFor();
     await benPage.getByRole('list', { name: 'Online now' }).getByText('ann').waitFor();
     const side = await createRoom(benPage, 'Side');
-    await joinRoom(annPage, side, 'Side');
+    await joinRoom(annPage, side, 'Side', benPage);
     await annPage.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
     const annRooms = annPage.locator('nav[aria-label="Rooms"]');
     await annRooms.getByRole('link', { name: /Team/ }).click();
@@ -227,8 +230,10 @@ describe('chat in chromium: two people, one encrypted room', () => {
 
   it('joins a room with a password: the code alone is answered as an unknown code would be, then the password field opens it', async () => {
     const cyd = await newAccount('cyd');
-    const owner = await registeredClient(server, cyd);
-    const locked = (await owner.post('/api/rooms', { name: 'Locked', password: 'open sesame', history: 'shared' }).expect(201)).body.code as string;
+    await registeredClient(server, cyd);
+    const ownerPage = await watchedPage(browser, incidents, contexts);
+    await signInPage(ownerPage, server, cyd);
+    const locked = await createRoom(ownerPage, 'Locked', { password: 'open sesame' });
     // A page of its own: the console reports the refused join (a 404), which the other pages must not.
     const page = await watchedPage(browser, { violations: [], dialogs: [], errors: [] }, contexts);
     await signInPage(page, server, ben);

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { Account } from './accounts.js';
 import type { ServerProcess } from './server.js';
 
@@ -53,22 +53,48 @@ export async function say(page: Page, text: string): Promise<void> {
   await acknowledged.nth(before).waitFor({ timeout: 20_000 });
 }
 
-/** Creates a room through the dialog, opens it, and returns its code. */
-export async function createRoom(page: Page, name: string): Promise<string> {
+/** Creates a room through the dialog (with a room password if given), opens it, and returns its code. */
+export async function createRoom(page: Page, name: string, options: { password?: string } = {}): Promise<string> {
   await page.getByRole('button', { name: 'Create room' }).click();
   await page.getByLabel('Room name').fill(name);
+  if (options.password) await page.getByLabel(/^Room password/).fill(options.password);
   await page.getByRole('button', { name: 'Create', exact: true }).click();
-  const code = (await page.getByLabel('New room code').textContent())!.trim();
+  const code = (await page.getByLabel('New room code').textContent({ timeout: 60_000 }))!.trim();
   await page.getByRole('button', { name: `Open ${name}` }).click();
   await page.waitForURL(`**/rooms/${code}`);
   await page.getByRole('heading', { level: 1, name }).waitFor();
   return code;
 }
 
-/** Joins a room by its code through the sidebar form and waits for the room to open. */
-export async function joinRoom(page: Page, code: string, name: string): Promise<void> {
+/** The signed-in user's name, from the top bar. */
+export async function usernameOf(page: Page): Promise<string> {
+  return (await page.locator('header.topbar .me').textContent())!.trim();
+}
+
+/** Asks to join by code through the sidebar form: the page then waits for a member to let the user in. */
+export async function askToJoin(page: Page, code: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Room code' }).fill(code);
   await page.getByRole('button', { name: 'Join', exact: true }).click();
   await page.waitForURL(`**/rooms/${code}`);
-  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Waiting for a member to let you in' }).waitFor();
+}
+
+/** The join request of `username` as a member sees it in the room (opened from the sidebar if needed). */
+export async function joinRequest(member: Page, code: string, username: string): Promise<Locator> {
+  if (!member.url().endsWith(`/rooms/${code}`)) await member.locator('nav[aria-label="Rooms"]').getByRole('link', { name: new RegExp(code) }).click();
+  await member.waitForURL(`**/rooms/${code}`);
+  const request = member.getByRole('group', { name: `${username} asks to join` });
+  await request.waitFor({ timeout: 30_000 });
+  return request;
+}
+
+/**
+ * Joins a room by its code: asks through the sidebar form, a member (on `admitter`) admits the
+ * request after it shows with the safety number, and the room opens for the joiner.
+ */
+export async function joinRoom(page: Page, code: string, name: string, admitter: Page): Promise<void> {
+  await askToJoin(page, code);
+  const request = await joinRequest(admitter, code, await usernameOf(page));
+  await request.getByRole('button', { name: /^Admit/ }).click();
+  await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 30_000 });
 }

@@ -16,6 +16,12 @@ export const routes: Routes = [
     loadComponent: () => import('./features/sign-in/sign-in.component').then((m) => m.SignInComponent),
   },
   {
+    // An invite link (https://HOST/join/CODE#SECRET), signed in or not: the secret stays in the fragment.
+    path: 'join/:code',
+    title: 'Invitation · Conclave',
+    loadComponent: () => import('./features/join-invite/join-invite.component').then((m) => m.JoinInviteComponent),
+  },
+  {
     // The signed-in frame (rooms sidebar, live connection) around the lobby and the rooms.
     path: '',
     canActivate: [signedInGuard],

@@ -4,14 +4,18 @@ import {
   AUTH_PATHS,
   type CaptchaConfig,
   type ChangePasswordRequest,
+  type CreateInviteRequest,
   type CreateRoomRequest,
   type ErrorResponse,
+  type InviteSummary,
+  type JoinResult,
   type JoinRoomRequest,
   type KeyBackup,
   type KeyBackupRequest,
   type LoginRequest,
   type LoginResponse,
   type MeResponse,
+  type PendingRoom,
   type RegisterRequest,
   type RegisterResponse,
   ROOM_PATHS,
@@ -19,6 +23,7 @@ import {
   type RoomSummary,
   type SealedContactBook,
   type SessionResponse,
+  type SetRoomPasswordRequest,
   type UserKeysResponse,
 } from '@conclave/contracts';
 import { firstValueFrom, type Observable } from 'rxjs';
@@ -98,12 +103,35 @@ export class ApiClient {
     return this.call(this.http.post<RoomSummary>(ROOM_PATHS.rooms, body));
   }
 
-  joinRoom(code: string, body: JoinRoomRequest): Promise<RoomSummary> {
-    return this.call(this.http.post<RoomSummary>(ROOM_PATHS.join(code), body));
+  /** Already a member, or now waiting for a member's browser to admit (e2e.md §3a). */
+  joinRoom(code: string, body: JoinRoomRequest): Promise<JoinResult> {
+    return this.call(this.http.post<JoinResult>(ROOM_PATHS.join(code), body));
   }
 
   leaveRoom(code: string): Promise<void> {
     return this.call(this.http.post<void>(ROOM_PATHS.leave(code), null));
+  }
+
+  /** The rooms I asked to join and am not admitted to yet. */
+  pendingRooms(): Promise<PendingRoom[]> {
+    return this.call(this.http.get<PendingRoom[]>(ROOM_PATHS.pending));
+  }
+
+  cancelJoin(code: string): Promise<void> {
+    return this.call(this.http.post<void>(ROOM_PATHS.cancelJoin(code), null));
+  }
+
+  /** The owner removes a member (the server then asks the others for a new key epoch). */
+  removeMember(code: string, userId: string): Promise<void> {
+    return this.call(this.http.post<void>(ROOM_PATHS.removeMember(code, userId), null));
+  }
+
+  setRoomPassword(code: string, body: SetRoomPasswordRequest): Promise<void> {
+    return this.call(this.http.put<void>(ROOM_PATHS.password(code), body));
+  }
+
+  createInvite(code: string, body: CreateInviteRequest): Promise<InviteSummary> {
+    return this.call(this.http.post<InviteSummary>(ROOM_PATHS.invites(code), body));
   }
 
   private async call<T>(request: Observable<T>): Promise<T> {

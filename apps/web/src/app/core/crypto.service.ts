@@ -1,8 +1,26 @@
 import { Injectable, signal } from '@angular/core';
-import type { ContactBook, EpochAnnouncement, KeyBackup, KeyBox, MessageContent, MessageEnvelope, PublicKeys, SealedContactBook, StoredMessage } from '@conclave/contracts';
+import type {
+  Admission,
+  AdmissionVia,
+  ContactBook,
+  EpochAnnouncement,
+  KeyBackup,
+  KeyBox,
+  MessageContent,
+  MessageEnvelope,
+  PublicKeys,
+  RoomGenesis,
+  SealedContactBook,
+  SealedVerifier,
+  StoredMessage,
+} from '@conclave/contracts';
 import {
   type AccountKeys,
+  type AdmittedMember,
+  admittedMembers,
+  type AdmittedMembersInput,
   announceEpoch,
+  checkJoinProof,
   characterCount,
   decryptMessage,
   deriveAccountKeys,
@@ -14,13 +32,20 @@ import {
   generateIdentity,
   type IdentityRef,
   importPublicKeys,
+  deriveRoomPassword,
+  inviteIdFromSecret,
+  inviteVerifier,
   isWebCryptoAvailable,
+  joinProof,
   keyMatchesCommitment,
   keysDigest,
+  memberKeysDigest,
+  newInviteSecret,
   type NewIdentity,
   openContactBook,
   openKeyBackup,
   openKeyBox,
+  openVerifier,
   type PrivateIdentity,
   rewrapKeyBackup,
   type PublicIdentity,
@@ -28,9 +53,21 @@ import {
   sealContactBook,
   sealKeyBackup,
   sealKeyBox,
+  sealVerifier,
+  signAdmission,
+  signGenesis,
   textContent,
   verifyEpochAnnouncement,
 } from '@conclave/crypto';
+
+export type { AdmittedMember };
+
+/** Who a join proof is made by: the room's code, the joiner and the joiner's directory keys. */
+export interface JoinProofSubject {
+  code: string;
+  joinerId: string;
+  joinerKeys: PublicKeys;
+}
 
 /** What sign-up produces in the browser: everything the server stores, and the keys the browser keeps. */
 export interface NewAccountMaterial {
@@ -166,6 +203,64 @@ export class CryptoService {
   }
 
   private readonly imported = new Map<string, Promise<PublicIdentity>>();
+
+  // Membership (docs/protocol.md, "Membership"): genesis, admissions, invites and the room password.
+
+  /** The digest an admission names: the keys a box for this member may be wrapped to. */
+  memberKeysDigest(userId: string, keys: PublicKeys): Promise<string> {
+    return memberKeysDigest(userId, keys);
+  }
+
+  signGenesis(input: { roomId: string; creatorId: string; creatorKeys: PublicKeys; creatorSig: CryptoKey }): Promise<RoomGenesis> {
+    return signGenesis(input);
+  }
+
+  signAdmission(input: { roomId: string; memberId: string; memberKeys: PublicKeys; admitterId: string; via: AdmissionVia; admitterSig: CryptoKey }): Promise<Admission> {
+    return signAdmission(input);
+  }
+
+  /** The current members whose admission chain verifies back to the genesis, with the keys it names (empty without a valid genesis). */
+  admittedMembers(input: AdmittedMembersInput): Promise<Map<string, AdmittedMember>> {
+    return admittedMembers(input);
+  }
+
+  /** A new invite's secret: the link's fragment, which never reaches a server. */
+  newInviteSecret(): string {
+    return newInviteSecret();
+  }
+
+  /** What the server knows of an invite. */
+  inviteIdFromSecret(secret: string): Promise<string> {
+    return inviteIdFromSecret(secret);
+  }
+
+  /** The invite's verifier key: members check join proofs with it. */
+  inviteVerifier(secret: string): Promise<Uint8Array> {
+    return inviteVerifier(secret);
+  }
+
+  /** joinKey (for the server's gate) and admitKey (the proof's verifier) from a room password; the password never leaves the browser. */
+  deriveRoomPassword(password: string, code: string): Promise<{ joinKey: string; admitKey: Uint8Array }> {
+    return deriveRoomPassword(password, code);
+  }
+
+  /** A verifier key sealed under an epoch key for the members holding it. */
+  sealVerifier(input: { roomId: string; epoch: number; epochKey: CryptoKey; verifierId: string; verifier: Uint8Array }): Promise<SealedVerifier> {
+    return sealVerifier(input);
+  }
+
+  /** Opens a sealed verifier (DecryptionError when it is not the one sealed for this room, epoch and verifier id). */
+  openVerifier(input: { roomId: string; verifierId: string; sealed: SealedVerifier; epochKey: CryptoKey }): Promise<Uint8Array> {
+    return openVerifier(input);
+  }
+
+  joinProof(verifier: Uint8Array, subject: JoinProofSubject): Promise<string> {
+    return joinProof(verifier, subject);
+  }
+
+  checkJoinProof(verifier: Uint8Array, subject: JoinProofSubject, proof: string): Promise<boolean> {
+    return checkJoinProof(verifier, subject, proof);
+  }
 
   /** 30 digits, in groups of 5, for the user to compare out of band. */
   async fingerprint(userId: string, publicKeys: PublicKeys): Promise<string[]> {

@@ -1,8 +1,12 @@
 import { computed, inject, Injectable, signal } from '@angular/core';
 import {
+  type AdmissionResolved,
   CHAT_EVENTS,
   type CreateRoomRequest,
   type EnterRoomResult,
+  type JoinResult,
+  type KeyRequested,
+  type RotateRequest,
   type RosterEntry,
   type RoomSummary,
   type StoredMessage,
@@ -12,6 +16,8 @@ import { ApiClient } from '../api-client.service';
 import { SessionService } from '../session.service';
 import { DirectoryService } from './directory.service';
 import { DraftsService } from './drafts.service';
+import { type JoinCredentials, JoinService } from './join.service';
+import { MembershipService } from './membership.service';
 import { type KeyRecipient, RoomKeysService } from './room-keys.service';
 import { type ListenEvent, type ListenPayload, SocketService } from './socket.service';
 
@@ -37,6 +43,8 @@ export class ChatService {
   private readonly session = inject(SessionService);
   private readonly directory = inject(DirectoryService);
   private readonly drafts = inject(DraftsService);
+  private readonly membership = inject(MembershipService);
+  private readonly joins = inject(JoinService);
 
   readonly rooms = signal<RoomSummary[]>([]);
   readonly online = signal<RosterEntry[]>([]);
@@ -80,6 +88,8 @@ export class ChatService {
     this.keys.forget();
     this.directory.clear();
     this.drafts.clear();
+    this.membership.clear();
+    this.joins.clear();
     this.started = false;
     this.rooms.set([]);
     this.entered.set({});
@@ -122,12 +132,15 @@ export class ChatService {
     return room;
   }
 
-  // The v1 room password is gone from the join request (issue 11): the membership-web change derives a joinKey instead.
-  async joinRoom(code: string, _password?: string): Promise<RoomSummary> {
-    const room = await this.api.joinRoom(code, {});
-    this.rooms.update((rooms) => [...rooms.filter((r) => r.code !== room.code), room]);
-    await this.enter(room);
-    return room;
+  /** Asks to join: already a member opens the room; otherwise the request waits for a member's browser to admit. */
+  async joinRoom(code: string, credentials: JoinCredentials = {}): Promise<JoinResult> {
+    const result = await this.joins.join(code, credentials);
+    if (result.status === 'member') {
+      const room = result.room;
+      this.rooms.update((rooms) => [...rooms.filter((r) => r.code !== room.code), room]);
+      await this.enter(room);
+    }
+    return result;
   }
 
   async leaveRoom(code: string): Promise<void> {
@@ -136,11 +149,9 @@ export class ChatService {
     this.dropRoom(code, room?.id);
   }
 
-  /** The members' ids and keys, fresh from the server (key boxes must go to exactly the current members). */
-  async members(code: string): Promise<KeyRecipient[]> {
-    const detail = await this.api.room(code);
-    for (const m of detail.members) this.directory.remember({ userId: m.id, username: m.username, publicKeys: m.publicKeys });
-    return detail.members.map((m) => ({ userId: m.id, publicKeys: m.publicKeys }));
+  /** Who a new epoch's boxes go to: the admitted members, with the keys their admissions name (e2e.md §3a, §3c). */
+  async members(code: string, roomId: string): Promise<KeyRecipient[]> {
+    return (await this.membership.keyAudience({ id: roomId, code })).recipients;
   }
 
   /** Typing notices for the active room: repeated while typing, cleared when sent or stopped. */
@@ -161,6 +172,7 @@ export class ChatService {
   }
 
   private async enterAll(): Promise<void> {
+    void this.joins.refresh().catch(() => undefined);
     const rooms = await this.refreshRooms();
     this.entered.set({});
     await Promise.all(rooms.map((room) => this.enter(room).catch(() => undefined)));
@@ -170,13 +182,18 @@ export class ChatService {
     const result = await this.socket.request(CHAT_EVENTS.enter, { code: room.code });
     this.entered.update((all) => ({ ...all, [room.code]: result }));
     for (const handler of this.enteredHandlers) handler(result);
-    await this.keys.ensure(result.roomId, result.currentEpoch, () => this.members(room.code));
+    // The owner signs a room's genesis before its first key (a new room) or the next share (a room made before v2).
+    if (room.role === 'owner') await this.membership.ensureGenesis(await this.api.room(room.code)).catch((err: unknown) => console.error('Signing the room genesis failed:', err));
+    await this.keys.ensure(result.roomId, result.currentEpoch, () => this.members(room.code, result.roomId));
   }
 
   private dropRoom(code: string, roomId?: string): void {
     this.rooms.update((rooms) => rooms.filter((r) => r.code !== code));
     this.entered.update(({ [code]: _, ...rest }) => rest);
-    if (roomId) this.keys.forget(roomId);
+    if (roomId) {
+      this.keys.forget(roomId);
+      this.membership.clear(roomId);
+    }
   }
 
   private listen(): void {
@@ -194,13 +211,36 @@ export class ChatService {
     on(CHAT_EVENTS.rateLimited, ({ message, retryAfterMs }) => this.rateLimit.set({ message, until: Date.now() + retryAfterMs }));
     // Key work failing is logged, never swallowed: the room shows "waiting for the key" meanwhile.
     const keyWork = (what: string, work: Promise<void>) => void work.catch((err: unknown) => console.error(`Room key ${what} failed:`, err));
-    on(CHAT_EVENTS.keyRequested, (request) => keyWork('sharing', this.keys.share(request)));
-    on(CHAT_EVENTS.rotate, (request) => keyWork('rotation', this.keys.rotate(request)));
+    on(CHAT_EVENTS.keyRequested, (request) => keyWork('sharing', this.share(request)));
+    on(CHAT_EVENTS.rotate, (request) => keyWork('rotation', this.rotate(request)));
+    on(CHAT_EVENTS.admissionRequested, (request) => void this.membership.requested(request).catch((err: unknown) => console.error('Join request failed:', err)));
+    on(CHAT_EVENTS.admissionResolved, (notice) => void this.admissionResolved(notice));
     on(CHAT_EVENTS.epoch, ({ roomId, epoch }) => keyWork('update', this.keys.arrived(roomId, epoch)));
     on(CHAT_EVENTS.keyAvailable, ({ roomId }) => keyWork('update', this.keys.arrived(roomId)));
     on(CHAT_EVENTS.idleWarning, ({ message, secondsLeft }) => this.idleWarning.set({ message, until: Date.now() + secondsLeft * 1000 }));
     on(CHAT_EVENTS.idleKick, ({ reason }) => this.ended.set(reason));
     on(CHAT_EVENTS.sessionEnded, ({ reason }) => this.ended.set(reason));
+  }
+
+  /** key:requested: only an admitted member gets a box, wrapped to the keys their admission names, not the ones the request carries. */
+  private async share(request: KeyRequested): Promise<void> {
+    const [recipient] = await this.membership.allowed({ id: request.roomId, code: request.code }, [request.requesterId]);
+    if (!recipient) return console.warn(`Key request of ${request.requesterId} in ${request.code} ignored: not an admitted member`);
+    await this.keys.share({ ...request, publicKeys: recipient.publicKeys });
+  }
+
+  /** key:rotate: the next epoch for the admitted members among those the server names. */
+  private async rotate(request: RotateRequest): Promise<void> {
+    const members = await this.membership.allowed({ id: request.roomId, code: request.code }, request.members.map((m) => m.userId));
+    await this.keys.rotate({ ...request, members });
+  }
+
+  private async admissionResolved(notice: AdmissionResolved): Promise<void> {
+    if (notice.userId !== this.session.user()?.id) return this.membership.resolved(notice);
+    this.joins.resolved(notice);
+    if (notice.outcome !== 'admitted') return;
+    const room = (await this.refreshRooms()).find((r) => r.code === notice.code);
+    if (room) await this.enter(room).catch((err: unknown) => console.error(`Entering ${notice.code} failed:`, err));
   }
 
   private received(message: StoredMessage): void {

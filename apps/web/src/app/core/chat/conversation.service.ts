@@ -178,7 +178,7 @@ export class ConversationService {
         // A member left and nobody has made the next epoch yet: make it (or meet the one who did).
         const code = this.chat.rooms().find((r) => r.id === item.roomId)?.code;
         if (code) {
-          const members = await this.chat.members(code).catch(() => []);
+          const members = await this.chat.members(code, item.roomId).catch(() => []);
           await this.keys.rotate({ roomId: item.roomId, code, nextEpoch: currentEpoch + 1, members }).catch(() => undefined);
         } else this.keys.setCurrentEpoch(item.roomId, currentEpoch + 1);
         return false;
@@ -187,7 +187,7 @@ export class ConversationService {
         // This browser has no box for the room's current epoch: ask a member to share it.
         this.keys.setCurrentEpoch(item.roomId, currentEpoch);
         const code = this.chat.rooms().find((r) => r.id === item.roomId)?.code;
-        if (code) await this.keys.ensure(item.roomId, currentEpoch, () => this.chat.members(code)).catch(() => undefined);
+        if (code) await this.keys.ensure(item.roomId, currentEpoch, () => this.chat.members(code, item.roomId)).catch(() => undefined);
         return false;
       }
       case 'server-error':

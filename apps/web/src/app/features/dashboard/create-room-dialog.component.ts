@@ -2,10 +2,13 @@ import { ChangeDetectionStrategy, Component, type ElementRef, inject, signal, vi
 import { Router } from '@angular/router';
 import { ROOM_MEMBERS_MAX, ROOM_NAME_MAX_CHARS, type RoomHistory, type RoomSummary } from '@conclave/contracts';
 import { ChatService } from '../../core/chat/chat.service';
+import { RoomAccessService } from '../../core/chat/room-access.service';
+import { InviteLinkComponent } from '../../shared/invite-link/invite-link.component';
 
-/** "Create room": name, optional password and member limit, history setting; then the code to share. */
+/** "Create room": name, optional password and member limit, history setting; then the code and an invite link to share. */
 @Component({
   selector: 'cv-create-room-dialog',
+  imports: [InviteLinkComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <button class="button primary wide" type="button" (click)="open()">Create room</button>
@@ -14,13 +17,22 @@ import { ChatService } from '../../core/chat/chat.service';
         <h2 id="create-room-heading">Room created</h2>
         <p>Share this code (and the password, if you set one) with the people you invite:</p>
         <p class="room-code-big" aria-label="New room code">{{ room.code }}</p>
+        <p class="hint">
+          @if (withPassword()) {
+            Whoever gives the right password joins at once; nobody else can join.
+          } @else {
+            With the code alone, a member has to let each person in.
+          }
+          An invite link lets people in without that step:
+        </p>
+        <cv-invite-link [room]="room" />
         <button class="button primary" type="button" (click)="openRoom(room)">Open {{ room.name }}</button>
       } @else {
         <h2 id="create-room-heading">Create a room</h2>
         <form (submit)="submit($event)">
           <label for="cr-name">Room name</label>
           <input id="cr-name" name="name" required [attr.maxlength]="nameMax" [value]="name()" (input)="name.set($any($event.target).value)" />
-          <label for="cr-password">Room password (optional)</label>
+          <label for="cr-password">Room password (optional, it never leaves your browser)</label>
           <input id="cr-password" name="password" type="password" autocomplete="new-password" [value]="password()" (input)="password.set($any($event.target).value)" />
           <label for="cr-limit">Member limit (optional, 2–{{ membersMax }})</label>
           <input id="cr-limit" name="limit" type="number" min="2" [attr.max]="membersMax" [value]="limit()" (input)="limit.set($any($event.target).value)" />
@@ -54,6 +66,8 @@ export class CreateRoomDialogComponent {
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
   protected readonly created = signal<RoomSummary | null>(null);
+  protected readonly withPassword = signal(false);
+  private readonly access = inject(RoomAccessService);
 
   protected open(): void {
     this.dialog().nativeElement.showModal();
@@ -66,6 +80,7 @@ export class CreateRoomDialogComponent {
     this.history.set('shared');
     this.error.set(null);
     this.created.set(null);
+    this.withPassword.set(false);
   }
 
   protected async submit(event: Event): Promise<void> {
@@ -78,12 +93,16 @@ export class CreateRoomDialogComponent {
     this.busy.set(true);
     this.error.set(null);
     try {
+      const password = this.password();
       const room = await this.chat.createRoom({
         name: this.name().trim(),
         history: this.history(),
-        ...(this.password() ? { password: this.password() } : {}),
+        ...(password ? { withPassword: true } : {}),
         ...(limit !== undefined ? { maxMembers: limit } : {}),
       });
+      // The room exists, signed and with its first key: the password is set as end-to-end secrets (joinKey, sealed admitKey).
+      if (password) await this.access.setPassword(room, password);
+      this.withPassword.set(!!password);
       this.created.set(room);
     } catch (err) {
       this.error.set((err as Error).message);

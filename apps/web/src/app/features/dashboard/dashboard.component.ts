@@ -2,6 +2,8 @@ import { ChangeDetectionStrategy, Component, computed, DestroyRef, effect, injec
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { ChatService } from '../../core/chat/chat.service';
 import { secondsLeft } from '../../core/chat/countdown';
+import { JoinService } from '../../core/chat/join.service';
+import { MembershipService } from '../../core/chat/membership.service';
 import { SessionService } from '../../core/session.service';
 import { CreateRoomDialogComponent } from './create-room-dialog.component';
 import { JoinRoomFormComponent } from './join-room-form.component';
@@ -18,6 +20,9 @@ export class DashboardComponent {
   protected readonly chat = inject(ChatService);
   private readonly session = inject(SessionService);
   private readonly router = inject(Router);
+  protected readonly joins = inject(JoinService);
+  /** Join requests waiting for this user's decision, by room code. */
+  protected readonly requests = inject(MembershipService).requests;
   protected readonly user = this.session.user;
   protected readonly menuOpen = signal(false);
   protected readonly idleSeconds = secondsLeft(this.chat.idleWarning);
@@ -50,6 +55,11 @@ export class DashboardComponent {
       const reason = this.chat.ended();
       if (reason) void this.backToSignIn(reason);
     });
+  }
+
+  protected async cancelJoin(code: string): Promise<void> {
+    await this.joins.cancel(code).catch((err: unknown) => this.chat.roomsError.set((err as Error).message));
+    if (this.router.url.startsWith(`/rooms/${code}`)) await this.router.navigateByUrl('/home');
   }
 
   protected async signOut(): Promise<void> {

@@ -4,7 +4,11 @@ import { LIMITS, ROOM_CODE_PATTERN } from '@conclave/contracts';
 import { ApiError } from '../../core/api-client.service';
 import { ChatService } from '../../core/chat/chat.service';
 
-/** "Join room" by its code; the password field appears when the code alone opens no room (a password room answers as an unknown code does). */
+/**
+ * "Join room" by its code; the password field appears when the code alone opens no room (a password
+ * room answers as an unknown code does). The password stays here: only the joinKey and a proof derived
+ * from it are sent. A code alone waits for a member to let the user in.
+ */
 @Component({
   selector: 'cv-join-room-form',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -20,6 +24,9 @@ import { ChatService } from '../../core/chat/chat.service';
       }
       @if (error()) {
         <p class="form-error" role="alert">{{ error() }}</p>
+      }
+      @if (busy() && password()) {
+        <p class="hint" role="status">Deriving the room key from the password…</p>
       }
       <button class="button wide" type="submit" [disabled]="busy()">Join</button>
     </form>
@@ -46,11 +53,12 @@ export class JoinRoomFormComponent {
     this.busy.set(true);
     this.error.set(null);
     try {
-      const room = await this.chat.joinRoom(code, this.password() || undefined);
+      const result = await this.chat.joinRoom(code, this.password() ? { password: this.password() } : {});
       this.code.set('');
       this.password.set('');
       this.needsPassword.set(false);
-      await this.router.navigate(['/rooms', room.code]);
+      // A member, or waiting to be let in: the room's page says which.
+      await this.router.navigate(['/rooms', result.room.code]);
     } catch (err) {
       this.error.set((err as Error).message);
       // An unknown code and a room whose password was not given right get the same 404: offer the password field.

@@ -1,22 +1,30 @@
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, effect, inject, input, signal, untracked, viewChild } from '@angular/core';
 import { Router } from '@angular/router';
-import type { RoomDetail } from '@conclave/contracts';
+import type { RoomDetail, RoomMember } from '@conclave/contracts';
 import { ApiClient } from '../../core/api-client.service';
 import { ChatService } from '../../core/chat/chat.service';
 import { ContactsService } from '../../core/chat/contacts.service';
 import { ConversationService } from '../../core/chat/conversation.service';
 import { secondsLeft } from '../../core/chat/countdown';
 import { DirectoryService } from '../../core/chat/directory.service';
+import { JoinService } from '../../core/chat/join.service';
+import { MembershipService } from '../../core/chat/membership.service';
+import { RoomAccessService } from '../../core/chat/room-access.service';
 import { RoomKeysService } from '../../core/chat/room-keys.service';
 import { SessionService } from '../../core/session.service';
+import { InviteLinkComponent } from '../../shared/invite-link/invite-link.component';
 import { ComposerComponent } from './composer.component';
+import { JoinRequestComponent } from './join-request.component';
 import { MessageListComponent } from './message-list.component';
 import { type SafetyContact, SafetyNumberDialogComponent } from './safety-number-dialog.component';
 
-/** One room: the conversation, who is here and typing, members and their safety numbers. */
+/**
+ * One room: the conversation, who is here and typing, members and their safety numbers, people asking
+ * to join, invite links; or, for a room the user asked to join, the wait for a member to let them in.
+ */
 @Component({
   selector: 'cv-room',
-  imports: [MessageListComponent, ComposerComponent, SafetyNumberDialogComponent],
+  imports: [MessageListComponent, ComposerComponent, SafetyNumberDialogComponent, JoinRequestComponent, InviteLinkComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './room.component.html',
   styleUrl: './room.component.css',
@@ -30,12 +38,34 @@ export class RoomComponent {
   private readonly keys = inject(RoomKeysService);
   private readonly api = inject(ApiClient);
   private readonly directory = inject(DirectoryService);
+  private readonly membership = inject(MembershipService);
+  private readonly joins = inject(JoinService);
+  private readonly access = inject(RoomAccessService);
   private readonly session = inject(SessionService);
   private readonly router = inject(Router);
   private readonly safetyDialog = viewChild(SafetyNumberDialogComponent);
 
   protected readonly room = computed(() => this.chat.rooms().find((r) => r.code === this.code().toUpperCase()) ?? null);
   protected readonly detail = signal<RoomDetail | null>(null);
+  /** Members whose admission this browser verified back to the genesis (null while the room has no genesis). */
+  protected readonly admitted = signal<ReadonlySet<string> | null>(null);
+  /** This user asked to join and waits for a member's browser. */
+  protected readonly pendingRoom = computed(() => this.joins.pending().find((r) => r.code === this.code().toUpperCase()) ?? null);
+  protected readonly declined = computed(() => this.joins.declined().includes(this.code().toUpperCase()));
+  protected readonly requests = computed(() => this.membership.requests()[this.code().toUpperCase()] ?? []);
+  protected readonly isOwner = computed(() => this.room()?.role === 'owner');
+  private readonly isMember = computed(() => this.room() !== null);
+  protected readonly invitesOpen = signal(false);
+  protected readonly passwordOpen = signal(false);
+  protected readonly newPassword = signal('');
+  protected readonly passwordStatus = signal<string | null>(null);
+  protected readonly confirmRemove = signal<RoomMember | null>(null);
+  protected readonly cancelling = signal(false);
+  /** Admitted members this browser gave no room key because their identity key changed (e2e.md §3c). */
+  protected readonly heldBack = computed(() => {
+    const ids = this.membership.heldBack()[this.room()?.id ?? ''] ?? [];
+    return (this.detail()?.members ?? []).filter((m) => ids.includes(m.id));
+  });
   protected readonly detailError = signal<string | null>(null);
   protected readonly membersOpen = signal(false);
   protected readonly safetyContact = signal<SafetyContact | null>(null);
@@ -82,9 +112,10 @@ export class RoomComponent {
     });
     effect(() => {
       const code = this.code().toUpperCase();
-      // Members change as people join and leave: reload with the roster.
+      // Members change as people join and leave: reload with the roster and admissions (a room still asked for has no detail yet).
       this.chat.rosters()[code];
-      untracked(() => void this.loadDetail(code));
+      this.membership.resolutions();
+      if (this.isMember()) untracked(() => void this.loadDetail(code));
     });
     inject(DestroyRef).onDestroy(() => {
       this.stopTypingNotice();
@@ -149,6 +180,57 @@ export class RoomComponent {
     }
   }
 
+  /** After comparing safety numbers: the new keys become the known ones, and key requests are served again. */
+  protected async trustNewKeys(): Promise<void> {
+    await this.contacts.acceptChangedKeys(this.heldBack().map((m) => m.id));
+    const room = this.room();
+    if (room) this.membership.heldBack.update(({ [room.id]: _, ...rest }) => rest);
+  }
+
+  /** The joiner withdraws a request that is still waiting. */
+  protected async cancelJoin(): Promise<void> {
+    this.cancelling.set(true);
+    try {
+      await this.joins.cancel(this.code().toUpperCase());
+      await this.router.navigateByUrl('/home');
+    } catch (err) {
+      this.detailError.set((err as Error).message);
+    } finally {
+      this.cancelling.set(false);
+    }
+  }
+
+  protected dismissDeclined(): void {
+    this.joins.dismissDeclined(this.code().toUpperCase());
+    void this.router.navigateByUrl('/home');
+  }
+
+  /** The owner removes a member, after confirming in the page. */
+  protected async remove(member: RoomMember): Promise<void> {
+    this.confirmRemove.set(null);
+    try {
+      await this.api.removeMember(this.code().toUpperCase(), member.id);
+      await this.loadDetail(this.code().toUpperCase());
+    } catch (err) {
+      this.detailError.set((err as Error).message);
+    }
+  }
+
+  /** The owner sets (or changes) the room password; only derived keys reach the server. */
+  protected async setPassword(event: Event): Promise<void> {
+    event.preventDefault();
+    const room = this.room();
+    if (!room || !this.newPassword()) return;
+    this.passwordStatus.set('Deriving the room keys…');
+    try {
+      await this.access.setPassword(room, this.newPassword());
+      this.newPassword.set('');
+      this.passwordStatus.set('The room password is set: whoever gives it joins without approval.');
+    } catch (err) {
+      this.passwordStatus.set(`The password was not set: ${(err as Error).message}`);
+    }
+  }
+
   private sendNow(body: string): void {
     try {
       this.sendError.set(null);
@@ -164,8 +246,14 @@ export class RoomComponent {
       if (code !== this.code().toUpperCase()) return;
       for (const m of detail.members) this.directory.remember({ userId: m.id, username: m.username, publicKeys: m.publicKeys });
       await this.contacts.observe(detail.members.map((m) => ({ userId: m.id, username: m.username, publicKeys: m.publicKeys })));
+      const roomId = this.room()?.id ?? detail.id;
+      const admitted = detail.genesis ? new Set((await this.membership.admitted(detail, roomId)).keys()) : null;
+      if (code !== this.code().toUpperCase()) return;
       this.detail.set(detail);
+      this.admitted.set(admitted);
       this.detailError.set(null);
+      // Requests that waited while nobody was online: decided now (a proof) or shown (approval).
+      void this.membership.waiting(detail).catch((err: unknown) => console.error('Join requests failed:', err));
     } catch (err) {
       this.detailError.set((err as Error).message);
     }

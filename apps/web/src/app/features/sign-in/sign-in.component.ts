@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, signal } from '@angular/core';
-import { Router, RouterLink } from '@angular/router';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { ApiError } from '../../core/api-client.service';
+import { InviteLinkService } from '../../core/invite-link.service';
 import { SessionService } from '../../core/session.service';
 
 @Component({
@@ -12,6 +13,10 @@ import { SessionService } from '../../core/session.service';
 export class SignInComponent {
   private readonly session = inject(SessionService);
   private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+  /** An invite link being followed (?invite=CODE#SECRET): joined right after, and kept when switching between sign-in and sign-up. */
+  private readonly links = inject(InviteLinkService);
+  protected readonly invite = this.links.remember(this.route.snapshot.queryParamMap.get('invite'), this.route.snapshot.fragment) ?? this.links.opened();
 
   protected readonly username = signal('');
   protected readonly password = signal('');
@@ -30,6 +35,13 @@ export class SignInComponent {
     inject(DestroyRef).onDestroy(() => clearInterval(this.countdown));
   }
 
+  /** Home, or on to the invite link that brought the user here. */
+  private async afterSignIn(): Promise<void> {
+    const invite = this.invite;
+    if (invite) await this.router.navigate(['/join', invite.code], { fragment: invite.secret });
+    else await this.router.navigateByUrl('/home');
+  }
+
   protected async submit(event: Event): Promise<void> {
     event.preventDefault();
     if (!this.canSubmit()) return;
@@ -38,7 +50,7 @@ export class SignInComponent {
     this.attemptsLeft.set(null);
     try {
       await this.session.signIn(this.username(), this.password());
-      await this.router.navigateByUrl('/home');
+      await this.afterSignIn();
     } catch (err) {
       if (err instanceof ApiError && err.status === 429 && err.retryAfterSeconds) this.startCountdown(err.retryAfterSeconds);
       if (err instanceof ApiError && err.attemptsLeft !== undefined) this.attemptsLeft.set(err.attemptsLeft);

@@ -1,8 +1,9 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal, viewChild } from '@angular/core';
-import { Router, RouterLink } from '@angular/router';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { USERNAME_PATTERN } from '@conclave/contracts';
 import { ApiError } from '../../core/api-client.service';
 import { passwordProblem } from '../../core/password-rules';
+import { InviteLinkService } from '../../core/invite-link.service';
 import { SessionService } from '../../core/session.service';
 import { CaptchaComponent } from '../../shared/captcha/captcha.component';
 
@@ -23,6 +24,10 @@ const STEPS: Record<string, string> = {
 export class SignUpComponent {
   private readonly session = inject(SessionService);
   private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+  /** An invite link being followed (?invite=CODE#SECRET): joined right after, and kept when switching between sign-in and sign-up. */
+  private readonly links = inject(InviteLinkService);
+  protected readonly invite = this.links.remember(this.route.snapshot.queryParamMap.get('invite'), this.route.snapshot.fragment) ?? this.links.opened();
   private readonly captchaWidget = viewChild(CaptchaComponent);
 
   protected readonly username = signal('');
@@ -45,6 +50,13 @@ export class SignUpComponent {
     this.touched.update((t) => ({ ...t, [field]: true }));
   }
 
+  /** Home, or on to the invite link that brought the user here. */
+  private async afterSignIn(): Promise<void> {
+    const invite = this.invite;
+    if (invite) await this.router.navigate(['/join', invite.code], { fragment: invite.secret });
+    else await this.router.navigateByUrl('/home');
+  }
+
   protected async submit(event: Event): Promise<void> {
     event.preventDefault();
     this.touched.set({ username: true, password: true, confirm: true });
@@ -57,7 +69,7 @@ export class SignUpComponent {
     }
     try {
       await this.session.signUp({ username: this.username(), password: this.password(), captcha }, (step) => this.step.set(step));
-      await this.router.navigateByUrl('/home');
+      await this.afterSignIn();
     } catch (err) {
       this.serverError.set(err instanceof ApiError ? err.message : 'Sign-up failed: ' + (err as Error).message);
       // A captcha solution counts once: fetch a fresh challenge for the next attempt.
