@@ -1,5 +1,5 @@
 import type { Ack, KeyBox, PublicKeys, RoomDetail, RoomSummary } from '@conclave/contracts';
-import { admittedMembers, generateEpochKey, importPublicKeys, memberKeysDigest, sealKeyBox, signAdmission, signGenesis } from '@conclave/crypto';
+import { admittedMembers, announceEpoch, generateEpochKey, importPublicKeys, memberKeysDigest, sealKeyBox, signAdmission, signGenesis } from '@conclave/crypto';
 import { hash } from 'bcryptjs';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
@@ -29,6 +29,9 @@ async function online(name: Name): Promise<Socket> {
 
 const id = (name: Name) => people[name].account.userId;
 const detail = async (name: Name, code = room.code) => (await people[name].rest.get(`/api/rooms/${code}`).expect(200)).body as RoomDetail;
+/** The epoch's signed key commitment, as its maker's browser sends it with key:new-epoch. */
+const announcement = (roomId: string, epoch: number, key: CryptoKey, maker: Name) =>
+  announceEpoch({ roomId, epoch, makerId: id(maker), epochKey: key, makerSig: people[maker].account.identity.sig.privateKey });
 const boxFor = async (roomId: string, epoch: number, key: CryptoKey, sharer: Name, to: { userId: string; publicKeys: PublicKeys }): Promise<KeyBox> =>
   sealKeyBox({ roomId, epoch, epochKey: key, recipientId: to.userId, recipientEnc: (await importPublicKeys(to.publicKeys)).enc, sharerId: id(sharer), sharerSig: people[sharer].account.identity.sig.privateKey });
 
@@ -36,7 +39,7 @@ const boxFor = async (roomId: string, epoch: number, key: CryptoKey, sharer: Nam
 async function admittedAsSeenBy(name: Name, code = room.code) {
   const seen = await detail(name, code);
   const keysOf = async (userId: string) => (await people[name].rest.get(`/api/users/${userId}/keys`).expect(200)).body.publicKeys as PublicKeys;
-  return admittedMembers({ genesis: seen.genesis, admissions: seen.admissions, members: seen.members.map((m) => ({ userId: m.id, publicKeys: m.publicKeys })), keysOf });
+  return admittedMembers({ roomId: seen.id, genesis: seen.genesis, admissions: seen.admissions, members: seen.members.map((m) => ({ userId: m.id, publicKeys: m.publicKeys })), keysOf });
 }
 
 beforeAll(async () => {
@@ -69,7 +72,7 @@ describe('a member the database alone added', () => {
 
     const next = await generateEpochKey();
     const withMal = await Promise.all((['ann', 'ben', 'mal'] as const).map((n) => boxFor(room.id, 2, next, 'ann', people[n].account)));
-    expect(await ask(people.ann.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes: withMal })).toMatchObject({ ok: false, error: { code: 'not-admitted' } });
+    expect(await ask(people.ann.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes: withMal, announcement: await announcement(room.id, 2, next, 'ann') })).toMatchObject({ ok: false, error: { code: 'not-admitted' } });
     expect(await sql(server, `SELECT epoch FROM key_boxes WHERE recipient_id = $1`, [id('mal')])).toEqual([]);
 
     // The honest client: ann's browser derives the admitted set from the genesis and the signed admissions.
@@ -77,7 +80,7 @@ describe('a member the database alone added', () => {
     expect([...admitted.keys()].sort()).toEqual([id('ann'), id('ben')].sort());
     // It makes the next epoch for exactly those, and the server accepts it (mal is no admitted member).
     const forAdmitted = await Promise.all([...admitted.keys()].map(async (userId) => boxFor(room.id, 2, next, 'ann', { userId, publicKeys: (await detail('ann')).members.find((m) => m.id === userId)!.publicKeys })));
-    expect(resultOf(await ask(people.ann.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes: forAdmitted }))).toEqual({ epoch: 2 });
+    expect(resultOf(await ask(people.ann.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes: forAdmitted, announcement: await announcement(room.id, 2, next, 'ann') }))).toEqual({ epoch: 2 });
     epochKey = next;
     expect(await sql(server, `SELECT epoch FROM key_boxes WHERE recipient_id = $1`, [id('mal')])).toEqual([]);
   });
@@ -170,8 +173,9 @@ describe('a room made before membership v2', () => {
     const before = await detail('dan', old.code);
     expect([before.genesis, before.admissions]).toEqual([null, []]);
     expect((await admittedAsSeenBy('dan', old.code)).size).toBe(0);
-    const annBox = await boxFor(old.id, 1, await generateEpochKey(), 'ann', people.ann.account);
-    expect(await ask(people.ann.socket!, CHAT_EVENTS.newEpoch, { roomId: old.id, epoch: 1, boxes: [annBox] })).toMatchObject({ ok: false, error: { code: 'not-admitted' } });
+    const oldKey = await generateEpochKey();
+    const annBox = await boxFor(old.id, 1, oldKey, 'ann', people.ann.account);
+    expect(await ask(people.ann.socket!, CHAT_EVENTS.newEpoch, { roomId: old.id, epoch: 1, boxes: [annBox], announcement: await announcement(old.id, 1, oldKey, 'ann') })).toMatchObject({ ok: false, error: { code: 'not-admitted' } });
 
     const dan = await online('dan');
     const danGenesis = await signGenesis({ roomId: old.id, creatorId: id('dan'), creatorKeys: people.dan.account.publicKeys, creatorSig: people.dan.account.identity.sig.privateKey });

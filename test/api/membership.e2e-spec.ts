@@ -9,7 +9,7 @@ import {
   type RoomDetail,
   type RoomSummary,
 } from '@conclave/contracts';
-import { checkJoinProof, generateEpochKey, importPublicKeys, inviteIdFromSecret, inviteVerifier, joinProof, newInviteSecret, openVerifier, sealKeyBox, sealVerifier } from '@conclave/crypto';
+import { announceEpoch, checkJoinProof, generateEpochKey, importPublicKeys, inviteIdFromSecret, inviteVerifier, joinProof, newInviteSecret, openVerifier, sealKeyBox, sealVerifier } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
@@ -92,7 +92,7 @@ describe('approval: a code alone makes the joiner pending until a member admits 
     expect(await ask(people.ann.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [forBen] })).toMatchObject({ ok: false, error: { code: 'not-admitted' } });
     const epoch2 = await generateEpochKey();
     const boxes = await Promise.all([people.ann.account, people.ben.account].map(async (to) => sealKeyBox({ roomId: room.id, epoch: 2, epochKey: epoch2, recipientId: to.userId, recipientEnc: (await importPublicKeys(to.publicKeys)).enc, sharerId: people.ann.account.userId, sharerSig: people.ann.account.identity.sig.privateKey })));
-    expect(await ask(people.ann.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes })).toMatchObject({ ok: false, error: { code: 'not-admitted' } });
+    expect(await ask(people.ann.socket!, CHAT_EVENTS.newEpoch, { roomId: room.id, epoch: 2, boxes, announcement: await announceEpoch({ roomId: room.id, epoch: 2, makerId: people.ann.account.userId, epochKey: epoch2, makerSig: people.ann.account.identity.sig.privateKey }) })).toMatchObject({ ok: false, error: { code: 'not-admitted' } });
     expect(await sql(server, `SELECT 1 FROM key_boxes WHERE recipient_id = $1`, [people.ben.account.userId])).toEqual([]);
   });
 
