@@ -17,6 +17,7 @@ import type { Socket } from 'socket.io-client';
 import { KeyCommitments1764400000000 } from '../../apps/api/dist/database/migrations/1764400000000-key-commitments.js';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
+import { createRoom, joinAndAdmit } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
 import { ask, askRaw, CHAT_EVENTS, connect, connected, next, resultOf, sessionCookie } from '../support/sockets.js';
 
@@ -110,8 +111,8 @@ beforeAll(async () => {
     const account = await newAccount(name);
     people[name] = { account, rest: await registeredClient(server, account) };
   }
-  room = (await people.ann.rest.post('/api/rooms', { name: 'Commitments', history: 'shared' }).expect(201)).body;
-  await people.mal.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
+  room = await createRoom(server, people.ann, { name: 'Commitments', history: 'shared' });
+  await joinAndAdmit(server, people.mal, room, people.ann);
   await online(people.ann);
   await online(people.mal);
   const epochKey = await generateEpochKey();
@@ -135,7 +136,7 @@ describe('key commitments and boxes per sharer (issue 11, attack 3)', () => {
 
   it('a hostile member’s validly signed wrong-key box, shared before the joiner asks, does not hide the right box from another member', async () => {
     const { ann, mal, ben } = people;
-    await ben.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
+    await joinAndAdmit(server, ben, room, people.ann);
     await online(ben);
     // mal is first: a box it signed, holding a key of its own choosing, for ben.
     expect(await ask(mal.socket!, CHAT_EVENTS.keyShare, { roomId: room.id, boxes: [await seal(mal, ben, 1, await generateEpochKey())] })).toEqual({ ok: true, result: { stored: 1 } });
@@ -210,7 +211,7 @@ describe('key commitments and boxes per sharer (issue 11, attack 3)', () => {
 
   it('acknowledges key:share with what it stored: a sharer’s second box replaces its first, a refused request stores nothing', async () => {
     const { ann, ben, cat } = people;
-    await cat.rest.post(`/api/rooms/${room.code}/join`, {}).expect(200);
+    await joinAndAdmit(server, cat, room, people.ann);
     await online(cat);
     const first = await seal(ann, cat, 1, held.ann!.get(1)!);
     const again = await seal(ann, cat, 1, held.ann!.get(1)!);
@@ -267,7 +268,7 @@ describe('key commitments and boxes per sharer (issue 11, attack 3)', () => {
 
     // In a "joined" room a member reads from the epoch they joined in: earlier ones are not theirs to ask for.
     const { ann, mal } = people;
-    const joined: RoomSummary = (await ann.rest.post('/api/rooms', { name: 'Joined only', history: 'joined' }).expect(201)).body;
+    const joined: RoomSummary = await createRoom(server, ann, { name: 'Joined only', history: 'joined' });
     const boxFor = async (to: Person, epoch: number, epochKey: CryptoKey) =>
       sealKeyBox({ roomId: joined.id, epoch, epochKey, recipientId: to.account.userId, recipientEnc: (await importPublicKeys(to.account.publicKeys)).enc, sharerId: ann.account.userId, sharerSig: ann.account.identity.sig.privateKey });
     const makeEpoch = async (epoch: number, members: Person[]) => {
@@ -277,14 +278,14 @@ describe('key commitments and boxes per sharer (issue 11, attack 3)', () => {
       expect(await ask(ann.socket!, CHAT_EVENTS.newEpoch, { roomId: joined.id, epoch, boxes, announcement })).toEqual({ ok: true, result: { epoch } });
     };
     expect(await ask(cat.socket!, CHAT_EVENTS.keyRequest, { roomId: joined.id, epochs: [1] })).toMatchObject({ ok: false, error: { code: 'no-such-room' } });
-    await cat.rest.post(`/api/rooms/${joined.code}/join`, {}).expect(200);
+    await joinAndAdmit(server, cat, joined, ann);
     expect(await ask(cat.socket!, CHAT_EVENTS.keyRequest, { roomId: joined.id, epochs: [1] })).toMatchObject({
       ok: false,
       error: { code: 'invalid-payload', message: 'Epoch 1 is not one you can read in this room (none yet: the room has no key)' },
     });
     await makeEpoch(1, [ann, cat]);
     await makeEpoch(2, [ann, cat]);
-    await mal.rest.post(`/api/rooms/${joined.code}/join`, {}).expect(200);
+    await joinAndAdmit(server, mal, joined, ann);
     expect(await ask(mal.socket!, CHAT_EVENTS.keyRequest, { roomId: joined.id, epochs: [1] })).toMatchObject({
       ok: false,
       error: { code: 'invalid-payload', message: 'Epoch 1 is not one you can read in this room (epochs 2 to 2)' },

@@ -261,6 +261,18 @@ describe('invite links: the server enforces expiry, revocation and the use count
     await people.ben.rest.post(`/api/rooms/${room.code}/invites/${'B'.repeat(22)}/revoke`).expect(404);
     await people.ben.rest.post(`/api/rooms/${room.code}/invites/short/revoke`).expect(400);
   });
+
+  it('revokes every open invite when the owner removes a member (who could prove them from the verifiers they opened)', async () => {
+    const open = await invite({ maxUses: 5 });
+    await people.ben.rest.post(`/api/rooms/${room.code}/invites`, open).expect(201);
+    await people.ann.rest.post(`/api/rooms/${room.code}/members/${people.fay.account.userId}/remove`).expect(204);
+    const invites = (await people.ann.rest.get(`/api/rooms/${room.code}/invites`).expect(200)).body as InviteSummary[];
+    expect(invites.find((i) => i.id === open.id)).toMatchObject({ revoked: true });
+    expect(invites.filter((i) => !i.revoked)).toEqual([]);
+    const verifierOfOpen = await openVerifier({ roomId: room.id, verifierId: open.id, sealed: open.sealed, epochKey });
+    const back = { invite: { id: open.id, proof: await joinProof(verifierOfOpen, { code: room.code, joinerId: people.fay.account.userId, joinerKeys: people.fay.account.publicKeys }) } };
+    expect((await people.fay.rest.post(`/api/rooms/${room.code}/join`, back).expect(410)).body.message).toBe('This invite was revoked: ask a member for a new one');
+  });
 });
 
 describe('room passwords, end to end: the joinKey opens the gate, a member\u2019s browser checks the proof', () => {

@@ -90,7 +90,7 @@ export interface ServerToClientEvents {
   'room:removed': (notice: RoomRemoved) => void;
   'roster:online': (roster: OnlineRoster) => void;
   'roster:presence': (change: PresenceChange) => void;
-  /** Never to the sender's own sockets: a sender learns the stored form from its acknowledgement. */
+  /** Never to the socket that sent it (which learns the stored form from its acknowledgement); the sender's other sockets get it. */
   'message:new': (message: StoredMessage) => void;
   'rate-limited': (notice: RateLimited) => void;
   'key:epoch': (notice: EpochNotice) => void;

@@ -102,7 +102,12 @@ export class RoomsService {
     if (!room?.role) throw new NotInRoomException(code);
     if (room.role !== 'owner') throw new ForbiddenException('Only the room owner can remove members');
     if (memberId === ownerId) throw new BadRequestException('The owner leaves a room rather than removing themselves');
-    await this.db.transaction((tx) => this.removeMembership(tx, room.id, memberId, () => new NotFoundException('This person is not a member of this room')));
+    await this.db.transaction(async (tx) => {
+      await this.removeMembership(tx, room.id, memberId, () => new NotFoundException('This person is not a member of this room'));
+      // The removed member held the epoch keys the open invites' verifiers are sealed under, so could
+      // prove any of them for themselves and be let back in without anyone deciding (docs/protocol.md, "Invites").
+      await tx.query(`UPDATE room_invites SET revoked_at = now() WHERE room_id = $1 AND revoked_at IS NULL`, [room.id]);
+    });
     await this.audit.record({ event: 'room.member_removed', actorId: ownerId, details: { roomId: room.id, memberId } });
     this.events.membership.next({ roomId: room.id, code, userId: memberId, change: 'removed' });
   }
