@@ -79,7 +79,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe('room keys: epochs, key boxes, sharing and rotation (e2e.md §3)', () => {
+describe('room keys: epochs, key boxes, sharing and rotation (docs/protocol.md §8)', () => {
   it('lets the creator make epoch 1 with a box for itself, exactly once', async () => {
     await online('ann');
     await signRoomGenesis(people.ann!.socket!, room.id, people.ann!.account);

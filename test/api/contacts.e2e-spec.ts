@@ -23,7 +23,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe('the sealed contact book (e2e.md §6: verification follows the user)', () => {
+describe('the sealed contact book (docs/protocol.md §5.3–5.4: verification follows the user)', () => {
   it('is empty at first, then keeps what the browser sealed, for that user only, unreadable to the server', async () => {
     await ann.client.get(AUTH_PATHS.contacts).expect(204);
     const book: ContactBook = { v: 1, contacts: { [ben.account.userId]: { keys: await keysDigest(ben.account.publicKeys), verified: true } } };

@@ -1,5 +1,5 @@
 /**
- * Wire formats of the end-to-end encryption protocol (shared/design/e2e.md), produced and checked by
+ * Wire formats of the end-to-end encryption protocol (docs/protocol.md), produced and checked by
  * libs/crypto. Every binary field is standard base64 with padding (RFC 4648 §4). The server stores
  * and routes these objects and can read none of the secrets inside.
  */
@@ -86,7 +86,7 @@ export interface FileContent extends FileDescriptor {
 }
 
 /**
- * The contact book (e2e.md §6): per contact, the digest of the identity keys last accepted for them
+ * The contact book (docs/protocol.md §5.3–5.4): per contact, the digest of the identity keys last accepted for them
  * (libs/crypto keysDigest) and whether the user verified those keys by comparing safety numbers.
  */
 export interface ContactBook {

@@ -16,7 +16,7 @@ export async function keysDigest(keys: PublicKeys): Promise<string> {
 }
 
 /**
- * Seals the contact book (e2e.md §6: the verified set follows the user) with wrapKey: AES-256-GCM,
+ * Seals the contact book (docs/protocol.md §5.3–5.4: the verified set follows the user) with wrapKey: AES-256-GCM,
  * random IV, AAD "conclave/v1/contacts|" + userId, so the server stores it without reading it.
  */
 export async function sealContactBook(book: ContactBook, wrapKey: CryptoKey, userId: string): Promise<SealedContactBook> {

@@ -10,7 +10,7 @@ const AES_GCM_256 = { name: 'AES-GCM', length: 256 } as const;
 
 /**
  * A new room epoch key (AES-256-GCM). Extractable by necessity: any member holding it may wrap it
- * for a joiner (shared/design/e2e.md §3).
+ * for a joiner (docs/protocol.md §8).
  */
 export async function generateEpochKey(): Promise<CryptoKey> {
   return attempt(

@@ -1,4 +1,4 @@
-/** Every domain-separation label of protocol v1 (shared/design/e2e.md), in one place. */
+/** Every domain-separation label of protocol v1 (docs/protocol.md), in one place. */
 export const V1 = {
   prefix: 'conclave/v1',
   passwordSalt: 'conclave/v1/',

@@ -3,7 +3,7 @@ import { CONTACT_BOOK_MAX_BYTES, type ContactBook } from '@conclave/contracts';
 import { DecryptionError, InvalidInputError, deriveAccountKeys, keysDigest, openContactBook, sealContactBook } from '@conclave/crypto';
 import { flipBit, member } from './support.js';
 
-describe('the contact book (e2e.md §6: the verified set follows the user, sealed under wrapKey)', () => {
+describe('the contact book (docs/protocol.md §5.3–5.4: the verified set follows the user, sealed under wrapKey)', () => {
   const userId = '6f1d2c4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f';
   const book: ContactBook = { v: 1, contacts: { 'a1b2c3d4-0000-4000-8000-000000000001': { keys: 'digest', verified: true } } };
 

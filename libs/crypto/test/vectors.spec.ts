@@ -27,7 +27,7 @@ describe('test vectors', () => {
 });
 
 // The same bytes recomputed with node:crypto (OpenSSL), an implementation independent of WebCrypto's
-// code paths, from the formulas in shared/design/e2e.md and the README.
+// code paths, from the formulas in docs/protocol.md and the README.
 describe('test vectors, checked independently with node:crypto', () => {
   const { alice, bob } = vectors.identities;
   const hkdf = (master: Buffer, info: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), info, 32));

@@ -7,7 +7,7 @@ import { CurrentUserId, SessionGuard } from '../session/session.guard.js';
 import { ContactBookService } from './contact-book.service.js';
 
 /**
- * The signed-in user's contact book (e2e.md §6), sealed under their wrapKey in the browser, so that
+ * The signed-in user's contact book (docs/protocol.md §5.3–5.4), sealed under their wrapKey in the browser, so that
  * verification marks and accepted identity keys follow them to another browser.
  */
 @ApiTags('auth')

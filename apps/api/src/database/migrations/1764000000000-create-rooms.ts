@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Rooms and their members. rooms.last_seq is the room's message sequence counter; a member's
  * last_read_seq marks what they have read, so unread = last_seq - last_read_seq. current_epoch and
- * rotation_pending drive key rotation (shared/design/e2e.md §3).
+ * rotation_pending drive key rotation (docs/protocol.md §8).
  */
 export class CreateRooms1764000000000 implements MigrationInterface {
   name = 'CreateRooms1764000000000';
@@ -37,7 +37,7 @@ export class CreateRooms1764000000000 implements MigrationInterface {
         PRIMARY KEY (room_id, user_id)
       )`);
     await runner.query(`CREATE INDEX room_members_user_idx ON room_members (user_id)`);
-    // One epoch key for one member, wrapped to them and signed by whoever shared it (e2e.md §3).
+    // One epoch key for one member, wrapped to them and signed by whoever shared it (docs/protocol.md §8).
     await runner.query(`
       CREATE TABLE key_boxes (
         room_id uuid NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,

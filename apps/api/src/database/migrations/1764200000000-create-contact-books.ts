@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Each user's contact book (e2e.md §6: which identity keys they accepted and verified), sealed in
+ * Each user's contact book (docs/protocol.md §5.3–5.4: which identity keys they accepted and verified), sealed in
  * the browser under wrapKey: the server keeps it so it follows the user, and cannot read it.
  */
 export class CreateContactBooks1764200000000 implements MigrationInterface {

@@ -7,7 +7,7 @@ import { SessionService } from './session.service';
 export type PasswordChangeStep = 'deriving' | 'checking' | 'sealing' | 'saving';
 
 /**
- * The password change (e2e.md §1 and §6): both passwords stay in this browser. The current one's
+ * The password change (docs/protocol.md §4.1 and §5.4): both passwords stay in this browser. The current one's
  * authKey fetches the key backup and proves the change; the backup and the contact book are sealed
  * again under the new password's wrapKey, and the server swaps all three in one transaction and
  * signs out the user's other sessions.

@@ -103,7 +103,7 @@ export class ApiClient {
     return this.call(this.http.post<RoomSummary>(ROOM_PATHS.rooms, body));
   }
 
-  /** Already a member, or now waiting for a member's browser to admit (e2e.md §3a). */
+  /** Already a member, or now waiting for a member's browser to admit (docs/protocol.md §7). */
   joinRoom(code: string, body: JoinRoomRequest): Promise<JoinResult> {
     return this.call(this.http.post<JoinResult>(ROOM_PATHS.join(code), body));
   }

@@ -119,7 +119,7 @@ export class CryptoService {
     return rewrapKeyBackup(backup, oldWrapKey, newWrapKey, userId);
   }
 
-  /** What the contact book remembers of someone's identity keys (e2e.md §6). */
+  /** What the contact book remembers of someone's identity keys (docs/protocol.md §5.3–5.4). */
   keysDigest(keys: PublicKeys): Promise<string> {
     return keysDigest(keys);
   }

@@ -6,7 +6,7 @@ const STORE = 'identity';
 
 interface StoredIdentity extends PrivateIdentity {
   userId: string;
-  /** Seals the contact book (e2e.md §6); non-extractable like the rest. */
+  /** Seals the contact book (docs/protocol.md §5.3–5.4); non-extractable like the rest. */
   wrapKey?: CryptoKey;
 }
 

@@ -149,7 +149,7 @@ export class ChatService {
     this.dropRoom(code, room?.id);
   }
 
-  /** Who a new epoch's boxes go to: the admitted members, with the keys their admissions name (e2e.md §3a, §3c). */
+  /** Who a new epoch's boxes go to: the admitted members, with the keys their admissions name (docs/protocol.md §7, §8.2). */
   async members(code: string, roomId: string): Promise<KeyRecipient[]> {
     return (await this.membership.keyAudience({ id: roomId, code })).recipients;
   }

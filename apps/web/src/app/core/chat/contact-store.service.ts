@@ -9,7 +9,7 @@ import { SessionService } from '../session.service';
 export type ContactRecord = ContactBook['contacts'][string];
 
 /**
- * The contact book (e2e.md §6): verification marks and accepted identity keys, kept on the server
+ * The contact book (docs/protocol.md §5.3–5.4): verification marks and accepted identity keys, kept on the server
  * sealed under the user's wrapKey, so they follow the user to another browser and the server
  * cannot read them. Read once per signed-in user; every change writes the whole book back (changes
  * made while a write is in flight go out together in the next one).

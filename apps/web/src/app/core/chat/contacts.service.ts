@@ -13,7 +13,7 @@ export interface ContactStatus extends DirectoryEntry {
 }
 
 /**
- * Verification (e2e.md §6): trust on first sight, "mark as verified" after comparing safety numbers,
+ * Verification (docs/protocol.md §5.3–5.4): trust on first sight, "mark as verified" after comparing safety numbers,
  * and a changed identity key noticed and surfaced until acknowledged. The contact book behind it
  * follows the user (ContactStore).
  */

@@ -38,8 +38,8 @@ export interface KeyAudience {
 type ProofVerdict = 'valid' | 'invalid' | 'unchecked';
 
 /**
- * Membership the server cannot forge, in this browser (docs/protocol.md, "Membership"; e2e.md
- * §3a, §3c): the admitted set of a room, computed from its signed genesis and admissions; who room
+ * Membership the server cannot forge, in this browser (docs/protocol.md §7 and
+ * §8.2): the admitted set of a room, computed from its signed genesis and admissions; who room
  * keys may be wrapped to (admitted members only, to the keys their admission names, cross-checked with
  * the contact book); join requests: proofs checked and admitted automatically, approval requests shown
  * to the user; the owner's genesis for a room that has none.
@@ -70,7 +70,7 @@ export class MembershipService {
   private readonly deciding = new Set<string>();
 
   /**
-   * The room's admitted set (e2e.md §3a): current members whose admission chain verifies back to the
+   * The room's admitted set (docs/protocol.md §7): current members whose admission chain verifies back to the
    * genesis of the room this browser means (`roomId`: a genesis of another room admits nobody here).
    * Former members' keys (admitters who left) come from the key directory.
    */
@@ -92,7 +92,7 @@ export class MembershipService {
   /**
    * Who this browser may wrap the room's key to, fresh from the server: admitted members only, to the
    * keys their admission names (admittedMembers checked the current keys against it), and never to a
-   * key the contact book knows as changed (e2e.md §3c).
+   * key the contact book knows as changed (docs/protocol.md §8.2).
    */
   async keyAudience(room: RoomRef): Promise<KeyAudience> {
     const detail = await this.api.room(room.code);

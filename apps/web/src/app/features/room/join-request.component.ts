@@ -3,7 +3,7 @@ import { MembershipService, type ShownRequest } from '../../core/chat/membership
 import { CryptoService } from '../../core/crypto.service';
 import { SessionService } from '../../core/session.service';
 
-/** "NAME asks to join", with the safety number to compare before admitting (e2e.md §3a, approval). */
+/** "NAME asks to join", with the safety number to compare before admitting (docs/protocol.md §7, approval). */
 @Component({
   selector: 'cv-join-request',
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -61,7 +61,7 @@ export class RoomComponent {
   protected readonly passwordStatus = signal<string | null>(null);
   protected readonly confirmRemove = signal<RoomMember | null>(null);
   protected readonly cancelling = signal(false);
-  /** Admitted members this browser gave no room key because their identity key changed (e2e.md §3c). */
+  /** Admitted members this browser gave no room key because their identity key changed (docs/protocol.md §8.2). */
   protected readonly heldBack = computed(() => {
     const ids = this.membership.heldBack()[this.room()?.id ?? ''] ?? [];
     return (this.detail()?.members ?? []).filter((m) => ids.includes(m.id));
