@@ -92,6 +92,12 @@ export interface FileContent extends FileDescriptor {
 export interface ContactBook {
   v: 1;
   contacts: Record<string, { keys: string; verified: boolean }>;
+  /**
+   * Pinned room genesis (docs/protocol.md §7): per room id, a digest of the first genesis this user's
+   * browser saw or signed for it (web app: base64 of the first 16 bytes of SHA-256 over the genesis).
+   * A room whose server-served genesis differs from, or lacks, the pinned one admits nobody.
+   */
+  rooms?: Record<string, string>;
 }
 
 /** The contact book sealed with wrapKey (AES-256-GCM, AAD "conclave/v1/contacts|" + userId): what the server stores. */

@@ -32,10 +32,29 @@ export interface AdmittedMember {
  */
 export async function admittedMembers(input: AdmittedMembersInput): Promise<Map<string, AdmittedMember>> {
   const admitted = new Map<string, AdmittedMember>();
+  const chain = await admissionChain(input);
+  for (const { userId, publicKeys } of input.members ?? []) {
+    const link = chain.get(userId);
+    if (!link) continue;
+    const digest = await memberKeysDigest(userId, publicKeys).catch(() => undefined);
+    if (digest === link.keys) admitted.set(userId, link);
+  }
+  return admitted;
+}
+
+/**
+ * The admission chain of a room (docs/protocol.md §7): every user reached by valid signatures from
+ * its genesis, current members or not (admitters and members who left stay in it), each with the
+ * digest of the keys the chain admitted. The admitted set is its restriction to the current members
+ * whose keys still match; the chain alone says whether someone ever belonged to the room, e.g. a
+ * key box's sharer or an epoch's maker. `members` is not used here.
+ */
+export async function admissionChain(input: Omit<AdmittedMembersInput, 'members'> & Partial<Pick<AdmittedMembersInput, 'members'>>): Promise<Map<string, AdmittedMember>> {
+  const chain = new Map<string, AdmittedMember>();
   const { genesis } = input;
   // A genesis is only valid for its own room: otherwise a server could present another room of the
   // same creator, with that room's admissions, as this one.
-  if (!genesis || genesis.roomId !== input.roomId) return admitted;
+  if (!genesis || genesis.roomId !== input.roomId) return chain;
 
   const keysCache = new Map<string, Promise<{ keys: PublicKeys; digest: string } | undefined>>();
   const currentKeys = (userId: string) => {
@@ -50,9 +69,8 @@ export async function admittedMembers(input: AdmittedMembersInput): Promise<Map<
     return entry;
   };
 
-  const chain = new Map<string, AdmittedMember>();
   const creator = await currentKeys(genesis.creatorId);
-  if (!creator || !(await succeeds(verifyGenesis(genesis, creator.keys)))) return admitted;
+  if (!creator || !(await succeeds(verifyGenesis(genesis, creator.keys)))) return chain;
   chain.set(genesis.creatorId, { keys: genesis.creatorKeys, via: 'genesis' });
 
   let waiting = (input.admissions ?? []).filter((a) => a?.roomId === genesis.roomId);
@@ -75,14 +93,7 @@ export async function admittedMembers(input: AdmittedMembersInput): Promise<Map<
     }
     waiting = next;
   }
-
-  for (const { userId, publicKeys } of input.members ?? []) {
-    const link = chain.get(userId);
-    if (!link) continue;
-    const digest = await memberKeysDigest(userId, publicKeys).catch(() => undefined);
-    if (digest === link.keys) admitted.set(userId, link);
-  }
-  return admitted;
+  return chain;
 }
 
 const succeeds = (check: Promise<void>) => check.then(

@@ -34,7 +34,7 @@ export {
   type SignAdmissionInput,
 } from './membership.js';
 export { epochCommitment, announceEpoch, verifyEpochAnnouncement, keyMatchesCommitment, type AnnounceEpochInput } from './epoch.js';
-export { admittedMembers, type AdmittedMember, type AdmittedMembersInput } from './admitted.js';
+export { admittedMembers, admissionChain, type AdmittedMember, type AdmittedMembersInput } from './admitted.js';
 export { newInviteSecret, inviteIdFromSecret, inviteVerifier } from './invite.js';
 export { deriveRoomPassword, type RoomPasswordKeys } from './room-password.js';
 export { sealVerifier, openVerifier, joinProof, checkJoinProof, type SealVerifierInput, type OpenVerifierInput, type JoinProofInput } from './verifier.js';

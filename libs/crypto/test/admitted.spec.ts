@@ -1,5 +1,5 @@
 import type { Admission, AdmissionVia, PublicKeys, RoomGenesis } from '@conclave/contracts';
-import { admittedMembers, memberKeysDigest, signAdmission, signGenesis } from '@conclave/crypto';
+import { admissionChain, admittedMembers, memberKeysDigest, signAdmission, signGenesis } from '@conclave/crypto';
 import { vectors } from './support.js';
 
 /**
@@ -125,5 +125,17 @@ describe('admittedMembers', () => {
     const junk = [null, {}, { ...(await admit(bob, alice)), sig: 'not base64!' }, { ...(await admit(carol, alice)), via: 'bribe' }] as unknown as Admission[];
     const failing = { ...room([alice, bob, carol]), keysOf: async (userId: string) => (userId === alice.userId ? alice.publicKeys : Promise.reject(new Error('offline'))) };
     expect(ids(await admittedMembers({ roomId: ROOM, genesis, admissions: junk, ...failing }))).toEqual([alice.userId]);
+  });
+});
+
+describe('admissionChain', () => {
+  it('holds everyone the chain ever admitted, members or not, and nobody else', async () => {
+    const admissions = [await admit(bob, alice), await admit(carol, bob), await admit(eve, eve)];
+    const chain = await admissionChain({ roomId: ROOM, genesis, admissions, ...room([carol]) });
+    expect(ids(chain)).toEqual([alice.userId, bob.userId, carol.userId].sort());
+    expect(chain.get(bob.userId)).toEqual({ keys: await memberKeysDigest(bob.userId, bob.publicKeys), via: 'approval', admitterId: alice.userId });
+    // without a genesis for this room, nobody
+    expect((await admissionChain({ roomId: 'c3b4c5d6-e7f8-4a9b-8c0d-1e2f3a4b5c6d', genesis, admissions, ...room([carol]) })).size).toBe(0);
+    expect((await admissionChain({ roomId: ROOM, genesis: null, admissions, ...room([carol]) })).size).toBe(0);
   });
 });
