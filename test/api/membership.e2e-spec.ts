@@ -10,10 +10,11 @@ import {
   type RoomSummary,
 } from '@conclave/contracts';
 import { announceEpoch, checkJoinProof, generateEpochKey, importPublicKeys, inviteIdFromSecret, inviteVerifier, joinProof, newInviteSecret, openVerifier, sealKeyBox, sealVerifier } from '@conclave/crypto';
+import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
-import { admissionFor, askToJoin, createRoom, grantAdmission, passwordJoin, setRoomPassword } from '../support/membership.js';
+import { admissionFor, askToJoin, createRoom, grantAdmission, passwordJoin, setRoomPassword, withSocket } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
 import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
 
@@ -312,5 +313,68 @@ describe('admissions name the joiner\u2019s directory keys', () => {
       error: { code: 'invalid-payload', message: `The admission of ${jon.account.userId} does not name their directory keys` },
     });
     expect((await detail('ann')).pending.map((r) => r.userId)).toContain(jon.account.userId);
+  });
+});
+
+describe('a request never coexists with a membership, and only admitted members decide', () => {
+  let races: RoomSummary;
+  const requestRows = (name: Name) => sql(server, `SELECT via FROM room_join_requests WHERE room_id = $1 AND user_id = $2`, [races.id, people[name].account.userId]);
+
+  beforeAll(async () => {
+    races = await createRoom(server, people.ann, { name: 'Races', history: 'shared' });
+  });
+
+  it('refuses to admit, with a coded error, someone a request is left for who is a member already, and the request can still be declined', async () => {
+    const cat = people.cat.account;
+    await askToJoin(people.cat.rest, races.code);
+    await grantAdmission(people.ann.socket!, races.id, people.ann.account, cat);
+    // What a join request racing that admission stored before it re-checked membership under the locks.
+    await sql(server, `INSERT INTO room_join_requests (room_id, user_id, via) VALUES ($1, $2, 'approval')`, [races.id, cat.userId]);
+    expect(await ask(people.ann.socket!, CHAT_EVENTS.admissionGrant, { roomId: races.id, admission: await admissionFor(races.id, people.ann.account, cat) })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-payload', message: `${cat.userId} is a member of this room already: decline the request` },
+    });
+    const seen = await detail('cat', races.code);
+    expect(seen.members.map((m) => m.id).sort()).toEqual([people.ann.account.userId, cat.userId].sort());
+    expect(seen.admissions.filter((a) => a.memberId === cat.userId)).toHaveLength(1);
+    // Asking again as a member answers 'member' and leaves the request alone; a member declines it.
+    expect(await askToJoin(people.cat.rest, races.code)).toMatchObject({ status: 'member', room: { code: races.code, role: 'member' } });
+    expect(resultOf(await ask(people.ann.socket!, CHAT_EVENTS.admissionDecline, { roomId: races.id, userId: cat.userId }))).toEqual({ userId: cat.userId });
+    expect(await requestRows('cat')).toEqual([]);
+    expect((await detail('cat', races.code)).members).toHaveLength(2);
+  });
+
+  it('answers "member", and stores no request, when an admission commits while the join waits for its locks', async () => {
+    const dan = people.dan.account;
+    const holder = new pg.Client({ connectionString: server.embeddedDatabaseUrl() });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`room-memberships:${dan.userId}`]);
+      const asking = people.dan.rest.post(`/api/rooms/${races.code}/join`, {}).expect(200).then((res) => res.body);
+      // Wait until the join has read "not a member" and waits on the lock an admission holds.
+      for (let i = 0; ; i++) {
+        const [{ n }] = (await holder.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows;
+        if (n > 0) break;
+        if (i > 200) throw new Error('the join request never waited for the membership lock');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await holder.query(`INSERT INTO room_members (room_id, user_id, role, joined_epoch) SELECT id, $2, 'member', current_epoch FROM rooms WHERE id = $1`, [races.id, dan.userId]);
+      await holder.query('COMMIT');
+      expect(await asking).toMatchObject({ status: 'member', room: { code: races.code, role: 'member' } });
+    } finally {
+      await holder.end();
+    }
+    expect(await requestRows('dan')).toEqual([]);
+  });
+
+  it('lets only an admitted member decline: a member no admission names is refused not-admitted', async () => {
+    await sql(server, `INSERT INTO room_members (room_id, user_id, role, joined_epoch) SELECT id, $2, 'member', current_epoch FROM rooms WHERE id = $1`, [races.id, people.ben.account.userId]);
+    await askToJoin(people.eve.rest, races.code);
+    const answer = await withSocket(server, people.ben.account, (socket) => ask(socket, CHAT_EVENTS.admissionDecline, { roomId: races.id, userId: people.eve.account.userId }));
+    expect(answer).toMatchObject({ ok: false, error: { code: 'not-admitted' } });
+    expect(await requestRows('eve')).toEqual([{ via: 'approval' }]);
+    expect(resultOf(await ask(people.ann.socket!, CHAT_EVENTS.admissionDecline, { roomId: races.id, userId: people.eve.account.userId }))).toEqual({ userId: people.eve.account.userId });
+    expect(await requestRows('eve')).toEqual([]);
   });
 });

@@ -164,14 +164,19 @@ export class RoomsService {
     await this.checkCapacity(tx, room);
   }
 
-  /** At an admission, in `tx` (after lockMemberships, with the room locked): the cap and capacity again, then the member row. */
+  /**
+   * At an admission, in `tx` (after lockMemberships, with the room locked): the cap and capacity
+   * again, then the member row. 409 past either, and for someone who is a member already.
+   */
   async addMember(tx: EntityManager, room: LockedRoom, userId: string): Promise<void> {
     await this.checkCaps(tx, userId, { owning: false });
     await this.checkCapacity(tx, room);
-    await tx.query(
-      `INSERT INTO room_members (room_id, user_id, role, joined_epoch, joined_seq, last_read_seq) VALUES ($1, $2, 'member', $3, $4, $4)`,
+    const inserted: unknown[] = await tx.query(
+      `INSERT INTO room_members (room_id, user_id, role, joined_epoch, joined_seq, last_read_seq) VALUES ($1, $2, 'member', $3, $4, $4)
+       ON CONFLICT (room_id, user_id) DO NOTHING RETURNING user_id`,
       [room.id, userId, room.currentEpoch, room.lastSeq],
     );
+    if (!inserted.length) throw new ConflictException(`${userId} is a member of this room already`);
   }
 
   /** The room password's gate as stored: bcrypt(joinKey) and the sealed admitKey (owner only; 403 for other members). */

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { ConflictException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Admission, AdmissionVia, PublicKeys, RoomGenesis } from '@conclave/contracts';
 import { memberKeysDigest, verifyAdmission, verifyGenesis } from '@conclave/crypto';
@@ -111,11 +111,14 @@ export class AdmissionsService {
     this.events.resolved.next({ roomId, code: joined.code, userId: admission.memberId, outcome: 'admitted' });
   }
 
-  /** A member declines a pending joiner: the request ends. */
+  /** An admitted member declines a pending joiner: the request ends. */
   async decline(memberId: string, { roomId, userId }: DeclineRequestDto): Promise<void> {
     const code = await this.db.transaction(async (tx) => {
       const room = await this.rooms.lockRoom(tx, roomId);
       if (!room || !(await this.rooms.roleIn(tx, roomId, memberId))) throw new AdmissionRefusal('no-such-room', NOT_IN_ROOM);
+      if (!(await this.admitted(roomId, tx)).has(memberId)) {
+        throw new AdmissionRefusal('not-admitted', 'You are not admitted to this room yourself (no admission names your keys): you cannot decline others');
+      }
       const [deleted]: [unknown[], number] = await tx.query(`DELETE FROM room_join_requests WHERE room_id = $1 AND user_id = $2 RETURNING user_id`, [roomId, userId]);
       if (!deleted.length) throw new AdmissionRefusal('invalid-payload', `${userId} has not asked to join this room`);
       return room.code;
@@ -162,11 +165,21 @@ export class AdmissionsService {
     return rows.map((r) => ({ roomId: r.room_id, memberId: r.member_id, memberKeys: r.member_keys, admitterId: r.admitter_id, via: r.via, admittedAt: Number(r.admitted_at), sig: r.sig }));
   }
 
-  /** Ends the joiner's request, if any, and makes them a member (cap and capacity checked again). */
+  /**
+   * Ends the joiner's request, if any, and makes them a member (cap and capacity checked again). A
+   * request of someone who is a member already (left from before its join re-checked membership under
+   * the locks) is refused, and a full room or the joiner's cap too: 'invalid-payload' with the reason.
+   */
   private async takeRequest(tx: EntityManager, room: LockedRoom, userId: string): Promise<boolean> {
     const [deleted]: [unknown[], number] = await tx.query(`DELETE FROM room_join_requests WHERE room_id = $1 AND user_id = $2 RETURNING user_id`, [room.id, userId]);
     if (!deleted.length) return false;
-    await this.rooms.addMember(tx, room, userId);
+    if (await this.rooms.roleIn(tx, room.id, userId)) throw new AdmissionRefusal('invalid-payload', `${userId} is a member of this room already: decline the request`);
+    try {
+      await this.rooms.addMember(tx, room, userId);
+    } catch (err) {
+      if (err instanceof ConflictException) throw new AdmissionRefusal('invalid-payload', err.message);
+      throw err;
+    }
     return true;
   }
 

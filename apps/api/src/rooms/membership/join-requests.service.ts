@@ -45,7 +45,8 @@ export class JoinRequestsService {
   ) {}
 
   /**
-   * The caller asks to join. A member gets {status: 'member'}; anyone else passes the gate and waits.
+   * The caller asks to join. A member gets {status: 'member'} (checked again under the locks an
+   * admission takes, so a request is never stored for a member); anyone else passes the gate and waits.
    * An unknown code, a password room without the right joinKey and an invite the room does not have
    * get one answer (and a joinKey takes one bcrypt comparison either way), so a code alone reveals
    * only rooms without a password. Asking again replaces the request (an invite is counted once per request).
@@ -67,6 +68,8 @@ export class JoinRequestsService {
       await this.rooms.lockMemberships(tx, userId);
       const locked = await this.rooms.lockRoom(tx, room.id);
       if (!locked) throw unknown();
+      // Read again under the locks: an admission that committed since joinTarget made the caller a member.
+      if (await this.rooms.roleIn(tx, room.id, userId)) return null;
       const [previous] = await tx.query(`SELECT invite_id FROM room_join_requests WHERE room_id = $1 AND user_id = $2`, [room.id, userId]);
       if (inviteId && previous?.invite_id !== inviteId) await this.invites.use(tx, room.id, inviteId, unknown);
       await this.rooms.checkJoiner(tx, locked, userId);
@@ -78,6 +81,7 @@ export class JoinRequestsService {
       );
       return row!.requested_at;
     });
+    if (requestedAt === null) return { status: 'member', room: await this.rooms.summaryOf(code, userId) };
     await this.audit.record({ event: 'room.join_requested', actorId: userId, details: { roomId: room.id, via, ...(inviteId ? { inviteId } : {}) } });
     const [request] = await this.requestsIn([room.id], userId);
     if (request) this.events.requested.next(request);
