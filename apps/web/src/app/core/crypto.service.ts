@@ -18,6 +18,7 @@ import {
   type AccountKeys,
   type AdmittedMember,
   admittedMembers,
+  admissionChain,
   type AdmittedMembersInput,
   announceEpoch,
   checkJoinProof,
@@ -222,6 +223,21 @@ export class CryptoService {
   /** The current members whose admission chain verifies back to the genesis, with the keys it names (empty without a valid genesis). */
   admittedMembers(input: AdmittedMembersInput): Promise<Map<string, AdmittedMember>> {
     return admittedMembers(input);
+  }
+
+  /** Everyone the room's admission chain ever admitted (current members or not): who may share its keys or make its epochs. */
+  admissionChain(input: Omit<AdmittedMembersInput, 'members'>): Promise<Map<string, AdmittedMember>> {
+    return admissionChain(input);
+  }
+
+  /**
+   * What the contact book pins of a room's genesis (docs/protocol.md §7): base64 of the first 16 bytes
+   * of SHA-256 over its fields, canonical JSON. Equal digests mean the same genesis.
+   */
+  async genesisDigest(genesis: RoomGenesis): Promise<string> {
+    const canonical = JSON.stringify(['conclave/v1/genesis-pin', genesis.roomId, genesis.creatorId, genesis.creatorKeys, genesis.sig]);
+    const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical))).slice(0, 16);
+    return btoa(String.fromCharCode(...digest));
   }
 
   /** A new invite's secret: the link's fragment, which never reaches a server. */

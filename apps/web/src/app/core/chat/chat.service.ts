@@ -70,6 +70,11 @@ export class ChatService {
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly offs: Array<() => void> = [];
 
+  constructor() {
+    // Join requests and key checks look rooms up by id in this list.
+    this.membership.knownRooms = () => this.rooms();
+  }
+
   /** Connects (wss only) and listens; idempotent. */
   start(): void {
     if (this.started) return;

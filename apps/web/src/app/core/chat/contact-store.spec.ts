@@ -90,4 +90,15 @@ describe('ContactStore during a password change', () => {
     expect(saved.at(-1)!.key).toBe('new');
     expect(Object.keys(saved.at(-1)!.book.contacts).sort()).toEqual(['bob', 'cat', 'dan']);
   });
+
+  it('keeps room pins in the book beside the contacts, the first pin of a room only, and through a password change', async () => {
+    await store.put('me', 'bob', { keys: 'digest-bob', verified: true });
+    await store.pinRoom('me', 'room-1', 'pin-1');
+    await store.pinRoom('me', 'room-1', 'pin-other');
+    expect(await store.roomPin('me', 'room-1')).toBe('pin-1');
+    expect(saved.at(-1)!.book).toEqual({ v: 1, contacts: { bob: { keys: 'digest-bob', verified: true } }, rooms: { 'room-1': 'pin-1' } });
+    const stored: SealedContactBook[] = [];
+    await store.resealWith('me', NEW, async (sealed) => void stored.push(sealed));
+    expect(JSON.parse(stored[0]!.ct).rooms).toEqual({ 'room-1': 'pin-1' });
+  });
 });

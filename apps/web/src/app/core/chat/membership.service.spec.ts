@@ -18,6 +18,7 @@ import {
   verifyGenesis,
 } from '@conclave/crypto';
 import { ApiClient } from '../api-client.service';
+import { CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
 import { type ContactRecord, ContactStore } from './contact-store.service';
 import { MembershipService } from './membership.service';
@@ -44,6 +45,13 @@ class MemoryContactStore {
   async put(owner: string, contact: string, record: ContactRecord) {
     this.records.set(`${owner}/${contact}`, record);
   }
+  readonly pins = new Map<string, string>();
+  async roomPin(owner: string, roomId: string) {
+    return this.pins.get(`${owner}/${roomId}`);
+  }
+  async pinRoom(owner: string, roomId: string, digest: string) {
+    if (!this.pins.has(`${owner}/${roomId}`)) this.pins.set(`${owner}/${roomId}`, digest);
+  }
 }
 
 /** The server as this service sees it: the room's detail and the key directory (both may lie). */
@@ -52,6 +60,10 @@ class FakeApi {
   readonly directory = new Map<string, Person>();
   async room() {
     return structuredClone(this.detail);
+  }
+  /** The user's rooms: the one of the detail, under its id and code. */
+  async myRooms() {
+    return [{ id: this.detail.id, code: this.detail.code }];
   }
   async userKeys(userId: string) {
     const p = this.directory.get(userId);
@@ -190,8 +202,14 @@ describe('MembershipService', () => {
     for (const a of request.admissions) await verifyAdmission(a, ann.publicKeys);
     expect(request.admissions[0]!.memberKeys).toBe(await memberKeysDigest(ben.id, ben.publicKeys));
 
-    // Entered twice at once: signed once.
+    // Signed, it is pinned: the server withholding it later gets no second genesis (nor 'upgrade' admissions).
     socket.sent.length = 0;
+    await membership.ensureGenesis(api.detail);
+    expect(socket.sent).toEqual([]);
+    expect(membership.tampered().has(ROOM)).toBe(true);
+
+    // Entered twice at once: signed once.
+    setUp(ann, { ...room([member(ann, 'owner'), member(ben), member(cat)]), role: 'owner' });
     await Promise.all([membership.ensureGenesis(api.detail), membership.ensureGenesis(api.detail)]);
     expect(socket.sent.length).toBe(1);
 
@@ -200,6 +218,38 @@ describe('MembershipService', () => {
     await membership.ensureGenesis({ ...api.detail, genesis: request.genesis });
     await membership.ensureGenesis({ ...api.detail, role: 'member' });
     expect(socket.sent).toEqual([]);
+  });
+
+  describe('genesis pinning', () => {
+    it('pins the first valid genesis seen; another one, or none, later admits nobody and says so', async () => {
+      const first = await genesisBy(ann);
+      setUp(ben, room([member(ann, 'owner'), member(ben)], { genesis: first, admissions: [await admit(ben, ann)] }));
+      expect([...(await membership.admitted(api.detail, ROOM)).keys()].sort()).toEqual([ann.id, ben.id]);
+      expect(store.pins.get(`${ben.id}/${ROOM}`)).toBeTruthy();
+      expect(membership.tampered().has(ROOM)).toBe(false);
+
+      // The server swaps in a genesis of its own making (mal's), with an admission chain of its own.
+      const swapped = { ...api.detail, genesis: await genesisBy(mal), admissions: [await admit(ben, mal)] };
+      expect((await membership.admitted(swapped, ROOM)).size).toBe(0);
+      expect(membership.tampered().has(ROOM)).toBe(true);
+      api.detail = swapped;
+      expect((await membership.keyAudience({ id: ROOM, code: CODE })).recipients).toEqual([]);
+      expect((await membership.roomTrust(ROOM)).genesis).toBe('changed');
+
+      // ... or withholds it: nobody either.
+      expect((await membership.trust({ ...api.detail, genesis: null, admissions: [] }, ROOM)).genesis).toBe('changed');
+      // The pin is never replaced.
+      expect(store.pins.get(`${ben.id}/${ROOM}`)).toBe(await TestBed.inject(CryptoService).genesisDigest(first));
+    });
+
+    it('does not pin a genesis that does not verify, and keeps a room without genesis or pin as before (nobody admitted, not tampered)', async () => {
+      const forged = { ...(await genesisBy(mal)), creatorId: ann.id };
+      setUp(ben, room([member(ann, 'owner'), member(ben)], { genesis: forged }));
+      expect((await membership.admitted(api.detail, ROOM)).size).toBe(0);
+      expect(store.pins.size).toBe(0);
+      expect(await membership.trust({ ...api.detail, genesis: null }, ROOM)).toEqual({ genesis: 'none', chain: new Map() });
+      expect(membership.tampered().size).toBe(0);
+    });
   });
 
   describe('join requests', () => {
@@ -270,6 +320,20 @@ describe('MembershipService', () => {
       await membership.requested({ ...approval, userId: ben.id });
       membership.resolved({ roomId: ROOM, code: CODE, userId: ben.id, outcome: 'admitted' });
       expect(membership.requests()).toEqual({});
+    });
+
+    it('drops a request for a room this browser does not know by id, or under another code than that room’s', async () => {
+      const approval: JoinRequest = { ...request, via: 'approval', inviteId: undefined, proof: undefined, sealed: undefined };
+      await membership.requested({ ...approval, roomId: 'another-room' });
+      await membership.requested({ ...approval, code: 'WXYZ' });
+      expect(membership.requests()).toEqual({});
+      // An invite for another code is not granted either, even with a valid proof for that code.
+      await membership.requested({ ...request, code: 'WXYZ' });
+      expect(socket.sent).toEqual([]);
+      // The room known by id, from the rooms this browser holds: shown under its code.
+      membership.knownRooms = () => [{ id: ROOM, code: CODE }];
+      await membership.requested(approval);
+      expect(membership.requests()[CODE]?.map((r) => r.userId)).toEqual([cat.id]);
     });
 
     it('takes the requests the server kept (RoomDetail.pending), and drops those decided while away', async () => {

@@ -11,6 +11,7 @@ import {
 import { ApiClient } from '../api-client.service';
 import { type AdmittedMember, CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
+import { ContactStore } from './contact-store.service';
 import { ContactsService } from './contacts.service';
 import { DirectoryService } from './directory.service';
 import { type KeyRecipient, RoomKeysService } from './room-keys.service';
@@ -35,6 +36,18 @@ export interface KeyAudience {
   heldBack: string[];
 }
 
+/**
+ * What this browser trusts of a room's membership (docs/protocol.md §7): 'none', a room without genesis
+ * never pinned here (made before v2: nobody is admitted, keys go by signature as in v1); 'signed', the
+ * genesis pinned here (or pinned now, seen first), with its admission chain; 'changed', the server
+ * serves another genesis than the pinned one, or none: nobody is admitted, no key shared, made or taken.
+ */
+export interface RoomTrust {
+  genesis: 'none' | 'signed' | 'changed';
+  /** Everyone the chain ever admitted, current members or not, with the keys it admitted (empty unless 'signed'). */
+  chain: ReadonlyMap<string, AdmittedMember>;
+}
+
 type ProofVerdict = 'valid' | 'invalid' | 'unchecked';
 
 /**
@@ -53,6 +66,17 @@ export class MembershipService {
   private readonly directory = inject(DirectoryService);
   private readonly contacts = inject(ContactsService);
   private readonly keys = inject(RoomKeysService);
+  private readonly store = inject(ContactStore);
+
+  /** The rooms this browser knows (ChatService sets it to its room list); the server's list is asked when a room is not in it. */
+  knownRooms: () => readonly RoomRef[] = () => [];
+  /** Rooms (by id) whose genesis changed or vanished since this user pinned it: the server may be tampering. */
+  readonly tampered = signal<ReadonlySet<string>>(new Set());
+
+  constructor() {
+    // Key boxes and announcements are checked against the room's admission chain (docs/protocol.md §8).
+    this.keys.membership = this;
+  }
 
   private readonly shown = signal<ReadonlyMap<string, ShownRequest>>(new Map());
   /** Join requests waiting for the user's decision, by room code. */
@@ -75,18 +99,70 @@ export class MembershipService {
    * Former members' keys (admitters who left) come from the key directory.
    */
   async admitted(detail: RoomDetail, roomId: string): Promise<Map<string, AdmittedMember>> {
+    const { chain } = await this.trust(detail, roomId);
+    const admitted = new Map<string, AdmittedMember>();
+    for (const m of detail.members) {
+      const link = chain.get(m.id);
+      if (link && (await this.crypto.memberKeysDigest(m.id, m.publicKeys).catch(() => undefined)) === link.keys) admitted.set(m.id, link);
+    }
+    return admitted;
+  }
+
+  /**
+   * The room's genesis checked against the one this user pinned (docs/protocol.md §7), and its admission
+   * chain. The first valid genesis seen for a room is pinned in the contact book; a different one
+   * later, or none, admits nobody.
+   */
+  async trust(detail: RoomDetail, roomId: string): Promise<RoomTrust> {
     for (const m of detail.members) this.directory.remember({ userId: m.id, username: m.username, publicKeys: m.publicKeys });
-    return this.crypto.admittedMembers({
+    const me = this.me().id;
+    const pin = await this.store.roomPin(me, roomId);
+    const genesis = detail.genesis ?? null;
+    if (!genesis) return pin ? this.changed(roomId) : { genesis: 'none', chain: new Map() };
+    const digest = await this.crypto.genesisDigest(genesis);
+    if (pin && pin !== digest) return this.changed(roomId);
+    const chain = await this.crypto.admissionChain({
       roomId,
-      genesis: detail.genesis,
+      genesis,
       admissions: detail.admissions ?? [],
-      members: detail.members.map((m) => ({ userId: m.id, publicKeys: m.publicKeys })),
       keysOf: (userId) =>
         this.directory.lookup(userId).then(
           (entry) => entry.publicKeys,
           () => undefined,
         ),
     });
+    // Only a genesis that verifies for this room is pinned: a bogus one admits nobody but binds nothing.
+    if (!pin && chain.has(genesis.creatorId)) await this.store.pinRoom(me, roomId, digest);
+    this.setTampered(roomId, false);
+    return { genesis: 'signed', chain };
+  }
+
+  /** trust() for a room known by id (key boxes, announcements): fresh from the server. */
+  async roomTrust(roomId: string): Promise<RoomTrust> {
+    const room = await this.roomById(roomId);
+    if (!room) return { genesis: 'changed', chain: new Map() };
+    return this.trust(await this.api.room(room.code), roomId);
+  }
+
+  /** A room of this user by id, from the rooms this browser knows, else from the server's list of the user's rooms. */
+  async roomById(roomId: string): Promise<RoomRef | undefined> {
+    const known = this.knownRooms().find((r) => r.id === roomId);
+    if (known) return { id: known.id, code: known.code };
+    const mine = (await this.api.myRooms().catch(() => [])).find((r) => r.id === roomId);
+    return mine ? { id: mine.id, code: mine.code } : undefined;
+  }
+
+  private changed(roomId: string): RoomTrust {
+    this.setTampered(roomId, true);
+    return { genesis: 'changed', chain: new Map() };
+  }
+
+  private setTampered(roomId: string, tampered: boolean): void {
+    if (this.tampered().has(roomId) === tampered) return;
+    const next = new Set(this.tampered());
+    if (tampered) next.add(roomId);
+    else next.delete(roomId);
+    this.tampered.set(next);
   }
 
   /**
@@ -118,8 +194,13 @@ export class MembershipService {
    * The owner opening a room without a genesis (a new room, or one made before v2) signs it, and
    * admits the current members ('upgrade') so the room keeps working.
    */
-  ensureGenesis(detail: RoomDetail): Promise<void> {
-    if (detail.genesis || detail.role !== 'owner') return Promise.resolve();
+  async ensureGenesis(detail: RoomDetail): Promise<void> {
+    if (detail.genesis || detail.role !== 'owner') return;
+    // A room this user pinned a genesis for is never signed again: the server withholding it is tampering, not a new room.
+    if (await this.store.roomPin(this.me().id, detail.id)) {
+      this.setTampered(detail.id, true);
+      return;
+    }
     // A room entered twice at once (created during a reconnection) is signed once: the server accepts one genesis.
     let signing = this.signing.get(detail.id);
     if (!signing) {
@@ -138,14 +219,20 @@ export class MembershipService {
         .map((m) => this.crypto.signAdmission({ roomId: detail.id, memberId: m.id, memberKeys: m.publicKeys, admitterId: me.id, via: 'upgrade', admitterSig: me.sig })),
     );
     await this.socket.request(CHAT_EVENTS.genesis, { roomId: detail.id, genesis, admissions });
+    await this.store.pinRoom(me.id, detail.id, await this.crypto.genesisDigest(genesis));
   }
 
   /**
    * admission:requested (or a request waiting in RoomDetail.pending): a proof this browser can check
    * admits at once; anything else is shown for the user to decide.
    */
-  async requested(request: JoinRequest): Promise<void> {
-    const id = requestId(request);
+  async requested(incoming: JoinRequest): Promise<void> {
+    const id = requestId(incoming);
+    if (this.deciding.has(id) || this.shown().has(id)) return;
+    // Shown and granted under the room this browser knows by id: a request naming another room's code is dropped.
+    const room = await this.roomById(incoming.roomId);
+    if (!room || room.code !== incoming.code) return console.warn(`Join request for ${incoming.code} ignored: not a room of yours under that id`);
+    const request: JoinRequest = { ...incoming, code: room.code };
     if (this.deciding.has(id) || this.shown().has(id)) return;
     if (request.via === 'approval') return this.show(request);
     this.deciding.add(id);

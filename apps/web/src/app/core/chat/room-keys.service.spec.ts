@@ -4,6 +4,7 @@ import { CHAT_EVENTS, type EpochAnnouncement, type KeyBox, type KeyMaterial, typ
 import { announceEpoch, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, keyMatchesCommitment, type NewIdentity, sealKeyBox, verifyEpochAnnouncement } from '@conclave/crypto';
 import { SessionService } from '../session.service';
 import { DirectoryService } from './directory.service';
+import type { RoomTrust } from './membership.service';
 import { RoomKeysService } from './room-keys.service';
 import { SocketService } from './socket.service';
 
@@ -12,6 +13,7 @@ import { SocketService } from './socket.service';
  * (the server's side is covered by test/api/key-commitments.e2e-spec.ts against a real server).
  */
 const ROOM = '6f1c1a52-8a7e-4c4e-9f62-3f3a3c2a1b10';
+const OTHER = '7f1c1a52-8a7e-4c4e-9f62-3f3a3c2a1b10';
 
 interface Person {
   userId: string;
@@ -48,6 +50,8 @@ describe('RoomKeysService: key commitments', () => {
   let mal: Person;
   let socket: ScriptedSocket;
   let keys: RoomKeysService;
+  /** What MembershipService says of the room: a pinned genesis whose chain holds all three, unless a test says otherwise. */
+  let trust: RoomTrust;
 
   beforeAll(async () => {
     [me, ann, mal] = await Promise.all([person('11111111-1111-4111-8111-111111111111'), person('22222222-2222-4222-8222-222222222222'), person('33333333-3333-4333-8333-333333333333')]);
@@ -67,6 +71,8 @@ describe('RoomKeysService: key commitments', () => {
       ],
     });
     keys = TestBed.inject(RoomKeysService);
+    trust = { genesis: 'signed', chain: new Map([me, ann, mal].map((p) => [p.userId, { keys: '', via: 'approval' as const }])) };
+    keys.membership = { roomTrust: async () => trust };
   });
 
   const box = async (from: Person, epoch: number, epochKey: CryptoKey): Promise<KeyBox> =>
@@ -176,5 +182,65 @@ describe('RoomKeysService: key commitments', () => {
     expect(made!.boxes.map((b) => b.recipientId)).toEqual([me.userId, ann.userId]);
     await verifyEpochAnnouncement(made!.announcement, me.publicKeys);
     expect(await keyMatchesCommitment(keys.key(ROOM, 1)!, made!.announcement)).toBe(true);
+  });
+
+  it('takes a box only for the room and epoch it is opened under, with an announcement of that room and epoch', async () => {
+    const epochKey = await generateEpochKey();
+    const elsewhere = await sealKeyBox({ roomId: OTHER, epoch: 1, epochKey, recipientId: me.userId, recipientEnc: (await importPublicKeys(me.publicKeys)).enc, sharerId: ann.userId, sharerSig: ann.identity.sig.privateKey });
+    socket.material = { boxes: [elsewhere], epochs: [await announce(ann, 1, epochKey)] };
+    await keys.refresh(ROOM);
+    expect(keys.key(ROOM, 1)).toBeUndefined();
+
+    // An announcement of epoch 1 listed as epoch 2's: refused (and epoch 2 counts as announced-first, so not unannounced either).
+    const second = await generateEpochKey();
+    socket.material = { boxes: [await box(ann, 2, second)], epochs: [{ ...(await announce(ann, 1, second)), epoch: 2 }] };
+    await keys.refresh(ROOM);
+    expect(keys.key(ROOM, 2)).toBeUndefined();
+    // Another room's announcement is not this room's.
+    const third = await generateEpochKey();
+    socket.material = { boxes: [await box(ann, 3, third)], epochs: [await announce(ann, 1, epochKey), { ...(await announce(ann, 3, third)), roomId: OTHER }] };
+    await keys.refresh(ROOM);
+    expect(keys.key(ROOM, 3)).toBeUndefined();
+    expect(keys.rejectedBoxes()).toBe(3);
+  });
+
+  it('refuses a box shared, or an epoch made, by someone the admission chain never admitted', async () => {
+    trust = { genesis: 'signed', chain: new Map([me, ann].map((p) => [p.userId, { keys: '', via: 'approval' as const }])) };
+    const [one, two] = await Promise.all([generateEpochKey(), generateEpochKey()]);
+    socket.material = { boxes: [await box(mal, 1, one), await box(ann, 2, two)], epochs: [await announce(ann, 1, one), await announce(mal, 2, two)] };
+    await keys.refresh(ROOM);
+    expect(keys.key(ROOM, 1)).toBeUndefined();
+    expect(keys.key(ROOM, 2)).toBeUndefined();
+    expect(keys.rejectedBoxes()).toBe(2);
+  });
+
+  it('in a room with a genesis and no announcement at all, takes no unannounced key; without a genesis (before v2), takes it by signature', async () => {
+    const epochKey = await generateEpochKey();
+    socket.material = { boxes: [await box(ann, 1, epochKey)], epochs: [] };
+    await keys.ensure(ROOM, 1, async () => []);
+    expect(keys.key(ROOM, 1)).toBeUndefined();
+    expect(socket.sent(CHAT_EVENTS.keyRequest)).toEqual([{ roomId: ROOM, epochs: [1] }]);
+
+    keys.forget();
+    trust = { genesis: 'none', chain: new Map() };
+    await keys.refresh(ROOM);
+    expect(await raw(keys.key(ROOM, 1))).toEqual(await raw(epochKey));
+  });
+
+  it('in a room whose pinned genesis changed, takes no key and makes no epoch', async () => {
+    trust = { genesis: 'changed', chain: new Map() };
+    const epochKey = await generateEpochKey();
+    socket.material = { boxes: [await box(ann, 1, epochKey)], epochs: [await announce(ann, 1, epochKey)] };
+    await keys.refresh(ROOM);
+    expect(keys.key(ROOM, 1)).toBeUndefined();
+    socket.material = { boxes: [], epochs: [] };
+    socket.request = (async (event: string, payload: Record<string, unknown>) => {
+      socket.requests.push({ event, payload });
+      if (event === CHAT_EVENTS.keyBoxes) return { boxes: [], epochs: [] };
+      if (event === CHAT_EVENTS.keyRequest) return { waiting: false, epochs: [] };
+      return { epoch: payload['epoch'] };
+    }) as ScriptedSocket['request'];
+    await expect(keys.ensure(ROOM, 1, async () => [me].map(({ userId, publicKeys }) => ({ userId, publicKeys })))).rejects.toThrow(/genesis changed/);
+    expect(socket.sent(CHAT_EVENTS.newEpoch)).toEqual([]);
   });
 });

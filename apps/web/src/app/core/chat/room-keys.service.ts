@@ -3,6 +3,7 @@ import { CHAT_EVENTS, type EpochAnnouncement, type KeyBox, type KeyRequested, ty
 import { CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
 import { DirectoryService } from './directory.service';
+import type { MembershipService, RoomTrust } from './membership.service';
 import { SocketRequestError, SocketService } from './socket.service';
 
 export interface KeyRecipient {
@@ -24,6 +25,8 @@ export class RoomKeysService {
   private readonly crypto = inject(CryptoService);
   private readonly session = inject(SessionService);
   private readonly directory = inject(DirectoryService);
+  /** MembershipService, which sets itself here (it injects this service, so this one cannot inject it back). */
+  membership?: Pick<MembershipService, 'roomTrust'>;
 
   /** Rooms (by id) whose current key this browser is waiting for a member to share. */
   readonly waiting = signal<ReadonlySet<string>>(new Set());
@@ -163,15 +166,20 @@ export class RoomKeysService {
   private async openBoxes(roomId: string): Promise<void> {
     const me = this.me();
     const { boxes, epochs } = await this.socket.request(CHAT_EVENTS.keyBoxes, { roomId });
-    const announcements = new Map(epochs.map((a) => [a.epoch, a]));
+    const trust = await this.trust(roomId);
+    // A room whose pinned genesis changed or vanished: no key is taken from anyone (docs/protocol.md §7).
+    if (trust.genesis === 'changed') return;
+    // Only announcements of this room, each under its own epoch, count.
+    const announcements = new Map(epochs.filter((a) => a?.roomId === roomId).map((a) => [a.epoch, a]));
     // Announcements begin with the first epoch made after key commitments came in: from then on, every epoch has one.
-    const firstAnnounced = Math.min(...announcements.keys());
+    // A room with a genesis and no announcement at all accepts no unannounced key (a server cannot downgrade it).
+    const firstAnnounced = announcements.size ? Math.min(...announcements.keys()) : trust.genesis === 'none' ? Infinity : -Infinity;
     let opened = 0;
     for (const box of boxes) {
       if (this.key(roomId, box.epoch)) continue;
       const id = `${box.sharerId}/${box.sig}`;
       if (this.refused.get(roomId)?.get(box.epoch)?.has(id)) continue;
-      const key = await this.openChecked(box, announcements.get(box.epoch), firstAnnounced, me).catch(() => undefined);
+      const key = await this.openChecked(roomId, box, announcements.get(box.epoch), firstAnnounced, trust, me).catch(() => undefined);
       if (key) {
         this.store(roomId, box.epoch, key);
         opened++;
@@ -191,13 +199,26 @@ export class RoomKeysService {
    * epoch made before key commitments has no announcement: its box's signature is all there is, as
    * in v1; but once an earlier epoch is announced, a later one without announcement is refused.
    */
-  private async openChecked(box: KeyBox, announcement: EpochAnnouncement | undefined, firstAnnounced: number, me: { userId: string; enc: CryptoKey }): Promise<CryptoKey> {
+  private async openChecked(
+    roomId: string,
+    box: KeyBox,
+    announcement: EpochAnnouncement | undefined,
+    firstAnnounced: number,
+    trust: RoomTrust,
+    me: { userId: string; enc: CryptoKey },
+  ): Promise<CryptoKey> {
+    if (box.roomId !== roomId) throw new Error(`A box of room ${box.roomId} offered for ${roomId}`);
+    // In a room with a genesis, only someone its admission chain admitted (now or before) may share or make its keys.
+    const inChain = (userId: string) => trust.genesis === 'none' || trust.chain.has(userId);
+    if (!inChain(box.sharerId)) throw new Error(`Sharer ${box.sharerId} was never admitted to ${roomId}`);
     const sharer = await this.directory.lookup(box.sharerId);
     const key = await this.crypto.openKeyBox(box, me.userId, me.enc, sharer.publicKeys);
     if (!announcement) {
-      if (box.epoch > firstAnnounced) throw new Error(`Epoch ${box.epoch} has no announcement although epoch ${firstAnnounced} has`);
+      if (box.epoch >= firstAnnounced) throw new Error(`Epoch ${box.epoch} of ${roomId} has no announcement, and none before ${firstAnnounced} may lack one`);
       return key;
     }
+    if (announcement.roomId !== roomId || announcement.epoch !== box.epoch) throw new Error(`The announcement for epoch ${box.epoch} is of another room or epoch`);
+    if (!inChain(announcement.makerId)) throw new Error(`Maker ${announcement.makerId} was never admitted to ${roomId}`);
     const maker = await this.directory.lookup(announcement.makerId);
     if (!(await this.crypto.isAnnouncedKey(key, announcement, maker.publicKeys))) throw new Error(`The key of epoch ${box.epoch} is not the announced one`);
     return key;
@@ -249,6 +270,8 @@ export class RoomKeysService {
   }
 
   private async makeEpoch(roomId: string, epoch: number, members: KeyRecipient[]): Promise<void> {
+    // A room whose pinned genesis changed or vanished gets no key from this browser (docs/protocol.md §7).
+    if ((await this.trust(roomId)).genesis === 'changed') throw new Error(`Room ${roomId}: its genesis changed, no epoch is made`);
     const me = this.me();
     const epochKey = await this.crypto.generateEpochKey();
     const boxes = await Promise.all(
@@ -260,6 +283,11 @@ export class RoomKeysService {
     this.setCurrentEpoch(roomId, epoch);
     this.setWaiting(roomId, false);
     this.version.update((v) => v + 1);
+  }
+
+  private trust(roomId: string): Promise<RoomTrust> {
+    if (!this.membership) throw new Error('No membership service to check the room against');
+    return this.membership.roomTrust(roomId);
   }
 
   private store(roomId: string, epoch: number, key: CryptoKey): void {

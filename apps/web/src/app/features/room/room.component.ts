@@ -47,8 +47,8 @@ export class RoomComponent {
 
   protected readonly room = computed(() => this.chat.rooms().find((r) => r.code === this.code().toUpperCase()) ?? null);
   protected readonly detail = signal<RoomDetail | null>(null);
-  /** Members whose admission this browser verified back to the genesis (null while the room has no genesis). */
-  protected readonly admitted = signal<ReadonlySet<string> | null>(null);
+  /** Members whose admission this browser verified back to the genesis: nobody while the room has no genesis (or not loaded yet). */
+  protected readonly admitted = signal<ReadonlySet<string>>(new Set());
   /** This user asked to join and waits for a member's browser. */
   protected readonly pendingRoom = computed(() => this.joins.pending().find((r) => r.code === this.code().toUpperCase()) ?? null);
   protected readonly declined = computed(() => this.joins.declined().includes(this.code().toUpperCase()));
@@ -67,6 +67,8 @@ export class RoomComponent {
     return (this.detail()?.members ?? []).filter((m) => ids.includes(m.id));
   });
   protected readonly detailError = signal<string | null>(null);
+  /** The server serves another genesis for this room than the one this user pinned, or none (docs/protocol.md §7). */
+  protected readonly tampered = computed(() => this.membership.tampered().has(this.room()?.id ?? ''));
   protected readonly membersOpen = signal(false);
   protected readonly safetyContact = signal<SafetyContact | null>(null);
   protected readonly rateSeconds = secondsLeft(this.chat.rateLimit);
@@ -247,7 +249,8 @@ export class RoomComponent {
       for (const m of detail.members) this.directory.remember({ userId: m.id, username: m.username, publicKeys: m.publicKeys });
       await this.contacts.observe(detail.members.map((m) => ({ userId: m.id, username: m.username, publicKeys: m.publicKeys })));
       const roomId = this.room()?.id ?? detail.id;
-      const admitted = detail.genesis ? new Set((await this.membership.admitted(detail, roomId)).keys()) : null;
+      // No genesis (a room made before v2, or withheld): nobody is admitted, and every member is marked so.
+      const admitted = new Set((await this.membership.admitted(detail, roomId)).keys());
       if (code !== this.code().toUpperCase()) return;
       this.detail.set(detail);
       this.admitted.set(admitted);
