@@ -1,6 +1,7 @@
-import { formatSafetyNumber, safetyNumber, signAdmission } from '@conclave/crypto';
+import type { RoomSummary } from '@conclave/contracts';
+import { formatSafetyNumber, generateEpochKey, importPublicKeys, safetyNumber, sealKeyBox, signAdmission } from '@conclave/crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Account, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { type Account, browserClient, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { encodingsOf, launchChromium, recordRequests } from '../support/browser.js';
 import { askToJoin, createRoom, joinRequest, joinRoom, messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
 import { sql } from '../support/db.js';
@@ -238,34 +239,53 @@ describe('membership in chromium: approval, invite links, room passwords', () =>
     await expect(sql(server, 'SELECT epoch FROM key_boxes WHERE recipient_id = $1', [mal.userId])).resolves.toEqual([]);
   }, 90_000);
 
-  it('upgrades a room made before signed membership: its owner signs it on opening, members keep chatting and can admit', async () => {
-    const legacy = await createRoom(annPage, 'Legacy');
-    await joinRoom(benPage, legacy, 'Legacy', annPage);
-    await say(benPage, 'from before the upgrade');
-    // What a room made before v2 looks like: no genesis, no admissions (and no epoch announcements).
-    const [room] = await sql<{ id: string }>(server, 'SELECT id FROM rooms WHERE code = $1', [legacy]);
+  it('signs no second genesis for a room whose genesis it pinned: a server that drops it gets a warning, not a new signature', async () => {
+    const pinned = await createRoom(annPage, 'Pinned');
+    await say(annPage, 'signed once');
+    // A hostile server pretends the room was made before signed membership, to have the owner sign again.
+    const [room] = await sql<{ id: string }>(server, 'SELECT id FROM rooms WHERE code = $1', [pinned]);
     await sql(server, 'DELETE FROM room_admissions WHERE room_id = $1', [room!.id]);
     await sql(server, 'DELETE FROM room_genesis WHERE room_id = $1', [room!.id]);
-    const [epochs] = await sql<{ t: string | null }>(server, `SELECT to_regclass('room_epochs')::text AS t`);
-    if (epochs?.t) await sql(server, 'DELETE FROM room_epochs WHERE room_id = $1', [room!.id]);
+    await annPage.goto(`${server.origin}/rooms/${pinned}`);
+    await annPage.getByText("This room's signature changed").waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 2_000));
+    await expect(sql(server, 'SELECT 1 FROM room_genesis WHERE room_id = $1', [room!.id])).resolves.toEqual([]);
+    await expect(sql(server, 'SELECT 1 FROM room_admissions WHERE room_id = $1', [room!.id])).resolves.toEqual([]);
+  }, 60_000);
 
-    // The owner opens it: the browser signs the genesis and admits ben ('upgrade').
-    await annPage.goto(`${server.origin}/rooms/${legacy}`);
-    await messages(annPage).filter({ hasText: 'from before the upgrade' }).locator('.body').waitFor({ timeout: 30_000 });
-    for (let i = 0; i < 50 && !(await sql(server, 'SELECT 1 FROM room_genesis WHERE room_id = $1', [room!.id])).length; i++) await new Promise((r) => setTimeout(r, 200));
-    await expect(sql(server, 'SELECT member_id, admitter_id, via FROM room_admissions WHERE room_id = $1', [room!.id])).resolves.toEqual([
-      { member_id: ben.userId, admitter_id: ann.userId, via: 'upgrade' },
+  it('upgrades a room made before signed membership: its owner signs it on opening, moves it to an announced epoch, members keep chatting and can admit', async () => {
+    // What a room made before v2 looks like: created and joined the v1 way, keyed with an unannounced
+    // epoch 1, never opened by a browser of this version (so no browser pinned a genesis for it).
+    const danRest = browserClient(server);
+    await danRest.post('/api/auth/login', { username: dan.username, authKey: dan.keys.authKey }).expect(200);
+    const legacy = (await danRest.post('/api/rooms', { name: 'Legacy', history: 'shared' }).expect(201)).body as RoomSummary;
+    await sql(server, `INSERT INTO room_members (room_id, user_id, role, joined_epoch) VALUES ($1, $2, 'member', 1)`, [legacy.id, ben.userId]);
+    const epochKey = await generateEpochKey();
+    for (const to of [dan, ben]) {
+      const box = await sealKeyBox({ roomId: legacy.id, epoch: 1, epochKey, recipientId: to.userId, recipientEnc: (await importPublicKeys(to.publicKeys)).enc, sharerId: dan.userId, sharerSig: dan.identity.sig.privateKey });
+      await sql(server, 'INSERT INTO key_boxes (room_id, epoch, recipient_id, sharer_id, wrapped, sig) VALUES ($1, $2, $3, $4, $5, $6)', [legacy.id, 1, to.userId, dan.userId, box.wrapped, box.sig]);
+    }
+
+    // The owner opens it: the browser signs the genesis, admits ben ('upgrade') and makes epoch 2 with its announcement.
+    const danPage = await page(dan);
+    await danPage.goto(`${server.origin}/rooms/${legacy.code}`);
+    await danPage.getByRole('heading', { level: 1, name: 'Legacy' }).waitFor();
+    for (let i = 0; i < 100 && !(await sql(server, 'SELECT 1 FROM room_epochs WHERE room_id = $1 AND epoch = 2', [legacy.id])).length; i++) await new Promise((r) => setTimeout(r, 200));
+    await expect(sql(server, 'SELECT member_id, admitter_id, via FROM room_admissions WHERE room_id = $1', [legacy.id])).resolves.toEqual([
+      { member_id: ben.userId, admitter_id: dan.userId, via: 'upgrade' },
     ]);
+    await expect(sql(server, 'SELECT epoch, maker_id FROM room_epochs WHERE room_id = $1', [legacy.id])).resolves.toEqual([{ epoch: 2, maker_id: dan.userId }]);
+    await say(danPage, 'after the upgrade');
 
-    // Both keep chatting, and ben, admitted by the upgrade, lets cat in.
-    await benPage.reload();
-    await say(benPage, 'after the upgrade');
-    await messages(annPage).filter({ hasText: 'after the upgrade' }).locator('.body').waitFor({ timeout: 30_000 });
+    // Ben reads it, and ben, admitted by the upgrade, lets cat in.
+    await benPage.goto(`${server.origin}/rooms/${legacy.code}`);
+    await messages(benPage).filter({ hasText: 'after the upgrade' }).locator('.body').waitFor({ timeout: 30_000 });
+    await say(benPage, 'from ben');
     const catPage = await page(cat);
-    await joinRoom(catPage, legacy, 'Legacy', benPage);
-    await messages(catPage).filter({ hasText: 'after the upgrade' }).locator('.body').waitFor({ timeout: 30_000 });
-    await roster(annPage).locator('li[data-user="cat"]').waitFor({ timeout: 30_000 });
-    await expect(roster(annPage).getByText('⚠ not admitted').count()).resolves.toBe(0);
+    await joinRoom(catPage, legacy.code, 'Legacy', benPage);
+    await messages(catPage).filter({ hasText: 'from ben' }).locator('.body').waitFor({ timeout: 30_000 });
+    await roster(danPage).locator('li[data-user="cat"]').waitFor({ timeout: 30_000 });
+    await expect(roster(danPage).getByText('⚠ not admitted').count()).resolves.toBe(0);
     await catPage.context().close();
   }, 120_000);
 

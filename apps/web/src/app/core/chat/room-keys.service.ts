@@ -39,6 +39,8 @@ export class RoomKeysService {
 
   private readonly held = new Map<string, Map<number, CryptoKey>>();
   private readonly current = new Map<string, number>();
+  /** Per room with a genesis: whether an epoch lacks an announcement (from the last key:boxes). */
+  private readonly unannounced = new Map<string, ((epoch: number) => boolean) | undefined>();
   private readonly refreshing = new Map<string, Promise<void>>();
   private readonly waiters = new Set<{ roomId: string; wake: () => void }>();
   /** Per room and epoch, the refused boxes (by sharer and signature) and their sharers; never opened twice. */
@@ -79,7 +81,11 @@ export class RoomKeysService {
     this.setCurrentEpoch(roomId, currentEpoch);
     await this.refresh(roomId);
     const epoch = this.current.get(roomId)!;
-    if (this.key(roomId, epoch)) return this.setWaiting(roomId, false);
+    if (this.key(roomId, epoch)) {
+      this.setWaiting(roomId, false);
+      if (this.unannounced.get(roomId)?.(epoch)) await this.announceNext(roomId, epoch, members);
+      return;
+    }
     // Its boxes were all refused: other members were asked already (askAgain), and the request waits on the server.
     if (this.refusedEpochs().get(roomId)?.includes(epoch)) return this.setWaiting(roomId, true);
     const asked = await this.socket.request(CHAT_EVENTS.keyRequest, { roomId });
@@ -92,6 +98,19 @@ export class RoomKeysService {
       // Someone else made it first: their box for us is on the server.
       await this.refresh(roomId);
       if (!this.key(roomId, this.current.get(roomId)!)) await this.ensure(roomId, Number(err.error['currentEpoch'] ?? epoch), members);
+    }
+  }
+
+  /**
+   * A room with a genesis whose current epoch has no announcement (made before key commitments): the
+   * next epoch is made, announced, so nothing is sent under a key nobody committed to. Another member
+   * being faster is fine; a refusal leaves the current key in use and is logged.
+   */
+  private async announceNext(roomId: string, epoch: number, members: () => Promise<KeyRecipient[]>): Promise<void> {
+    try {
+      await this.makeEpoch(roomId, epoch + 1, await members());
+    } catch (err) {
+      if (!(err instanceof SocketRequestError && err.code === 'epoch-conflict')) console.warn(`Announcing a new epoch of ${roomId} failed:`, err);
     }
   }
 
@@ -148,6 +167,7 @@ export class RoomKeysService {
     if (roomId) {
       this.held.delete(roomId);
       this.current.delete(roomId);
+      this.unannounced.delete(roomId);
       this.refused.delete(roomId);
       this.reported.delete(roomId);
       this.setRefusedEpochs(roomId, []);
@@ -156,6 +176,7 @@ export class RoomKeysService {
     }
     this.held.clear();
     this.current.clear();
+    this.unannounced.clear();
     this.refused.clear();
     this.reported.clear();
     this.waiters.clear();
@@ -171,9 +192,12 @@ export class RoomKeysService {
     if (trust.genesis === 'changed') return;
     // Only announcements of this room, each under its own epoch, count.
     const announcements = new Map(epochs.filter((a) => a?.roomId === roomId).map((a) => [a.epoch, a]));
-    // Announcements begin with the first epoch made after key commitments came in: from then on, every epoch has one.
-    // A room with a genesis and no announcement at all accepts no unannounced key (a server cannot downgrade it).
-    const firstAnnounced = announcements.size ? Math.min(...announcements.keys()) : trust.genesis === 'none' ? Infinity : -Infinity;
+    // Announcements begin with the first epoch made after key commitments came in: from then on, every
+    // epoch has one. Epochs before it (a room made before them) are taken on their box's signature, and
+    // in a room with a genesis only from a sharer its admission chain admitted; ensure() then moves such
+    // a room on to an announced epoch before anyone sends under an unannounced one.
+    const firstAnnounced = announcements.size ? Math.min(...announcements.keys()) : Infinity;
+    this.unannounced.set(roomId, trust.genesis === 'none' ? undefined : (epoch: number) => !announcements.has(epoch));
     let opened = 0;
     for (const box of boxes) {
       if (this.key(roomId, box.epoch)) continue;
