@@ -214,12 +214,19 @@ describe('RoomKeysService: key commitments', () => {
     expect(keys.rejectedBoxes()).toBe(2);
   });
 
-  it('in a room with a genesis and no announcement at all, takes no unannounced key; without a genesis (before v2), takes it by signature', async () => {
+  it('in a room with a genesis whose epochs have no announcement (made before v2), takes a chain member\u2019s key by its signature, moves the room on to an announced epoch, and takes none from outside the chain', async () => {
     const epochKey = await generateEpochKey();
     socket.material = { boxes: [await box(ann, 1, epochKey)], epochs: [] };
-    await keys.ensure(ROOM, 1, async () => []);
+    await keys.ensure(ROOM, 1, async () => [me].map(({ userId, publicKeys }) => ({ userId, publicKeys })));
+    expect(await raw(keys.key(ROOM, 1))).toEqual(await raw(epochKey));
+    const [made] = socket.sent(CHAT_EVENTS.newEpoch) as Array<{ epoch: number; announcement: EpochAnnouncement }>;
+    expect(made).toMatchObject({ epoch: 2, announcement: { roomId: ROOM, epoch: 2, makerId: me.userId } });
+    expect(keys.currentEpoch(ROOM)).toBe(2);
+
+    keys.forget();
+    trust = { genesis: 'signed', chain: new Map([me].map((p) => [p.userId, { keys: '', via: 'approval' as const }])) };
+    await keys.refresh(ROOM);
     expect(keys.key(ROOM, 1)).toBeUndefined();
-    expect(socket.sent(CHAT_EVENTS.keyRequest)).toEqual([{ roomId: ROOM, epochs: [1] }]);
 
     keys.forget();
     trust = { genesis: 'none', chain: new Map() };
