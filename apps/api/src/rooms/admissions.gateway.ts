@@ -5,9 +5,8 @@ import { Subscription } from 'rxjs';
 import { logFailure } from '../database/background-work.js';
 import type { ConclaveServer, ConclaveSocket } from '../realtime/conclave-socket.js';
 import { membersChannel, userChannel } from '../realtime/presence.js';
-import { ChatError, SocketErrorFilter } from '../realtime/socket-errors.js';
+import { SocketErrorFilter } from '../realtime/socket-errors.js';
 import { SocketSessionGuard, SocketUserId } from '../realtime/socket-session.guard.js';
-import { AdmissionRefusal } from './membership/admission-refusal.js';
 import { AdmissionsService } from './membership/admissions.service.js';
 import { DeclineRequestDto, GenesisRequestDto, GrantRequestDto } from './membership/dto.js';
 import { JoinRequestsService } from './membership/join-requests.service.js';
@@ -55,33 +54,23 @@ export class AdmissionsGateway implements OnGatewayInit, OnGatewayConnection, On
 
   @SubscribeMessage(CHAT_EVENTS.genesis)
   async genesis(@SocketUserId() userId: string, @MessageBody() request: GenesisRequestDto): Promise<AckOf<typeof CHAT_EVENTS.genesis>> {
-    return { ok: true, result: { admitted: await refusalToChatError(this.admissions.genesis(userId, request)) } };
+    return { ok: true, result: { admitted: await this.admissions.genesis(userId, request) } };
   }
 
   @SubscribeMessage(CHAT_EVENTS.admissionGrant)
   async grant(@SocketUserId() userId: string, @MessageBody() request: GrantRequestDto): Promise<AckOf<typeof CHAT_EVENTS.admissionGrant>> {
-    await refusalToChatError(this.admissions.grant(userId, request));
+    await this.admissions.grant(userId, request);
     return { ok: true, result: { userId: request.admission.memberId } };
   }
 
   @SubscribeMessage(CHAT_EVENTS.admissionDecline)
   async decline(@SocketUserId() userId: string, @MessageBody() request: DeclineRequestDto): Promise<AckOf<typeof CHAT_EVENTS.admissionDecline>> {
-    await refusalToChatError(this.admissions.decline(userId, request));
+    await this.admissions.decline(userId, request);
     return { ok: true, result: { userId: request.userId } };
   }
 
   private async offerWaitingRequests(socket: ConclaveSocket): Promise<void> {
     if (!socket.data.userId) return;
     for (const request of await this.requests.requestsIn(await this.rooms.roomIdsOf(socket.data.userId))) socket.emit(CHAT_EVENTS.admissionRequested, request);
-  }
-}
-
-/** A refused genesis, admission or decline, as the coded socket error the client sees. */
-async function refusalToChatError<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof AdmissionRefusal) throw new ChatError(err.code, err.message);
-    throw err;
   }
 }

@@ -1,20 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { EpochAnnouncement, KeyBox, KeyMaterial, KeyRequested, PublicKeys, RotateRequest } from '@conclave/contracts';
+import type { EpochAnnouncement, KeyBox, KeyMaterial, KeyRequested, PublicKeys, RotateRequest, SocketErrorCode } from '@conclave/contracts';
+import { ChatError } from '../realtime/socket-errors.js';
 import { importPublicKeys, SignatureError, verifyEpochAnnouncement, verifyKeyBox } from '@conclave/crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UsersService } from '../auth/users/users.service.js';
 import { AdmissionsService } from './membership/admissions.service.js';
 import { NOT_IN_ROOM } from './not-in-room.js';
 
-/** Why a key operation was refused; the gateway turns it into a coded socket error. */
-export class KeyRefusal extends Error {
-  constructor(
-    readonly code: 'invalid-payload' | 'no-such-room' | 'epoch-conflict' | 'bad-signature' | 'not-admitted',
-    message: string,
-    readonly currentEpoch?: number,
-  ) {
-    super(message);
+/** Why a key operation was refused: the socket error filter answers it with its code (and the room's current epoch, when given). */
+export class KeyRefusal extends ChatError {
+  constructor(code: Extract<SocketErrorCode, 'invalid-payload' | 'no-such-room' | 'epoch-conflict' | 'bad-signature' | 'not-admitted'>, message: string, currentEpoch?: number) {
+    super(code, message, currentEpoch === undefined ? {} : { currentEpoch });
   }
 }
 

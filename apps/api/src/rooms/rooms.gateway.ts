@@ -6,9 +6,9 @@ import { UsersService } from '../auth/users/users.service.js';
 import { logFailure } from '../database/background-work.js';
 import type { ConclaveServer, ConclaveSocket } from '../realtime/conclave-socket.js';
 import { membersChannel, userChannel } from '../realtime/presence.js';
-import { ChatError, connectionFailed, SocketErrorFilter } from '../realtime/socket-errors.js';
+import { connectionFailed, SocketErrorFilter } from '../realtime/socket-errors.js';
 import { SocketSessionGuard, SocketUserId } from '../realtime/socket-session.guard.js';
-import { KeyRefusal, KeysService } from './keys.service.js';
+import { KeysService } from './keys.service.js';
 import { KeyRequestDto, KeyShareDto, NewEpochDto, RoomIdDto } from './keys.dto.js';
 import { type MembershipChange, RoomEvents } from './room-events.js';
 import { RoomMemberGuard } from './room-member.guard.js';
@@ -52,14 +52,14 @@ export class RoomKeysGateway implements OnGatewayInit, OnGatewayConnection, OnMo
 
   @SubscribeMessage(CHAT_EVENTS.newEpoch)
   async newEpoch(@SocketUserId() userId: string, @MessageBody() { roomId, epoch, boxes, announcement }: NewEpochDto): Promise<AckOf<typeof CHAT_EVENTS.newEpoch>> {
-    await refusalToChatError(this.keys.newEpoch(userId, roomId, epoch, boxes, announcement));
+    await this.keys.newEpoch(userId, roomId, epoch, boxes, announcement);
     this.server.to(membersChannel(roomId)).emit(CHAT_EVENTS.epoch, { roomId, code: await this.rooms.codeOf(roomId), epoch });
     return { ok: true, result: { epoch } };
   }
 
   @SubscribeMessage(CHAT_EVENTS.keyRequest)
   async keyRequest(@SocketUserId() userId: string, @MessageBody() { roomId, epochs: unusable }: KeyRequestDto): Promise<AckOf<typeof CHAT_EVENTS.keyRequest>> {
-    const epochs = await refusalToChatError(this.keys.request(userId, roomId, unusable));
+    const epochs = await this.keys.request(userId, roomId, unusable);
     if (epochs.length) {
       const [user] = await this.users.findByIds([userId]);
       const ask = { roomId, code: await this.rooms.codeOf(roomId), requesterId: userId, publicKeys: { enc: user!.encPublicKey, sig: user!.sigPublicKey }, epochs };
@@ -71,7 +71,7 @@ export class RoomKeysGateway implements OnGatewayInit, OnGatewayConnection, OnMo
 
   @SubscribeMessage(CHAT_EVENTS.keyShare)
   async keyShare(@SocketUserId() userId: string, @MessageBody() { roomId, boxes }: KeyShareDto): Promise<AckOf<typeof CHAT_EVENTS.keyShare>> {
-    const { stored, delivered } = await refusalToChatError(this.keys.share(userId, roomId, boxes));
+    const { stored, delivered } = await this.keys.share(userId, roomId, boxes);
     const code = await this.rooms.codeOf(roomId);
     for (const [recipientId, epochs] of delivered) this.server.to(userChannel(recipientId)).emit(CHAT_EVENTS.keyAvailable, { roomId, code, epochs });
     return { ok: true, result: { stored } };
@@ -94,15 +94,5 @@ export class RoomKeysGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     if (change.change === 'joined') return;
     const rotation = await this.keys.rotation(change.roomId);
     if (rotation) this.server.to(membersChannel(change.roomId)).except(userChannel(change.userId)).emit(CHAT_EVENTS.rotate, rotation);
-  }
-}
-
-/** A refused key operation, as the coded socket error the client sees. */
-async function refusalToChatError<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof KeyRefusal) throw new ChatError(err.code, err.message, err.currentEpoch === undefined ? {} : { currentEpoch: err.currentEpoch });
-    throw err;
   }
 }
