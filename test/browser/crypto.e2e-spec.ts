@@ -68,9 +68,10 @@ describe('libs/crypto in chromium', () => {
         .decryptMessage({ ...envelope, senderId: ann.userId, epoch: 2 }, { epochKey: bensKey, senderSig: ann.pub.sig })
         .catch((e: { name: string; code: string }) => `${e.name}/${e.code}`);
       const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-      const file = await c.encryptFile(png, 'dot.png');
-      const back = await c.decryptFile(file.ciphertext, file.descriptor);
-      const oversize = await c.encryptFile(new Uint8Array(8 * 1024 * 1024 + 1), 'big.txt').catch((e: { code: string }) => e.code);
+      const place = { roomId: room, fileId: crypto.randomUUID() };
+      const file = await c.encryptFile(png, 'dot.png', place);
+      const back = await c.decryptFile(file.ciphertext, file.descriptor, place);
+      const oversize = await c.encryptFile(new Uint8Array(8 * 1024 * 1024 + 1), 'big.txt', place).catch((e: { code: string }) => e.code);
       const privateExportable = await crypto.subtle.exportKey('pkcs8', ann.priv.sig).then(() => true, () => false);
       return {
         body: content.body,

@@ -66,7 +66,7 @@ export function askRaw<T = unknown>(socket: Socket, event: string, payload: unkn
 type WithTypeArgument<T, Event> = unknown extends T ? never : Event;
 
 /** The result of an acknowledgement; a refusal throws with the server's error code and message, so a test cannot read past it. */
-export function resultOf<T>(reply: Ack<T>): T {
+export function resultOf<R extends Ack<unknown>>(reply: R): Extract<R, { ok: true }>['result'] {
   if (reply?.ok === true) return reply.result;
   if (reply?.ok === false) throw new Error(`refused: ${reply.error.code}: ${reply.error.message}`);
   throw new Error(`not an acknowledgement: ${JSON.stringify(reply)}`);

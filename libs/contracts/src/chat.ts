@@ -89,6 +89,8 @@ export type SocketErrorCode =
   | 'bad-signature'
   /** The person is not an admitted member (no admission that verifies): nobody may make or share a key for them. */
   | 'not-admitted'
+  /** message:send named a fileId that is not the sender's own upload, stored, in this room and not yet carried by another message: refused, not stored. */
+  | 'file-unavailable'
   /** The database is down or did not answer in time: try again after retryAfterMs (a message sent again is stored once, by its clientMsgId). */
   | 'unavailable'
   | 'server-error';
@@ -215,8 +217,17 @@ export interface StaleEpoch extends SocketError {
   currentEpoch: number;
 }
 
+/**
+ * c→s 'message:send': the envelope, and for a file message the id of the uploaded ciphertext it
+ * carries (docs/protocol.md §10). The id is routing data the server sees: storing the message makes
+ * the upload permanent and lets whoever may read the message ask for a download link.
+ */
+export type SendMessageRequest = MessageEnvelope & { fileId?: string };
+
 /** A message as members receive it. */
 export interface StoredMessage extends MessageEnvelope {
+  /** The file this message carries, as the server recorded it: a client shows a file message only when it equals its content's fileId. */
+  fileId?: string;
   senderId: string;
   seq: number;
   createdAt: string;

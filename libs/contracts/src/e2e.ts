@@ -72,6 +72,8 @@ export interface FileDescriptor {
   size: number;
   /** SHA-256 of the plaintext, base64. */
   sha256: string;
+  /** SHA-256 of the uploaded ciphertext (GCM tag included), base64: checked before decrypting. */
+  ciphertextSha256: string;
   /** The file's own AES-256-GCM key, raw 32 bytes, base64. */
   key: string;
   /** 12 bytes, base64. */
@@ -80,7 +82,7 @@ export interface FileDescriptor {
 
 export interface FileContent extends FileDescriptor {
   type: 'file';
-  /** The server's id of the uploaded ciphertext. */
+  /** The id the uploader made for the file (a UUID): the server's key for the ciphertext, and part of the file's AAD. */
   fileId: string;
   sentAt: number;
 }

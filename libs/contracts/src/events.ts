@@ -28,6 +28,7 @@ import {
   type RoomRemoved,
   type RoomRoster,
   type RotateRequest,
+  type SendMessageRequest,
   type SendResult,
   type SessionEnded,
   type SocketError,
@@ -35,7 +36,6 @@ import {
   type StoredMessage,
   type TypingNotice,
 } from './chat.js';
-import type { MessageEnvelope } from './e2e.js';
 import type { AdmissionResolved, DeclineRequest, GenesisRequest, GrantRequest, JoinRequest } from './membership.js';
 
 /** c→s 'room:typing' */
@@ -60,7 +60,7 @@ export interface ClientToServerEvents {
   /** Needs room:enter first. No acknowledgement. */
   'room:typing': (request: TypingRequest) => void;
   /** Needs room:enter first. Acknowledged only once stored. */
-  'message:send': Acked<MessageEnvelope, SendResult>;
+  'message:send': Acked<SendMessageRequest, SendResult>;
   /** Needs room:enter first. */
   'message:history': Acked<HistoryRequest, HistoryPage>;
   /** Needs room:enter first. */
@@ -174,6 +174,7 @@ export const SOCKET_ERROR_CODES: { readonly [C in SocketErrorCode]: true } = {
   'rate-limited': true,
   'bad-signature': true,
   'not-admitted': true,
+  'file-unavailable': true,
   unavailable: true,
   'server-error': true,
 };

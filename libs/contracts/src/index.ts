@@ -6,3 +6,4 @@ export * from './rooms.js';
 export * from './chat.js';
 export * from './membership.js';
 export * from './events.js';
+export * from './files.js';

@@ -23,6 +23,8 @@ export const LIMITS = {
   fileNameChars: 100,
   /** Bytes in a shared file before encryption: 8 MiB. */
   fileBytes: 8 * 1024 * 1024,
+  /** Bytes of an uploaded file's ciphertext: the file plus the GCM tag. The server's bound on an upload. */
+  fileCiphertextBytes: 8 * 1024 * 1024 + GCM_TAG_BYTES,
   /** Characters in a room code. */
   roomCodeLength: 4,
 } as const;

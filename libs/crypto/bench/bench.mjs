@@ -55,7 +55,8 @@ const rawAes = await wc.generateKey({ name: 'AES-GCM', length: 256 }, true, ['en
 const iv = new Uint8Array(12);
 const box = await sealKeyBox({ roomId: ROOM, epoch: 1, epochKey, recipientId: 'ben', recipientEnc: benPub.enc, sharerId: 'ann', sharerSig: ann.sig.privateKey });
 const envelope = await encryptMessage({ roomId: ROOM, senderId: 'ann', epoch: 1, epochKey, senderSig: ann.sig.privateKey, content: textContent(body) });
-const file = await encryptFile(fileBytes, 'big.txt');
+const place = { roomId: ROOM, fileId: '7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f' };
+const file = await encryptFile(fileBytes, 'big.txt', place);
 const plaintext = new TextEncoder().encode(JSON.stringify(textContent(body)));
 const ecdsa = { name: 'ECDSA', hash: 'SHA-256' };
 const sig = await wc.sign(ecdsa, ann.sig.privateKey, plaintext);
@@ -87,8 +88,8 @@ await measure(`message verify + decrypt (${LIMITS.messageBodyChars} chars)`, 500
   await wc.verify(ecdsa, annPub.sig, sig, plaintext);
   await wc.decrypt({ name: 'AES-GCM', iv }, epochKey, messageCt);
 });
-await measure('8 MiB file encrypt (check + hash + AES-GCM)', 3, () => encryptFile(fileBytes, 'big.txt'), 'AES-GCM encrypt 8 MiB alone', () => wc.encrypt({ name: 'AES-GCM', iv }, rawAes, fileBytes));
-await measure('8 MiB file decrypt (AES-GCM + hash + check)', 3, () => decryptFile(file.ciphertext, file.descriptor), 'AES-GCM decrypt 8 MiB alone', () => wc.decrypt({ name: 'AES-GCM', iv }, rawAes, aesCt));
+await measure('8 MiB file encrypt (check + hash + AES-GCM)', 3, () => encryptFile(fileBytes, 'big.txt', place), 'AES-GCM encrypt 8 MiB alone', () => wc.encrypt({ name: 'AES-GCM', iv }, rawAes, fileBytes));
+await measure('8 MiB file decrypt (AES-GCM + hash + check)', 3, () => decryptFile(file.ciphertext, file.descriptor, place), 'AES-GCM decrypt 8 MiB alone', () => wc.decrypt({ name: 'AES-GCM', iv }, rawAes, aesCt));
 
 const table = [
   '| operation | ops/s | ms/op | baseline (same run) | baseline ops/s | protocol / baseline |',

@@ -96,7 +96,8 @@ const fileName = 'notes.txt';
 const fileBytes = new TextEncoder().encode('Conclave test vector file.\nLine two: ünïcödé ✓\n');
 const fileKeyRaw = counting(0x60, 32);
 const fileIv = counting(0x80, 12);
-const file = await encryptFileWith(fileBytes, fileName, await wc.importKey('raw', fileKeyRaw, 'AES-GCM', true, ['encrypt', 'decrypt']), fileIv);
+const fileId = '7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f';
+const file = await encryptFileWith(fileBytes, fileName, { roomId, fileId }, await wc.importKey('raw', fileKeyRaw, 'AES-GCM', true, ['encrypt', 'decrypt']), fileIv);
 
 // Membership v2 (docs/protocol.md, "Membership"): alice created the room; bob joined with an invite.
 const code = 'K7QZ';
@@ -150,7 +151,7 @@ const vectors = {
   derivation: { ...derivation, authKey, backup },
   keyBox: { box, epochKey: toBase64(epochKeyRaw) },
   message: { senderId: alice.vector.userId, epochKey: toBase64(epochKeyRaw), content, envelope },
-  file: { name: fileName, plaintext: toBase64(fileBytes), key: toBase64(fileKeyRaw), iv: toBase64(fileIv), ciphertext: toBase64(file.ciphertext), descriptor: file.descriptor },
+  file: { name: fileName, roomId, fileId, plaintext: toBase64(fileBytes), key: toBase64(fileKeyRaw), iv: toBase64(fileIv), ciphertext: toBase64(file.ciphertext), descriptor: file.descriptor },
   fingerprints: {
     alice: await fingerprint(alice.vector),
     bob: await fingerprint(bob.vector),

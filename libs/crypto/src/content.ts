@@ -27,13 +27,14 @@ export function contentProblem(content: unknown): string | undefined {
       if (fromBase64(c.key, 'key').length !== 32) return 'file key must be 32 bytes';
       if (fromBase64(c.iv, 'iv').length !== 12) return 'file iv must be 12 bytes';
       if (fromBase64(c.sha256, 'sha256').length !== 32) return 'sha256 must be 32 bytes';
+      if (fromBase64(c.ciphertextSha256, 'ciphertextSha256').length !== 32) return 'ciphertextSha256 must be 32 bytes';
     } catch (err) {
       return (err as Error).message;
     }
     if (typeof c.name !== 'string' || c.name.length === 0 || characterCount(c.name) > LIMITS.fileNameChars) return 'file name is empty or too long';
     if (typeof c.mime !== 'string' || !MIMES.has(c.mime)) return 'file type is not allowed';
     if (typeof c.size !== 'number' || !Number.isSafeInteger(c.size) || c.size < 0 || c.size > LIMITS.fileBytes) return 'file size is out of range';
-    return Object.keys(c).length === 9 ? undefined : 'file content has unknown fields';
+    return Object.keys(c).length === 10 ? undefined : 'file content has unknown fields';
   }
   return 'unknown content type';
 }

@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import { equalBytes, fromBase64, toBase64, utf8 } from './encoding.js';
 import { IV_BYTES, V1 } from './labels.js';
+import { checkId } from './validate.js';
 import { attempt, randomBytes, subtle } from './webcrypto.js';
 
 const MAGIC: ReadonlyArray<{ mime: AllowedMimeType; bytes: ReadonlyArray<number | null> }> = [
@@ -51,6 +52,19 @@ export function checkFileType(bytes: Uint8Array, fileName: string): AllowedMimeT
   return declared;
 }
 
+/** Where a file belongs: its AAD names both, so a blob cannot be passed off in another room or as another file (docs/protocol.md §10). */
+export interface FilePlace {
+  roomId: string;
+  /** A UUID the uploader makes before encrypting; the server stores the ciphertext under it. */
+  fileId: string;
+}
+
+const fileAad = ({ roomId, fileId }: FilePlace) => {
+  checkId(roomId, 'roomId');
+  checkId(fileId, 'fileId');
+  return utf8(`${V1.fileAad}${roomId}|${fileId}`);
+};
+
 export interface EncryptedFile {
   /** Upload this: AES-256-GCM ciphertext with its tag. */
   ciphertext: Uint8Array<ArrayBuffer>;
@@ -58,36 +72,74 @@ export interface EncryptedFile {
   descriptor: FileDescriptor;
 }
 
-/** Checks size and type, then encrypts with a fresh per-file key (AAD "conclave/v1/file"). */
-export async function encryptFile(bytes: Uint8Array<ArrayBuffer>, fileName: string): Promise<EncryptedFile> {
+/** Checks size and type, then encrypts with a fresh per-file key (AAD "conclave/v1/file|" + roomId + "|" + fileId). */
+export async function encryptFile(bytes: Uint8Array<ArrayBuffer>, fileName: string, place: FilePlace): Promise<EncryptedFile> {
   if (bytes.length > LIMITS.fileBytes) throw new FileTooLargeError(bytes.length, LIMITS.fileBytes);
   const key = await attempt(
     () => subtle().generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']),
     (cause) => new InvalidInputError('file key generation failed', { cause }),
   );
-  return encryptFileWith(bytes, fileName, key, randomBytes(IV_BYTES));
+  return encryptFileWith(bytes, fileName, place, key, randomBytes(IV_BYTES));
 }
 
 /** @internal Deterministic core of encryptFile, for the test vectors. Never reuse a key and IV. */
-export async function encryptFileWith(bytes: Uint8Array<ArrayBuffer>, fileName: string, key: CryptoKey, iv: Uint8Array<ArrayBuffer>): Promise<EncryptedFile> {
+export async function encryptFileWith(
+  bytes: Uint8Array<ArrayBuffer>,
+  fileName: string,
+  place: FilePlace,
+  key: CryptoKey,
+  iv: Uint8Array<ArrayBuffer>,
+): Promise<EncryptedFile> {
   if (bytes.length > LIMITS.fileBytes) throw new FileTooLargeError(bytes.length, LIMITS.fileBytes);
   const mime = checkFileType(bytes, fileName);
+  const additionalData = fileAad(place);
   const wc = subtle();
   const [ciphertext, sha256, rawKey] = await attempt(
-    () => Promise.all([wc.encrypt({ name: 'AES-GCM', iv, additionalData: utf8(V1.fileAad) }, key, bytes), wc.digest('SHA-256', bytes), wc.exportKey('raw', key)]),
+    () => Promise.all([wc.encrypt({ name: 'AES-GCM', iv, additionalData }, key, bytes), wc.digest('SHA-256', bytes), wc.exportKey('raw', key)]),
     (cause) => new InvalidInputError('file encryption failed', { cause }),
+  );
+  const ciphertextSha256 = await attempt(
+    () => wc.digest('SHA-256', ciphertext),
+    (cause) => new InvalidInputError('file hashing failed', { cause }),
   );
   return {
     ciphertext: new Uint8Array(ciphertext),
-    descriptor: { name: shortenName(fileName), mime, size: bytes.length, sha256: toBase64(sha256), key: toBase64(rawKey), iv: toBase64(iv) },
+    descriptor: {
+      name: shortenName(fileName),
+      mime,
+      size: bytes.length,
+      sha256: toBase64(sha256),
+      ciphertextSha256: toBase64(ciphertextSha256),
+      key: toBase64(rawKey),
+      iv: toBase64(iv),
+    },
   };
 }
 
 /**
- * Decrypts a downloaded file and checks it against its descriptor: size, SHA-256, and that the
- * content really is the declared type (a member cannot pass off HTML as an image).
+ * Checks a downloaded blob against its descriptor's ciphertext hash before anything is decrypted,
+ * so a substituted or truncated download is reported as such (docs/protocol.md §10).
  */
-export async function decryptFile(ciphertext: Uint8Array<ArrayBuffer>, descriptor: FileDescriptor): Promise<Uint8Array<ArrayBuffer>> {
+export async function checkFileCiphertext(ciphertext: Uint8Array<ArrayBuffer>, descriptor: FileDescriptor): Promise<void> {
+  const digest = new Uint8Array(
+    await attempt(
+      () => subtle().digest('SHA-256', ciphertext),
+      (cause) => new InvalidInputError('file hashing failed', { cause }),
+    ),
+  );
+  if (!equalBytes(digest, fromBase64(descriptor?.ciphertextSha256, 'ciphertextSha256'))) {
+    throw new FileIntegrityError(`"${descriptor.name}" was altered or is not this file (its encrypted bytes do not match)`);
+  }
+}
+
+/**
+ * Checks a downloaded file's ciphertext hash, decrypts it for its room and id, and checks the result
+ * against the descriptor: size, SHA-256, and that the content really is the declared type (a member
+ * cannot pass off HTML as an image).
+ */
+export async function decryptFile(ciphertext: Uint8Array<ArrayBuffer>, descriptor: FileDescriptor, place: FilePlace): Promise<Uint8Array<ArrayBuffer>> {
+  const additionalData = fileAad(place);
+  await checkFileCiphertext(ciphertext, descriptor);
   const wc = subtle();
   const key = await attempt(
     () => wc.importKey('raw', fromBase64(descriptor?.key, 'file key'), 'AES-GCM', false, ['decrypt']),
@@ -95,7 +147,7 @@ export async function decryptFile(ciphertext: Uint8Array<ArrayBuffer>, descripto
   );
   const plaintext = new Uint8Array(
     await attempt(
-      () => wc.decrypt({ name: 'AES-GCM', iv: fromBase64(descriptor.iv, 'file iv'), additionalData: utf8(V1.fileAad) }, key, ciphertext),
+      () => wc.decrypt({ name: 'AES-GCM', iv: fromBase64(descriptor.iv, 'file iv'), additionalData }, key, ciphertext),
       (cause) => new DecryptionError(`"${descriptor.name}" cannot be decrypted: altered or not this file`, { cause }),
     ),
   );

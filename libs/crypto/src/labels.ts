@@ -8,7 +8,7 @@ export const V1 = {
   contactsAad: 'conclave/v1/contacts|',
   keyBox: 'conclave/v1/keybox',
   messageAad: 'conclave/v1/msg|',
-  fileAad: 'conclave/v1/file',
+  fileAad: 'conclave/v1/file|',
   // Membership v2 (docs/protocol.md, "Membership"): each signed, MACed or derived value has its own label.
   memberKeys: 'conclave/v1/keys',
   genesis: 'conclave/v1/room',

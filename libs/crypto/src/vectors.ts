@@ -28,7 +28,7 @@ export interface TestVectors {
   derivation: { username: string; password: string; authKey: string; backup: KeyBackup };
   keyBox: { box: KeyBox; epochKey: string };
   message: { senderId: string; epochKey: string; content: TextContent; envelope: MessageEnvelope };
-  file: { name: string; plaintext: string; key: string; iv: string; ciphertext: string; descriptor: FileDescriptor };
+  file: { name: string; roomId: string; fileId: string; plaintext: string; key: string; iv: string; ciphertext: string; descriptor: FileDescriptor };
   fingerprints: { alice: string; bob: string; safetyNumber: string };
   /** memberKeysDigest of each identity. */
   memberKeys: { alice: string; bob: string };
@@ -103,11 +103,17 @@ export async function checkTestVectors(v: TestVectors): Promise<string[]> {
   });
 
   await check('file (encrypted)', async () => {
-    const { ciphertext, descriptor } = await encryptFileWith(fromBase64(v.file.plaintext, 'plaintext'), v.file.name, await aes(v.file.key, true), fromBase64(v.file.iv, 'iv'));
+    const { ciphertext, descriptor } = await encryptFileWith(
+      fromBase64(v.file.plaintext, 'plaintext'),
+      v.file.name,
+      { roomId: v.file.roomId, fileId: v.file.fileId },
+      await aes(v.file.key, true),
+      fromBase64(v.file.iv, 'iv'),
+    );
     return toBase64(ciphertext) === v.file.ciphertext && JSON.stringify(descriptor) === JSON.stringify(v.file.descriptor);
   });
   await check('file (decrypted)', async () => {
-    const plaintext = await decryptFile(fromBase64(v.file.ciphertext, 'ciphertext'), v.file.descriptor);
+    const plaintext = await decryptFile(fromBase64(v.file.ciphertext, 'ciphertext'), v.file.descriptor, { roomId: v.file.roomId, fileId: v.file.fileId });
     return equalBytes(plaintext, fromBase64(v.file.plaintext, 'plaintext'));
   });
 

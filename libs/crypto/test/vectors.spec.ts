@@ -76,10 +76,11 @@ describe('test vectors, checked independently with node:crypto', () => {
     expect(verify('sha256', Buffer.from(`${aad}|${envelope.iv}|${envelope.ct}`), { key: sender, dsaEncoding: 'ieee-p1363' }, b64(envelope.sig))).toBe(true);
   });
 
-  it('the file is AES-256-GCM with AAD "conclave/v1/file" and its descriptor carries the SHA-256', () => {
+  it('the file is AES-256-GCM with AAD "conclave/v1/file|" + roomId + "|" + fileId and its descriptor carries both SHA-256s', () => {
     const { file } = vectors;
-    expect(gcm(b64(file.key), b64(file.iv), b64(file.plaintext), 'conclave/v1/file')).toBe(file.ciphertext);
+    expect(gcm(b64(file.key), b64(file.iv), b64(file.plaintext), `conclave/v1/file|${file.roomId}|${file.fileId}`)).toBe(file.ciphertext);
     expect(createHash('sha256').update(b64(file.plaintext)).digest('base64')).toBe(file.descriptor.sha256);
+    expect(createHash('sha256').update(b64(file.ciphertext)).digest('base64')).toBe(file.descriptor.ciphertextSha256);
   });
 
   it('fingerprints are Signal-style iterated SHA-512 (5200 rounds), 30 digits; the safety number sorts them', () => {
