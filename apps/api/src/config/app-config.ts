@@ -20,7 +20,32 @@ export interface AppConfig {
   readonly auth: AuthConfig;
   readonly chat: ChatConfig;
   readonly quotas: QuotasConfig;
+  readonly files: FilesConfig;
 }
+
+/** Encrypted file sharing (docs/protocol.md §10; README "Files"). */
+export interface FilesConfig {
+  /** FILE_STORAGE: where ciphertext is kept. */
+  readonly storage: FileStorageConfig;
+  /** FILE_LINK_TTL_SECONDS: how long a download link works (default 24 h). */
+  readonly linkTtlSeconds: number;
+  /** FILE_QUOTA_MB_PER_USER in bytes: ciphertext a user's uploads may take, over all rooms. */
+  readonly quotaBytes: number;
+  /** FILE_SWEEP_INTERVAL_SECONDS in ms: how often pending uploads and deleted rooms' files are looked for. */
+  readonly sweepIntervalMs: number;
+}
+
+export type FileStorageConfig =
+  /** Under dataDir/files; links are HMAC-signed with FILE_LINK_SECRET (undefined = DATA_DIR/file-link.secret). */
+  | { readonly driver: 'local'; readonly linkSecret: string | undefined }
+  | {
+      readonly driver: 'firebase';
+      readonly bucket: string;
+      /** The service account key (JSON) read from FIREBASE_SERVICE_ACCOUNT_FILE at start. */
+      readonly serviceAccount: { readonly projectId: string; readonly clientEmail: string; readonly privateKey: string };
+      /** FIREBASE_STORAGE_ENDPOINT: another Cloud Storage JSON API endpoint (tests, a proxy); undefined = Google's. */
+      readonly apiEndpoint: string | undefined;
+    };
 
 /** What one account, or one client address, may hold or try (README "Configuration"). */
 export interface QuotasConfig {

@@ -160,4 +160,37 @@ export class Environment {
 
   @IntegerVar(1, 300, 'must be a whole number of seconds from 1 to 300')
   SOCKET_HANDSHAKE_TIMEOUT_SECONDS = 10;
+
+  // Files (docs/protocol.md §10, README "Files").
+  @IsIn(['local', 'firebase'], { message: 'must be "local" (files under DATA_DIR) or "firebase" (Firebase / Cloud Storage; needs FIREBASE_STORAGE_BUCKET and FIREBASE_SERVICE_ACCOUNT_FILE)' })
+  FILE_STORAGE: 'local' | 'firebase' = 'local';
+
+  @IntegerVar(1, 604_800, 'must be a whole number of seconds from 1 to 604800 (7 days, the longest a V4 signed URL may live)')
+  FILE_LINK_TTL_SECONDS = 86_400;
+
+  @IntegerVar(1, Infinity, 'must be a whole number of megabytes (1 or more)')
+  FILE_QUOTA_MB_PER_USER = 1024;
+
+  @IntegerVar(1, 86_400, 'must be a whole number of seconds from 1 to 86400')
+  FILE_SWEEP_INTERVAL_SECONDS = 300;
+
+  /** Signs local download links; unset = DATA_DIR/file-link.secret, made on first start. */
+  @SecretVar()
+  FILE_LINK_SECRET?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  FIREBASE_STORAGE_BUCKET?: string;
+
+  /** A service account key (JSON) with access to the bucket. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  FIREBASE_SERVICE_ACCOUNT_FILE?: string;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['https', 'http'], require_protocol: true }, { message: 'must be an http(s) URL' })
+  FIREBASE_STORAGE_ENDPOINT?: string;
 }

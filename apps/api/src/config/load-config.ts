@@ -4,12 +4,12 @@ import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import type { AppConfig, TlsSource } from './app-config.js';
+import type { AppConfig, FileStorageConfig, TlsSource } from './app-config.js';
 import { ConfigError } from './config-error.js';
 import { Environment } from './environment.js';
 
 /** Variables whose value a start error must not print (it would end up in logs). */
-const SECRET_VARIABLES = new Set(['SESSION_SECRET', 'LOGIN_DEVICE_SECRET']);
+const SECRET_VARIABLES = new Set(['SESSION_SECRET', 'LOGIN_DEVICE_SECRET', 'FILE_LINK_SECRET']);
 
 /** Reads and validates the environment once; throws a ConfigError naming the first bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
@@ -69,7 +69,52 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
       socketsPerUser: env.SOCKETS_PER_USER_MAX,
       socketHandshakeMs: env.SOCKET_HANDSHAKE_TIMEOUT_SECONDS * 1000,
     },
+    files: {
+      storage: fileStorage(env),
+      linkTtlSeconds: env.FILE_LINK_TTL_SECONDS,
+      quotaBytes: env.FILE_QUOTA_MB_PER_USER * 1024 * 1024,
+      sweepIntervalMs: env.FILE_SWEEP_INTERVAL_SECONDS * 1000,
+    },
   };
+}
+
+function fileStorage(env: Environment): FileStorageConfig {
+  if (env.FILE_STORAGE === 'local') return { driver: 'local', linkSecret: env.FILE_LINK_SECRET };
+  if (!env.FIREBASE_STORAGE_BUCKET) throw new ConfigError('FIREBASE_STORAGE_BUCKET', 'is required with FILE_STORAGE=firebase (e.g. my-project.appspot.com)');
+  if (!env.FIREBASE_SERVICE_ACCOUNT_FILE) {
+    throw new ConfigError('FIREBASE_SERVICE_ACCOUNT_FILE', 'is required with FILE_STORAGE=firebase: the JSON key of a service account that may read and write the bucket');
+  }
+  return {
+    driver: 'firebase',
+    bucket: env.FIREBASE_STORAGE_BUCKET,
+    serviceAccount: readServiceAccount(env.FIREBASE_SERVICE_ACCOUNT_FILE),
+    apiEndpoint: env.FIREBASE_STORAGE_ENDPOINT?.replace(/\/$/, ''),
+  };
+}
+
+/** The fields of a Google service account key the SDK signs with; a bad file stops the start, naming what is wrong. */
+function readServiceAccount(file: string): { projectId: string; clientEmail: string; privateKey: string } {
+  let key: Record<string, unknown>;
+  try {
+    key = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? 'not JSON';
+    throw new ConfigError('FIREBASE_SERVICE_ACCOUNT_FILE', `cannot read ${file} as a service account key (${reason})`);
+  }
+  const { project_id: projectId, client_email: clientEmail, private_key: privateKey } = key ?? {};
+  if (typeof projectId !== 'string' || typeof clientEmail !== 'string' || typeof privateKey !== 'string') {
+    throw new ConfigError('FIREBASE_SERVICE_ACCOUNT_FILE', `${file} lacks project_id, client_email or private_key: download a JSON key of the service account`);
+  }
+  checkPrivateKeyPem('FIREBASE_SERVICE_ACCOUNT_FILE', privateKey, file);
+  return { projectId, clientEmail, privateKey };
+}
+
+function checkPrivateKeyPem(variable: string, pem: string, file: string): void {
+  try {
+    createPrivateKey(pem);
+  } catch (err) {
+    throw new ConfigError(variable, `${file}: private_key is not a PEM private key (${(err as Error).message})`);
+  }
 }
 
 function tlsSource(env: Environment): TlsSource {
