@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CHAT_EVENTS,
@@ -217,6 +217,25 @@ describe('encrypted files, local storage (docs/protocol.md §10)', () => {
       });
       if (existsSync(objectPath(server, fileId))) expect(readFileSync(objectPath(server, fileId)).equals(declared)).toBe(true);
       for (const path of allStoredObjects(join(server.dataDir, 'files'))) expect(readFileSync(path).includes(extra)).toBe(false);
+    });
+  });
+
+  describe('storage failure', () => {
+    it('answers an upload the driver cannot store with 503 and Retry-After, keeps no row, and the process lives on', async () => {
+      const fileId = `ff${randomUUID().slice(2)}`;
+      // The object's directory cannot be made: a plain file stands where it would be.
+      mkdirSync(join(server.dataDir, 'files'), { recursive: true });
+      writeFileSync(join(server.dataDir, 'files', 'ff'), 'in the way');
+      try {
+        const res = await upload(ann.rest, room.code, fileId, randomBytes(4096), 'image/png').expect(503);
+        expect(res.headers['retry-after']).toBe('10');
+        expect(res.body.message).toMatch(/^File storage unavailable/);
+        expect(await filesRows(server, fileId)).toEqual([]);
+        expect(server.stdout).toMatch(/file storage \(local\) failed at upload/);
+      } finally {
+        rmSync(join(server.dataDir, 'files', 'ff'));
+      }
+      await upload(ann.rest, room.code, fileId, randomBytes(4096), 'image/png').expect(201);
     });
   });
 
