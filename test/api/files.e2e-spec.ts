@@ -224,7 +224,7 @@ describe('encrypted files, local storage (docs/protocol.md §10)', () => {
     it('answers an upload the driver cannot store with 503 and Retry-After, keeps no row, and the process lives on', async () => {
       const fileId = `ff${randomUUID().slice(2)}`;
       // The object's directory cannot be made: a plain file stands where it would be.
-      mkdirSync(join(server.dataDir, 'files'), { recursive: true });
+      mkdirSync(join(server.dataDir, 'files'), { recursive: true, mode: 0o700 });
       writeFileSync(join(server.dataDir, 'files', 'ff'), 'in the way');
       try {
         const res = await upload(ann.rest, room.code, fileId, randomBytes(4096), 'image/png').expect(503);
