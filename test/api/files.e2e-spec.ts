@@ -307,6 +307,19 @@ describe('encrypted files, local storage (docs/protocol.md §10)', () => {
       expect(await filesRows(server, elsewhere.fileId)).toEqual([{ state: 'stored', message_seq: null }]);
     });
 
+    it('stores one of two messages naming one file in the same write batch, and refuses the other (file-unavailable)', async () => {
+      const lead = await encryptedFile(room.id, 'lead.txt', new Uint8Array(Buffer.from('written alone')));
+      const contested = await encryptedFile(room.id, 'contested.txt', new Uint8Array(Buffer.from('named twice')));
+      for (const f of [lead, contested]) await upload(ann.rest, room.code, f.fileId, f.ciphertext, 'text/plain').expect(201);
+      await sleep(10_500); // a fresh message-rate window for the three at once
+      // The first is written alone while the next two queue: those two share one statement.
+      const [first, a, b] = await Promise.all([sendFileMessage(ann.socket, ann.account, room, lead), sendFileMessage(ann.socket, ann.account, room, contested), sendFileMessage(ann.socket, ann.account, room, contested)]);
+      expect(first.reply.ok).toBe(true);
+      expect([a.reply.ok, b.reply.ok].sort()).toEqual([false, true]);
+      expect([a, b].find((s) => !s.reply.ok)!.reply).toMatchObject({ ok: false, error: { code: 'file-unavailable' } });
+      expect(await sql(server, `SELECT count(*)::int AS n FROM messages WHERE file_id = $1`, [contested.fileId])).toEqual([{ n: 1 }]);
+    });
+
     it('refuses a malformed fileId on message:send with invalid-payload', async () => {
       const file = await encryptedFile(room.id, 'x.txt', new Uint8Array(Buffer.from('x')));
       const { reply } = await sendFile(ann, room, file, 'NOT-A-UUID');
