@@ -1,0 +1,113 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type Bucket, Storage } from '@google-cloud/storage';
+import { FILE_BODY_TYPE } from '@conclave/contracts';
+import type { FileStorageConfig } from '../../config/app-config.js';
+import type { FileStorage } from '../file-storage.js';
+import { FileStorageUnavailable } from '../files.errors.js';
+
+type FirebaseStorageConfig = Extract<FileStorageConfig, { driver: 'firebase' }>;
+
+/** Google's Cloud Storage origin: where signed URLs point when FIREBASE_STORAGE_ENDPOINT is unset. */
+export const GOOGLE_STORAGE_ORIGIN = 'https://storage.googleapis.com';
+
+/** How long the driver waits for Cloud Storage. */
+export interface CloudStorageTimeouts {
+  /**
+   * One upload, start to end. The body streams from the browser through the server to the bucket,
+   * so this also bounds the client's upload: as long as Node's own request timeout (5 minutes).
+   */
+  readonly uploadMs: number;
+  /** Any other request (delete), per attempt. */
+  readonly requestMs: number;
+  /** Retries of a retryable failure (5xx, 429, a reset connection) and the time all attempts together may take. */
+  readonly maxRetries: number;
+  readonly totalSeconds: number;
+}
+
+export const DEFAULT_CLOUD_STORAGE_TIMEOUTS: CloudStorageTimeouts = { uploadMs: 300_000, requestMs: 20_000, maxRetries: 2, totalSeconds: 60 };
+
+/** Deletes sent at once when the sweeper removes many files. */
+const DELETE_CONCURRENCY = 8;
+
+/**
+ * Ciphertext as objects named by the file id in a Firebase (Cloud Storage) bucket
+ * (docs/protocol.md §10.2); downloads are V4 signed URLs the SDK signs locally with the service
+ * account's key, so the browser fetches straight from the bucket's origin.
+ *
+ * The client is the Cloud Storage SDK that firebase-admin's getStorage() wraps, made here rather
+ * than through firebase-admin because getStorage() passes the SDK no endpoint, no retry bounds and
+ * no timeout: FIREBASE_STORAGE_ENDPOINT could not be honoured, and a bucket that stops answering
+ * would hold an upload (no timeout by default) or a delete (minutes of retries) far too long.
+ * The credentials are the same service account key firebase-admin's cert() takes.
+ */
+export class FirebaseFileStorage implements FileStorage {
+  readonly name = 'firebase';
+  readonly downloadOrigin: string;
+  private readonly bucket: Bucket;
+
+  constructor(
+    config: FirebaseStorageConfig,
+    private readonly timeouts: CloudStorageTimeouts = DEFAULT_CLOUD_STORAGE_TIMEOUTS,
+  ) {
+    const { serviceAccount, apiEndpoint } = config;
+    const storage = new Storage({
+      projectId: serviceAccount.projectId,
+      // The key itself, as firebase-admin passes it: the SDK signs URLs locally with it (no IAM
+      // signBlob call), which the signer only does with `credentials` (an authClient alone makes it
+      // look for a GCE metadata server). google-auth-library warns once that the option is deprecated.
+      credentials: { client_email: serviceAccount.clientEmail, private_key: serviceAccount.privateKey },
+      // With a custom endpoint the SDK sends no OAuth token (its emulator convention): Google's
+      // tokens are not handed to another host; such an endpoint authenticates callers its own way.
+      apiEndpoint,
+      timeout: timeouts.requestMs,
+      retryOptions: { maxRetries: timeouts.maxRetries, totalTimeout: timeouts.totalSeconds, maxRetryDelay: 8 },
+    });
+    this.bucket = storage.bucket(config.bucket);
+    // V4 signed URLs are made on the client's endpoint (signer.js: host || cname || apiEndpoint).
+    this.downloadOrigin = new URL(storage.apiEndpoint ?? GOOGLE_STORAGE_ORIGIN).origin;
+  }
+
+  /**
+   * One single-request (multipart) upload streamed from `body`: resumable sessions would keep
+   * chunks in memory and are not needed for 8 MiB. A failed upload leaves no object: whatever
+   * might have landed is deleted. The input's own error (the caller destroyed it) is passed on as
+   * is; a failure of the bucket is FileStorageUnavailable.
+   */
+  async save(fileId: string, body: Readable, _bytes: number): Promise<void> {
+    const file = this.bucket.file(fileId);
+    const upload = file.createWriteStream({
+      resumable: false,
+      contentType: FILE_BODY_TYPE,
+      timeout: this.timeouts.uploadMs,
+      // Served with the object on signed-URL downloads, as the local driver serves its files.
+      metadata: { cacheControl: 'private, no-store', contentDisposition: 'attachment' },
+    });
+    try {
+      await pipeline(body, upload);
+    } catch (err) {
+      await file.delete({ ignoreNotFound: true }).catch(() => undefined);
+      if (body.errored) throw body.errored;
+      throw new FileStorageUnavailable(err);
+    }
+  }
+
+  async readLink(fileId: string, _userId: string, expiresAt: Date): Promise<string> {
+    try {
+      const [url] = await this.bucket.file(fileId).getSignedUrl({ version: 'v4', action: 'read', expires: expiresAt });
+      return url;
+    } catch (err) {
+      throw new FileStorageUnavailable(err);
+    }
+  }
+
+  async delete(fileIds: readonly string[]): Promise<void> {
+    try {
+      for (let i = 0; i < fileIds.length; i += DELETE_CONCURRENCY) {
+        await Promise.all(fileIds.slice(i, i + DELETE_CONCURRENCY).map((id) => this.bucket.file(id).delete({ ignoreNotFound: true })));
+      }
+    } catch (err) {
+      throw new FileStorageUnavailable(err);
+    }
+  }
+}
