@@ -31,6 +31,8 @@ export class FakeCloudStorage {
   readonly unknownRequests: string[] = [];
   /** A status every JSON API request (upload, metadata, delete) is answered with instead: a failing bucket. */
   failWith: number | undefined;
+  /** Store uploads, then answer them 503: an upload that landed although the client saw it fail. */
+  failAfterStoring = false;
 
   private constructor(
     private readonly server: Server,
@@ -96,6 +98,7 @@ export class FakeCloudStorage {
         md5Hash: createHash('md5').update(bytes).digest('base64'),
         crc32c: crc32cBase64(bytes),
       });
+      if (this.failAfterStoring) return jsonError(res, 503, 'backendError', 'Backend Error');
       sendJson(res, 200, this.resource(name));
     });
   }

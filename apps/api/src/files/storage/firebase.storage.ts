@@ -18,7 +18,7 @@ export interface CloudStorageTimeouts {
    * so this also bounds the client's upload: as long as Node's own request timeout (5 minutes).
    */
   readonly uploadMs: number;
-  /** Any other request (delete), per attempt. */
+  /** Any other call (a batch of deletes), retries included. */
   readonly requestMs: number;
   /** Retries of a retryable failure (5xx, 429, a reset connection) and the time all attempts together may take. */
   readonly maxRetries: number;
@@ -60,7 +60,6 @@ export class FirebaseFileStorage implements FileStorage {
       // With a custom endpoint the SDK sends no OAuth token (its emulator convention): Google's
       // tokens are not handed to another host; such an endpoint authenticates callers its own way.
       apiEndpoint,
-      timeout: timeouts.requestMs,
       retryOptions: { maxRetries: timeouts.maxRetries, totalTimeout: timeouts.totalSeconds, maxRetryDelay: 8 },
     });
     this.bucket = storage.bucket(config.bucket);
@@ -71,24 +70,29 @@ export class FirebaseFileStorage implements FileStorage {
   /**
    * One single-request (multipart) upload streamed from `body`: resumable sessions would keep
    * chunks in memory and are not needed for 8 MiB. A failed upload leaves no object: whatever
-   * might have landed is deleted. The input's own error (the caller destroyed it) is passed on as
-   * is; a failure of the bucket is FileStorageUnavailable.
+   * might have landed is deleted. When the input failed first (the caller destroyed it), its error
+   * is passed on as is; a failure of the bucket, or no answer in time, is FileStorageUnavailable.
    */
   async save(fileId: string, body: Readable, _bytes: number): Promise<void> {
     const file = this.bucket.file(fileId);
     const upload = file.createWriteStream({
       resumable: false,
       contentType: FILE_BODY_TYPE,
-      timeout: this.timeouts.uploadMs,
       // Served with the object on signed-URL downloads, as the local driver serves its files.
       metadata: { cacheControl: 'private, no-store', contentDisposition: 'attachment' },
     });
+    // pipeline rejects with the first error and destroys every stream with it: who failed first tells whose fault it is.
+    let firstFailure: 'input' | 'storage' | undefined;
+    body.once('error', () => (firstFailure ??= 'input'));
+    upload.once('error', () => (firstFailure ??= 'storage'));
+    const timer = setTimeout(() => upload.destroy(new Error(`no answer from Cloud Storage within ${this.timeouts.uploadMs} ms`)), this.timeouts.uploadMs);
     try {
       await pipeline(body, upload);
     } catch (err) {
-      await file.delete({ ignoreNotFound: true }).catch(() => undefined);
-      if (body.errored) throw body.errored;
-      throw new FileStorageUnavailable(err);
+      await this.delete([fileId]).catch(() => undefined);
+      throw firstFailure === 'input' ? err : new FileStorageUnavailable(err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -104,10 +108,29 @@ export class FirebaseFileStorage implements FileStorage {
   async delete(fileIds: readonly string[]): Promise<void> {
     try {
       for (let i = 0; i < fileIds.length; i += DELETE_CONCURRENCY) {
-        await Promise.all(fileIds.slice(i, i + DELETE_CONCURRENCY).map((id) => this.bucket.file(id).delete({ ignoreNotFound: true })));
+        const batch = fileIds.slice(i, i + DELETE_CONCURRENCY).map((id) => this.bucket.file(id).delete({ ignoreNotFound: true }));
+        await this.inTime(Promise.all(batch));
       }
     } catch (err) {
-      throw new FileStorageUnavailable(err);
+      throw err instanceof FileStorageUnavailable ? err : new FileStorageUnavailable(err);
+    }
+  }
+
+  /**
+   * `work`, or FileStorageUnavailable once requestMs have passed: the SDK's own `timeout` option
+   * reaches no socket (teeny-request hands it to node-fetch 3, which ignores it), and the SDK takes
+   * no AbortSignal, so a request to an endpoint that never answers stays open until the connection
+   * dies; the caller is answered in time all the same.
+   */
+  private async inTime<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new FileStorageUnavailable(new Error(`no answer from Cloud Storage within ${this.timeouts.requestMs} ms`))), this.timeouts.requestMs);
+    });
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
