@@ -36,10 +36,11 @@ const DELETE_CONCURRENCY = 8;
  * account's key, so the browser fetches straight from the bucket's origin.
  *
  * The client is the Cloud Storage SDK that firebase-admin's getStorage() wraps, made here rather
- * than through firebase-admin because getStorage() passes the SDK no endpoint, no retry bounds and
- * no timeout: FIREBASE_STORAGE_ENDPOINT could not be honoured, and a bucket that stops answering
- * would hold an upload (no timeout by default) or a delete (minutes of retries) far too long.
- * The credentials are the same service account key firebase-admin's cert() takes.
+ * than through firebase-admin because getStorage() passes the SDK no endpoint and no retry bounds:
+ * FIREBASE_STORAGE_ENDPOINT could not be honoured (but through the process-wide
+ * STORAGE_EMULATOR_HOST), and a retried call could take up to the SDK's 600 s. The credentials are
+ * the same service account key firebase-admin's cert() takes. Deadlines are the driver's own (the
+ * upload timer, inTime): the SDK has none that works.
  */
 export class FirebaseFileStorage implements FileStorage {
   readonly name = 'firebase';
