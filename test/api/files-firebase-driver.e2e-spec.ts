@@ -10,7 +10,7 @@ import { FakeCloudStorage, makeServiceAccount, type ServiceAccountKey } from '..
 import { freePort } from '../support/ports.js';
 
 /**
- * The firebase driver as the app uses it: the real @google-cloud/storage SDK against a local
+ * The firebase driver as the app uses it: the real firebase-admin SDK (its Cloud Storage client) against a local
  * server that speaks the Cloud Storage JSON API and verifies V4 signed URLs with the service
  * account's public key (test/support/fake-cloud-storage.ts).
  */
@@ -164,7 +164,7 @@ describe('firebase driver against a Cloud Storage JSON API server', () => {
     fake.failAfterStoring = true;
     const fileId = randomUUID();
     await expect(storage.save(fileId, body(randomBytes(5000)), 5000)).rejects.toBeInstanceOf(FileStorageUnavailable);
-    expect(fake.requests.filter((request) => request.endsWith(`/o/${fileId}`))).toEqual([`DELETE /storage/v1/b/${BUCKET}/o/${fileId}`]);
+    expect(fake.requests.filter((request) => request.endsWith(`/o/${fileId}`))).toEqual([`DELETE /b/${BUCKET}/o/${fileId}`]);
     expect(fake.objects.has(fileId)).toBe(false);
   });
 

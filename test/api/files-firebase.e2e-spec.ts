@@ -14,7 +14,7 @@ import { ServerProcess } from '../support/server.js';
 import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, resultOf, sessionCookie } from '../support/sockets.js';
 
 /**
- * The whole app with FILE_STORAGE=firebase: the real @google-cloud/storage SDK in the server talks to
+ * The whole app with FILE_STORAGE=firebase: the real firebase-admin SDK (its Cloud Storage client) in the server talks to
  * a local Cloud Storage JSON API server that verifies each V4 signed URL with the service account's
  * public key (test/support/fake-cloud-storage.ts). Links expire after LINK_TTL_SECONDS.
  */

@@ -14,7 +14,8 @@ import { join } from 'node:path';
  * Routes:
  *  - POST /upload/storage/v1/b/:bucket/o?uploadType=multipart&name=: createWriteStream({ resumable: false });
  *    the object is stored only once the whole multipart body arrived (an aborted upload leaves nothing).
- *  - GET /storage/v1/b/:bucket/o/:object (metadata; ?alt=media: the bytes), DELETE of the same.
+ *  - GET [/storage/v1]/b/:bucket/o/:object (metadata; ?alt=media: the bytes), DELETE of the same
+ *    (the SDK drops /storage/v1 when its endpoint comes from STORAGE_EMULATOR_HOST, as firebase-admin's does).
  *  - GET /:bucket/:object?X-Goog-Algorithm=…: a signed URL; OPTIONS: a CORS preflight.
  *
  * Plain HTTP on 127.0.0.1: the SDK takes an http:// apiEndpoint as it is, and V4 signatures do not
@@ -61,7 +62,8 @@ export class FakeCloudStorage {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.origin);
     this.requests.push(`${req.method} ${url.pathname}`);
-    const json = /^\/storage\/v1\/b\/([^/]+)\/o\/([^/]+)$/.exec(url.pathname);
+    // Without /storage/v1 when the SDK found its endpoint in STORAGE_EMULATOR_HOST (how firebase-admin is pointed here).
+    const json = /^(?:\/storage\/v1)?\/b\/([^/]+)\/o\/([^/]+)$/.exec(url.pathname);
     const signed = /^\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'POST' && url.pathname === `/upload/storage/v1/b/${this.bucket}/o`) return this.upload(req, url, res);
     if (json && json[1] === this.bucket && (req.method === 'GET' || req.method === 'DELETE')) return this.objectRoute(req, decodeURIComponent(json[2]!), url, res);

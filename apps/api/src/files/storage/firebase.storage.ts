@@ -1,12 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Bucket, Storage } from '@google-cloud/storage';
+import { cert, initializeApp } from 'firebase-admin/app';
+import { getStorage } from 'firebase-admin/storage';
 import { FILE_BODY_TYPE } from '@conclave/contracts';
 import type { FileStorageConfig } from '../../config/app-config.js';
 import type { FileStorage } from '../file-storage.js';
 import { FileStorageUnavailable } from '../files.errors.js';
 
 type FirebaseStorageConfig = Extract<FileStorageConfig, { driver: 'firebase' }>;
+/** A bucket of the Cloud Storage client firebase-admin makes. */
+type Bucket = ReturnType<ReturnType<typeof getStorage>['bucket']>;
 
 /** Google's Cloud Storage origin: where signed URLs point when FIREBASE_STORAGE_ENDPOINT is unset. */
 export const GOOGLE_STORAGE_ORIGIN = 'https://storage.googleapis.com';
@@ -35,12 +39,9 @@ const DELETE_CONCURRENCY = 8;
  * (docs/protocol.md §10.2); downloads are V4 signed URLs the SDK signs locally with the service
  * account's key, so the browser fetches straight from the bucket's origin.
  *
- * The client is the Cloud Storage SDK that firebase-admin's getStorage() wraps, made here rather
- * than through firebase-admin because getStorage() passes the SDK no endpoint and no retry bounds:
- * FIREBASE_STORAGE_ENDPOINT could not be honoured (but through the process-wide
- * STORAGE_EMULATOR_HOST), and a retried call could take up to the SDK's 600 s. The credentials are
- * the same service account key firebase-admin's cert() takes. Deadlines are the driver's own (the
- * upload timer, inTime): the SDK has none that works.
+ * The client is firebase-admin's (a Firebase app of its own with cert(serviceAccount) and the
+ * bucket), whose getStorage() makes the Cloud Storage SDK's client. Deadlines are the driver's own
+ * (the upload timer, inTime): the SDK has none that works.
  */
 export class FirebaseFileStorage implements FileStorage {
   readonly name = 'firebase';
@@ -52,20 +53,14 @@ export class FirebaseFileStorage implements FileStorage {
     private readonly timeouts: CloudStorageTimeouts = DEFAULT_CLOUD_STORAGE_TIMEOUTS,
   ) {
     const { serviceAccount, apiEndpoint } = config;
-    const storage = new Storage({
-      projectId: serviceAccount.projectId,
-      // The key itself, as firebase-admin passes it: the SDK signs URLs locally with it (no IAM
-      // signBlob call), which the signer only does with `credentials` (an authClient alone makes it
-      // look for a GCE metadata server). google-auth-library warns once that the option is deprecated.
-      credentials: { client_email: serviceAccount.clientEmail, private_key: serviceAccount.privateKey },
-      // With a custom endpoint the SDK sends no OAuth token (its emulator convention): Google's
-      // tokens are not handed to another host; such an endpoint authenticates callers its own way.
-      apiEndpoint,
-      retryOptions: { maxRetries: timeouts.maxRetries, totalTimeout: timeouts.totalSeconds, maxRetryDelay: 8 },
-    });
-    this.bucket = storage.bucket(config.bucket);
+    // Its own app name: several drivers (tests, a restart in-process) never share a Firebase app.
+    const app = initializeApp({ credential: cert(serviceAccount), storageBucket: config.bucket }, `conclave-files-${randomUUID()}`);
+    const storage = withStorageEndpoint(apiEndpoint, () => getStorage(app));
+    this.bucket = storage.bucket();
+    // The SDK's defaults retry for up to 600 s; the object is read at each request, so bounding it here bounds every call.
+    Object.assign(this.bucket.storage.retryOptions, { maxRetries: timeouts.maxRetries, totalTimeout: timeouts.totalSeconds, maxRetryDelay: 8 });
     // V4 signed URLs are made on the client's endpoint (signer.js: host || cname || apiEndpoint).
-    this.downloadOrigin = new URL(storage.apiEndpoint ?? GOOGLE_STORAGE_ORIGIN).origin;
+    this.downloadOrigin = new URL(this.bucket.storage.apiEndpoint ?? GOOGLE_STORAGE_ORIGIN).origin;
   }
 
   /**
@@ -133,5 +128,24 @@ export class FirebaseFileStorage implements FileStorage {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * firebase-admin takes no endpoint option: the Cloud Storage SDK it wraps reads its documented
+ * switch, STORAGE_EMULATOR_HOST, once, when getStorage() makes the client. It is set from the
+ * validated FIREBASE_STORAGE_ENDPOINT for that moment only, so nothing else in the process sees it.
+ * With such an endpoint the SDK sends no OAuth token (Google's tokens are not handed to another
+ * host); the endpoint authenticates callers its own way. Signed URLs are still signed with the key.
+ */
+function withStorageEndpoint<T>(endpoint: string | undefined, make: () => T): T {
+  if (endpoint === undefined) return make();
+  const previous = process.env.STORAGE_EMULATOR_HOST;
+  process.env.STORAGE_EMULATOR_HOST = endpoint;
+  try {
+    return make();
+  } finally {
+    if (previous === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+    else process.env.STORAGE_EMULATOR_HOST = previous;
   }
 }
