@@ -42,6 +42,6 @@ export async function storageCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    throw new FileStorageUnavailable(err);
+    throw err instanceof FileStorageUnavailable ? err : new FileStorageUnavailable(err);
   }
 }

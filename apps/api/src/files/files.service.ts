@@ -165,7 +165,7 @@ export class FilesService {
       body.unpipe(limit);
       if (failure === 'client') throw new UploadAbandoned();
       if (failure === 'length') throw new BadRequestException(`The body is ${limit.bytes > bytes ? 'longer' : 'shorter'} than its Content-Length (${bytes} bytes)`);
-      this.logStorageFailure('upload')(new FileStorageUnavailable(err));
+      this.logStorageFailure('upload')(err instanceof FileStorageUnavailable ? err : new FileStorageUnavailable(err));
     } finally {
       stopWatching();
     }

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { Logger, type Provider } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { ConfigError } from '../../config/config-error.js';
 import { readOrCreateSecretFile } from '../../security/secrets/secret-file.js';
 import { FILE_STORAGE, type FileStorage } from '../file-storage.js';
+import { FirebaseFileStorage } from './firebase.storage.js';
 import { LocalFileStorage } from './local.storage.js';
 
 /** The FileStorage FILE_STORAGE chooses, made once at start (a bad setting stops the start). */
@@ -23,6 +23,6 @@ export async function createFileStorage(config: AppConfig): Promise<FileStorage>
     }
     // ── Storage drivers: one case per driver. The firebase driver (storage/firebase.storage.ts) adds its case here. ──
     case 'firebase':
-      throw new ConfigError('FILE_STORAGE', 'the firebase driver is not built into this build of Conclave: use FILE_STORAGE=local');
+      return new FirebaseFileStorage(storage);
   }
 }
