@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { FilesModule } from './files/files.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MessagesModule } from './messages/messages.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         AuthModule,
         RoomsModule,
         MessagesModule,
+        FilesModule,
         // Last: the SPA fallback must not shadow an API route.
         WebModule,
       ],

@@ -277,8 +277,13 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
 /** A message the store refused, as the coded socket error the client sees. */
 function sendRefusal(outcome: Extract<StoreOutcome, { refused: string }>, epoch: number): ChatError {
-  if (outcome.refused === 'bad-signature') {
-    return new ChatError('bad-signature', `This message is not signed with your key for this room, epoch and clientMsgId: it was not stored`);
+  if (!('currentEpoch' in outcome)) {
+    const message = {
+      'bad-signature': `This message is not signed with your key for this room, epoch and clientMsgId: it was not stored`,
+      'file-unavailable':
+        'This file cannot be attached: it must be your own upload to this room, completely stored, not carried by another message and not yet removed (upload it again)',
+    }[outcome.refused];
+    return new ChatError(outcome.refused, message);
   }
   const { refused, currentEpoch } = outcome;
   const message = {

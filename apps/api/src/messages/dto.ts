@@ -1,10 +1,11 @@
 import {
+  FILE_ID_PATTERN,
   type HistoryRequest,
   LIMITS,
-  type MessageEnvelope,
   type ReadRequest,
   type ResyncRequest,
   ROOM_CODE_PATTERN,
+  type SendMessageRequest,
 } from '@conclave/contracts';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
@@ -26,7 +27,7 @@ export class TypingDto extends RoomRefDto {
 }
 
 /** The envelope as the sender submits it: shapes and sizes only (the server cannot check content). */
-export class SendMessageDto implements MessageEnvelope {
+export class SendMessageDto implements SendMessageRequest {
   @IsUUID('all', { message: 'roomId must be a UUID' })
   roomId!: string;
 
@@ -49,6 +50,12 @@ export class SendMessageDto implements MessageEnvelope {
   @IsString({ message: 'sig must be 64 bytes of base64' })
   @Matches(/^[A-Za-z0-9+/]{86}==$/, { message: 'sig must be 64 bytes of base64' })
   sig!: string;
+
+  /** A file message: the id of the sender's upload it carries (docs/protocol.md §10.2). */
+  @IsOptional()
+  @IsString({ message: 'fileId must be a lower-case UUID' })
+  @Matches(FILE_ID_PATTERN, { message: 'fileId must be a lower-case UUID' })
+  fileId?: string;
 }
 
 export class HistoryDto extends RoomIdDto implements HistoryRequest {

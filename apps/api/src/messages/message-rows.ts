@@ -11,13 +11,14 @@ export interface MessageRow {
   ct: string;
   sig: string;
   created_at: Date;
+  file_id: string | null;
 }
 
-export const COLUMNS = 'room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig, created_at';
+export const COLUMNS = 'room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig, created_at, file_id';
 
 /**
  * Stores a batch of envelopes in one statement, so one round trip and one commit for all of them.
- * $1..$7 are parallel arrays (room, sender, clientMsgId, epoch, iv, ct, sig). An envelope is
+ * $1..$8 are parallel arrays (room, sender, clientMsgId, epoch, iv, ct, sig, fileId or NULL). An envelope is
  * accepted when its epoch is the room's current one and no rotation is pending (someone left: the
  * leaver holds that key), its sender holds a key box for that epoch and its clientMsgId is new; each room's last_seq moves by the number accepted for it (the row lock
  * orders concurrent writers, and the epoch is checked again under that lock), and they take the
@@ -26,11 +27,22 @@ export const COLUMNS = 'room_id, seq, sender_id, epoch, client_msg_id, iv, ct, s
  * key and roll the whole statement back, so no seq is ever skipped.
  * It reads rooms and key_boxes (the rooms module's tables): separate queries per message were the
  * send path's main cost (README "Performance").
+ * A file message (docs/protocol.md §10.2) is accepted only when its file is the sender's own upload,
+ * completely stored, in the same room and carried by no message yet; those files rows are locked
+ * (FOR UPDATE: a concurrent sweep waits, then finds them attached) and get the message's seq in the
+ * same statement, so storing the message and attaching the file are one commit. It reads and writes
+ * files (the files module's table) for the same reason it reads rooms. Two messages naming one file
+ * in a batch both pass the check and fail on messages_file_id_key: the one-at-a-time path then
+ * refuses the second.
  */
 export const STORE_BATCH = `
   WITH input AS (
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
-      AS i (room_id, sender_id, client_msg_id, epoch, iv, ct, sig, ord)
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::uuid[]) WITH ORDINALITY
+      AS i (room_id, sender_id, client_msg_id, epoch, iv, ct, sig, file_id, ord)
+  ), attachable AS (
+    SELECT f.id FROM files f JOIN input i ON f.id = i.file_id
+     WHERE f.room_id = i.room_id AND f.uploader_id = i.sender_id AND f.state = 'stored' AND f.message_seq IS NULL
+       FOR UPDATE OF f
   ), earlier AS (
     SELECT m.* FROM input i JOIN messages m ON m.room_id = i.room_id AND m.sender_id = i.sender_id AND m.client_msg_id = i.client_msg_id
   ), accepted AS (
@@ -38,15 +50,18 @@ export const STORE_BATCH = `
       FROM input i JOIN rooms r ON r.id = i.room_id AND r.current_epoch = i.epoch AND NOT r.rotation_pending
      WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.room_id = i.room_id AND e.sender_id = i.sender_id AND e.client_msg_id = i.client_msg_id)
        AND EXISTS (SELECT 1 FROM key_boxes b WHERE b.room_id = i.room_id AND b.recipient_id = i.sender_id AND b.epoch = i.epoch)
+       AND (i.file_id IS NULL OR i.file_id IN (SELECT id FROM attachable))
   ), slot AS (
     UPDATE rooms r SET last_seq = r.last_seq + c.accepted
       FROM (SELECT room_id, epoch, count(*) AS accepted FROM accepted GROUP BY room_id, epoch) c
      WHERE r.id = c.room_id AND r.current_epoch = c.epoch AND NOT r.rotation_pending
     RETURNING r.id, r.last_seq - c.accepted AS base
   ), inserted AS (
-    INSERT INTO messages (room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig)
-    SELECT a.room_id, s.base + a.n, a.sender_id, a.epoch, a.client_msg_id, a.iv, a.ct, a.sig FROM accepted a JOIN slot s ON s.id = a.room_id
+    INSERT INTO messages (room_id, seq, sender_id, epoch, client_msg_id, iv, ct, sig, file_id)
+    SELECT a.room_id, s.base + a.n, a.sender_id, a.epoch, a.client_msg_id, a.iv, a.ct, a.sig, a.file_id FROM accepted a JOIN slot s ON s.id = a.room_id
     RETURNING ${COLUMNS}
+  ), attached AS (
+    UPDATE files f SET message_seq = m.seq FROM inserted m WHERE f.id = m.file_id
   )
   SELECT false AS duplicate, ${COLUMNS} FROM inserted UNION ALL SELECT true, ${COLUMNS} FROM earlier`;
 
@@ -61,5 +76,6 @@ export function toMessage(row: MessageRow): StoredMessage {
     ct: row.ct,
     sig: row.sig,
     createdAt: row.created_at.toISOString(),
+    ...(row.file_id ? { fileId: row.file_id } : {}),
   };
 }

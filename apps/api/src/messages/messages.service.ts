@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { HISTORY_PAGE_SIZE, type HistoryPage, type MessageEnvelope, RESYNC_MAX, type StoredMessage } from '@conclave/contracts';
+import { HISTORY_PAGE_SIZE, type HistoryPage, RESYNC_MAX, type SendMessageRequest, type StoredMessage } from '@conclave/contracts';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { DATABASE_POOL } from '../database/database.module.js';
@@ -10,11 +10,11 @@ import { MessageSignatures } from './message-signatures.js';
 export type StoreOutcome =
   | { stored: StoredMessage; duplicate: boolean }
   | { refused: 'stale-epoch' | 'no-key' | 'rotation-pending'; currentEpoch: number }
-  | { refused: 'bad-signature' };
+  | { refused: 'bad-signature' | 'file-unavailable' };
 
 interface Pending {
   senderId: string;
-  envelope: MessageEnvelope;
+  envelope: SendMessageRequest;
   /** The signature check, started on arrival, awaited by the writer in arrival order. */
   signed: Promise<boolean>;
   resolve: (outcome: StoreOutcome) => void;
@@ -50,7 +50,7 @@ export class MessagesService {
    * committed. A resend of a stored clientMsgId returns the stored message. An envelope `senderId`
    * did not sign for its room, epoch and clientMsgId is refused ('bad-signature').
    */
-  store(senderId: string, envelope: MessageEnvelope): Promise<StoreOutcome> {
+  store(senderId: string, envelope: SendMessageRequest): Promise<StoreOutcome> {
     const signed = this.signatures.verify(senderId, envelope);
     // Awaited by the writer; until then a failure must not count as unhandled.
     signed.catch(() => undefined);
@@ -109,31 +109,39 @@ export class MessagesService {
   }
 
   private async storeBatch(batch: Pending[]): Promise<StoreOutcome[]> {
-    const column = <K extends keyof MessageEnvelope>(key: K) => batch.map((p) => p.envelope[key]);
+    const column = <K extends keyof SendMessageRequest>(key: K) => batch.map((p) => p.envelope[key] ?? null);
     // A named statement: each pooled connection parses and plans it once.
     const { rows } = await this.pool.query<MessageRow & { duplicate: boolean }>({
       name: 'messages-store',
       text: STORE_BATCH,
-      values: [column('roomId'), batch.map((p) => p.senderId), column('clientMsgId'), column('epoch'), column('iv'), column('ct'), column('sig')],
+      values: [column('roomId'), batch.map((p) => p.senderId), column('clientMsgId'), column('epoch'), column('iv'), column('ct'), column('sig'), column('fileId')],
     });
     const byKey = new Map(rows.map((row) => [`${row.room_id} ${row.sender_id} ${row.client_msg_id}`, row]));
     return Promise.all(
       batch.map(async ({ senderId, envelope }) => {
         const row = byKey.get(`${envelope.roomId} ${senderId} ${envelope.clientMsgId}`);
-        return row ? { stored: toMessage(row), duplicate: row.duplicate } : this.whyRefused(envelope.roomId, envelope.epoch);
+        return row ? { stored: toMessage(row), duplicate: row.duplicate } : this.whyRefused(senderId, envelope);
       }),
     );
   }
 
-  /** Only on the refusal path: a stale epoch, a key being replaced, or a current one the sender has no key for. */
-  private async whyRefused(roomId: string, epoch: number): Promise<StoreOutcome> {
-    const [room]: Array<{ current_epoch: number; rotation_pending: boolean }> = await this.db.query(
-      `SELECT current_epoch, rotation_pending FROM rooms WHERE id = $1`,
-      [roomId],
+  /**
+   * Only on the refusal path: a stale epoch, a key being replaced, a current one the sender has no
+   * key for; with all of those fine, the file the message names was not attachable (not the
+   * sender's, not stored, in another room, already carried, or swept).
+   */
+  private async whyRefused(senderId: string, { roomId, epoch, fileId }: SendMessageRequest): Promise<StoreOutcome> {
+    const [room]: Array<{ current_epoch: number; rotation_pending: boolean; has_key: boolean }> = await this.db.query(
+      `SELECT current_epoch, rotation_pending,
+              EXISTS (SELECT 1 FROM key_boxes b WHERE b.room_id = r.id AND b.recipient_id = $2 AND b.epoch = r.current_epoch) AS has_key
+         FROM rooms r WHERE id = $1`,
+      [roomId, senderId],
     );
     const currentEpoch = room?.current_epoch ?? 0;
     if (epoch !== currentEpoch) return { refused: 'stale-epoch', currentEpoch };
-    return { refused: room?.rotation_pending ? 'rotation-pending' : 'no-key', currentEpoch };
+    if (room?.rotation_pending) return { refused: 'rotation-pending', currentEpoch };
+    if (fileId && room?.has_key) return { refused: 'file-unavailable' };
+    return { refused: 'no-key', currentEpoch };
   }
 
   /** Newest first, HISTORY_PAGE_SIZE at a time, before `before` (keyset: no OFFSET), from `readableFrom` on. */

@@ -8,8 +8,10 @@ export interface MembershipChange {
   change: 'joined' | 'left' | 'removed';
 }
 
-/** Membership changes, for the live side (the gateway) to follow: joins, leaves, removals. */
+/** Membership changes, for the live side (the gateway) to follow: joins, leaves, removals; and rooms deleted (the last member left), for the files module to purge their blobs. */
 @Injectable()
 export class RoomEvents {
   readonly membership = new Subject<MembershipChange>();
+  /** After the deletion committed. */
+  readonly deleted = new Subject<{ roomId: string }>();
 }

@@ -91,9 +91,10 @@ export class RoomsService {
   async leave(code: string, userId: string): Promise<void> {
     const room = await this.findRoom(code, userId);
     if (!room?.role) throw new NotInRoomException(code);
-    await this.db.transaction((tx) => this.removeMembership(tx, room.id, userId, () => new NotInRoomException(code)));
+    const deleted = await this.db.transaction((tx) => this.removeMembership(tx, room.id, userId, () => new NotInRoomException(code)));
     await this.audit.record({ event: 'room.left', actorId: userId, details: { roomId: room.id } });
     this.events.membership.next({ roomId: room.id, code, userId, change: 'left' });
+    if (deleted) this.events.deleted.next({ roomId: room.id });
   }
 
   /** The owner removes a member; the room then needs a new key epoch. */
@@ -323,9 +324,9 @@ export class RoomsService {
 
   /**
    * Ends a membership. The last member leaving deletes the room; an owner leaving hands the room to
-   * the longest-standing member; anyone leaving marks the room for a new key epoch.
+   * the longest-standing member; anyone leaving marks the room for a new key epoch. True when the room was deleted.
    */
-  private async removeMembership(tx: EntityManager, roomId: string, userId: string, notMember: () => Error): Promise<void> {
+  private async removeMembership(tx: EntityManager, roomId: string, userId: string, notMember: () => Error): Promise<boolean> {
     await tx.query(`SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
     // A DELETE ... RETURNING comes back from TypeORM as [rows, count].
     const [deleted]: [Array<{ role: RoomRole }>, number] = await tx.query(`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 RETURNING role`, [roomId, userId]);
@@ -334,13 +335,14 @@ export class RoomsService {
     const [heir] = await tx.query(`SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY joined_at, user_id LIMIT 1`, [roomId]);
     if (!heir) {
       await tx.query(`DELETE FROM rooms WHERE id = $1`, [roomId]);
-      return;
+      return true;
     }
     if (removed.role === 'owner') {
       await tx.query(`UPDATE room_members SET role = 'owner' WHERE room_id = $1 AND user_id = $2`, [roomId, heir.user_id]);
       await tx.query(`UPDATE rooms SET owner_id = $2 WHERE id = $1`, [roomId, heir.user_id]);
     }
     await tx.query(`UPDATE rooms SET rotation_pending = true WHERE id = $1`, [roomId]);
+    return false;
   }
 }
 

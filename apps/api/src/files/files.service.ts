@@ -1,0 +1,197 @@
+import type { IncomingMessage } from 'node:http';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type AllowedMimeType, FILE_PENDING_MS, type FileLink, type FileUploadResult, type RoomFileUsage, type UserFileUsage } from '@conclave/contracts';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RoomsService } from '../rooms/rooms.service.js';
+import { AuditService } from '../security/audit/audit.service.js';
+import { BodyLengthError, ByteLimit } from './byte-limit.js';
+import { FILE_STORAGE, type FileStorage } from './file-storage.js';
+import { FileStorageUnavailable, storageCall, UploadAbandoned } from './files.errors.js';
+
+const MIB = 1024 * 1024;
+const mib = (bytes: number) => (bytes / MIB).toFixed(1).replace(/\.0$/, '');
+
+/** The same answer for a file that does not exist, is another room's, is pending, or is not the caller's to read. */
+export class NoSuchFileException extends NotFoundException {
+  constructor() {
+    super('No such file in this room');
+  }
+}
+
+export interface UploadRequest {
+  /** The room's code (the caller is a member: RoomAccessGuard). */
+  code: string;
+  uploaderId: string;
+  fileId: string;
+  mime: AllowedMimeType;
+  /** The declared Content-Length. */
+  bytes: number;
+  body: IncomingMessage;
+}
+
+/**
+ * The files table and the configured storage (docs/protocol.md §10.2): admits and streams uploads
+ * under the uploader's quota, issues links to members who may read the carrying message, and
+ * removes what no message carries and what deleted rooms left behind. A row is written before its
+ * object and removed before it: an object without a row (a crash in between) is unreachable ciphertext.
+ */
+@Injectable()
+export class FilesService {
+  private readonly log = new Logger('Files');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(FILE_STORAGE) private readonly storage: FileStorage,
+    private readonly rooms: RoomsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async upload(upload: UploadRequest): Promise<FileUploadResult> {
+    const { code, uploaderId, fileId, mime, bytes } = upload;
+    const roomId = await this.roomIdOf(code, uploaderId);
+    await this.admit(roomId, upload);
+    try {
+      await this.receive(upload);
+    } catch (err) {
+      await this.forget(fileId);
+      throw err;
+    }
+    const [stored]: Array<{ created_at: Date }> = (await this.db.query(`UPDATE files SET state = 'stored' WHERE id = $1 AND room_id IS NOT NULL RETURNING created_at`, [fileId]))[0];
+    if (!stored) {
+      // The room was deleted while the body arrived.
+      await this.forget(fileId);
+      throw new NoSuchFileException();
+    }
+    await this.audit.record({ event: 'file.upload', actorId: uploaderId, details: { fileId, roomId, bytes, mime } });
+    return { fileId, bytes, mime, pendingUntil: new Date(stored.created_at.getTime() + FILE_PENDING_MS).toISOString() };
+  }
+
+  /** A link for a member who may read the message that carries the file; NoSuchFileException otherwise. */
+  async link(code: string, userId: string, fileId: string): Promise<FileLink> {
+    const roomId = await this.roomIdOf(code, userId);
+    const readableFrom = await this.rooms.readableFrom(roomId, userId);
+    const found: unknown[] = await this.db.query(`SELECT 1 FROM files WHERE id = $1 AND room_id = $2 AND message_seq > $3`, [fileId, roomId, readableFrom]);
+    if (!found.length) throw new NoSuchFileException();
+    const expiresAt = new Date(Date.now() + this.config.files.linkTtlSeconds * 1000);
+    const url = await storageCall(() => this.storage.readLink(fileId, userId, expiresAt)).catch(this.logStorageFailure('link'));
+    await this.audit.record({ event: 'file.link', actorId: userId, details: { fileId, roomId } });
+    return { url, expiresAt: expiresAt.toISOString() };
+  }
+
+  /** Whether `userId` may fetch the file now: it is stored and they are a member of its room (the link's checks come first). */
+  async mayDownload(fileId: string, userId: string): Promise<boolean> {
+    const [file]: Array<{ room_id: string }> = await this.db.query(`SELECT room_id FROM files WHERE id = $1 AND state = 'stored' AND room_id IS NOT NULL`, [fileId]);
+    return file ? this.rooms.isMember(file.room_id, userId) : false;
+  }
+
+  async roomUsage(code: string, userId: string): Promise<RoomFileUsage> {
+    const roomId = await this.roomIdOf(code, userId);
+    const [row]: Array<{ files: number; bytes: string }> = await this.db.query(
+      `SELECT count(*)::int AS files, coalesce(sum(bytes), 0)::bigint AS bytes FROM files WHERE room_id = $1 AND message_seq IS NOT NULL`,
+      [roomId],
+    );
+    return { files: row!.files, bytes: Number(row!.bytes) };
+  }
+
+  async userUsage(userId: string): Promise<UserFileUsage> {
+    return { usedBytes: await this.usedBytes(this.db.manager, userId), quotaBytes: this.config.files.quotaBytes };
+  }
+
+  /**
+   * Removes pending uploads older than FILE_PENDING_MS and the files of deleted rooms: rows first
+   * (a send attaching one of them holds its row, so the sweep waits and then leaves it), then objects.
+   */
+  async sweep(): Promise<void> {
+    const removed: Array<{ id: string; reason: 'pending-expired' | 'room-deleted' }> = (
+      await this.db.query(
+        `DELETE FROM files WHERE room_id IS NULL OR (message_seq IS NULL AND created_at < now() - make_interval(secs => $1))
+         RETURNING id, CASE WHEN room_id IS NULL THEN 'room-deleted' ELSE 'pending-expired' END AS reason`,
+        [FILE_PENDING_MS / 1000],
+      )
+    )[0];
+    if (!removed.length) return;
+    await this.storage.delete(removed.map((r) => r.id));
+    for (const reason of ['pending-expired', 'room-deleted'] as const) {
+      const count = removed.filter((r) => r.reason === reason).length;
+      if (count) await this.audit.record({ event: 'file.delete', details: { count, reason } });
+    }
+  }
+
+  /**
+   * In one transaction under a per-uploader lock (parallel uploads cannot all fit under the quota):
+   * the quota, then the row in state 'uploading'. 409 past the quota or for an id already used.
+   */
+  private async admit(roomId: string, { uploaderId, fileId, mime, bytes }: UploadRequest): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`file-quota:${uploaderId}`]);
+      const used = await this.usedBytes(tx, uploaderId);
+      const { quotaBytes } = this.config.files;
+      if (used + bytes > quotaBytes) {
+        throw new ConflictException(`Storage quota exceeded: ${mib(used)} of ${mib(quotaBytes)} MiB used, this file needs ${mib(bytes)} MiB more`);
+      }
+      const inserted: unknown[] = await tx.query(
+        `INSERT INTO files (id, room_id, uploader_id, mime, bytes, state) VALUES ($1, $2, $3, $4, $5, 'uploading') ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [fileId, roomId, uploaderId, mime, bytes],
+      );
+      if (!inserted.length) throw new ConflictException('This file id is already used: make a new one (and encrypt again: the id is part of the AAD)');
+    });
+  }
+
+  /**
+   * Streams the body through ByteLimit to the storage driver, never holding more than the streams'
+   * buffers. A body that does not match Content-Length is a 400, a client that went away gets no
+   * answer (UploadAbandoned), a driver failure is a 503.
+   */
+  private async receive({ fileId, bytes, body }: UploadRequest): Promise<void> {
+    const limit = new ByteLimit(bytes);
+    let failure: 'client' | 'length' | undefined;
+    const abandon = () => {
+      failure ??= 'client';
+      limit.destroy(new UploadAbandoned());
+    };
+    body.once('error', abandon);
+    body.once('close', () => body.complete || abandon());
+    limit.once('error', (err) => (failure ??= err instanceof BodyLengthError ? 'length' : undefined));
+    body.pipe(limit);
+    try {
+      await this.storage.save(fileId, limit, bytes);
+    } catch (err) {
+      body.unpipe(limit);
+      if (failure === 'client') throw new UploadAbandoned();
+      if (failure === 'length') throw new BadRequestException(`The body is ${limit.bytes > bytes ? 'longer' : 'shorter'} than its Content-Length (${bytes} bytes)`);
+      this.logStorageFailure('upload')(new FileStorageUnavailable(err));
+    } finally {
+      body.off('error', abandon);
+    }
+  }
+
+  /** Removes a failed upload's row and object; a failure here leaves them to the sweeper. */
+  private async forget(fileId: string): Promise<void> {
+    try {
+      await this.db.query(`DELETE FROM files WHERE id = $1 AND message_seq IS NULL`, [fileId]);
+      await this.storage.delete([fileId]);
+    } catch (err) {
+      this.log.warn(`a failed upload (${fileId}) is left for the sweeper: ${(err as Error).message}`);
+    }
+  }
+
+  private async roomIdOf(code: string, userId: string): Promise<string> {
+    return (await this.rooms.liveState(code, userId)).roomId;
+  }
+
+  private async usedBytes(tx: Pick<DataSource['manager'], 'query'>, uploaderId: string): Promise<number> {
+    const [row]: Array<{ used: string }> = await tx.query(`SELECT coalesce(sum(bytes), 0)::bigint AS used FROM files WHERE uploader_id = $1 AND room_id IS NOT NULL`, [uploaderId]);
+    return Number(row!.used);
+  }
+
+  private logStorageFailure(what: string): (err: FileStorageUnavailable) => never {
+    return (err) => {
+      const cause = err.cause instanceof Error ? err.cause.message : String(err.cause);
+      this.log.warn(`file storage (${this.storage.name}) failed at ${what}: ${cause}`);
+      throw err;
+    };
+  }
+}

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import { Logger, type Provider } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { ConfigError } from '../../config/config-error.js';
+import { readOrCreateSecretFile } from '../../security/secrets/secret-file.js';
+import { FILE_STORAGE, type FileStorage } from '../file-storage.js';
+import { LocalFileStorage } from './local.storage.js';
+
+/** The FileStorage FILE_STORAGE chooses, made once at start (a bad setting stops the start). */
+export const fileStorageProvider: Provider = {
+  provide: FILE_STORAGE,
+  inject: [APP_CONFIG],
+  useFactory: (config: AppConfig): Promise<FileStorage> => createFileStorage(config),
+};
+
+export async function createFileStorage(config: AppConfig): Promise<FileStorage> {
+  const storage = config.files.storage;
+  switch (storage.driver) {
+    case 'local': {
+      const log = new Logger('FileStorage');
+      const secret = storage.linkSecret ?? (await readOrCreateSecretFile(join(config.dataDir, 'file-link.secret'), (message) => log.warn(message)));
+      return new LocalFileStorage(join(config.dataDir, 'files'), secret);
+    }
+    // ── Storage drivers: one case per driver. The firebase driver (storage/firebase.storage.ts) adds its case here. ──
+    case 'firebase':
+      throw new ConfigError('FILE_STORAGE', 'the firebase driver is not built into this build of Conclave: use FILE_STORAGE=local');
+  }
+}
