@@ -10,12 +10,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHAT_EVENTS } from '@conclave/contracts';
-import { announceEpoch, deriveAccountKeys, exportPublicKeys, generateEpochKey, generateIdentity, importPublicKeys, messageAad, sealKeyBackup, sealKeyBox, signAdmission, signGenesis, verifyMessageSignature } from '@conclave/crypto';
-import { solveChallenge } from 'altcha-lib';
-import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
+import { deriveAccountKeys, exportPublicKeys, generateIdentity, importPublicKeys, verifyMessageSignature } from '@conclave/crypto';
 import pg from 'pg';
-import { io } from 'socket.io-client';
-import { api, freePorts, root, sleep, startConclave } from './conclave.mjs';
+import { admitMembers, api, connect, freePorts, makeFirstEpoch, processRss, root, signEnvelope, signUp, sleep, startConclave } from './conclave.mjs';
 
 const ROOM_SIZE = 50;
 const STEPS = (process.env.BENCH_STEPS ?? '100,250,500,1000').split(',').map(Number);
@@ -88,25 +85,12 @@ async function heapUsed(inspectPort, snapshotFile) {
   return usedSize;
 }
 
-function processRss(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
-}
-
 async function startRelay(certFile, keyFile) {
   const [port, inspectPort] = await freePorts(2);
   const child = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, join(root, 'bench/relay.mjs'), certFile, keyFile, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.resume(); // the inspector's banner
   await new Promise((resolve) => child.stdout.once('data', resolve));
   return { child, base: `https://localhost:${port}`, inspectPort };
-}
-
-function connect(base, ca, cookie) {
-  return new Promise((resolve, reject) => {
-    const socket = io(base, { transports: ['websocket'], ca, extraHeaders: cookie ? { cookie, origin: base } : { origin: base }, reconnection: false, forceNew: true });
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
 }
 
 /** Users, rooms of 50 and their sockets on Conclave; the same room layout on the relay. */
@@ -117,16 +101,8 @@ async function populate(conclave) {
   const users = [];
   log(`registering ${ROOMS * ROOM_SIZE} users…`);
   for (let i = 0; i < ROOMS * ROOM_SIZE; i++) {
-    const userId = randomUUID();
-    const username = `bench-${i}`;
-    const captcha = (await api(conclave.base, conclave.ca, 'GET', '/api/auth/captcha')).body.challenge;
-    const solution = await solveChallenge({ challenge: captcha, deriveKey });
-    const payload = Buffer.from(JSON.stringify({ challenge: captcha, solution })).toString('base64');
-    const keyBackup = await sealKeyBackup(identity, wrapKey, userId);
-    const reg = await api(conclave.base, conclave.ca, 'POST', '/api/auth/register', { userId, username, authKey, publicKeys, keyBackup, captcha: payload });
-    if (reg.status !== 201) throw new Error(`register ${reg.status} ${JSON.stringify(reg.body)}`);
-    const login = await api(conclave.base, conclave.ca, 'POST', '/api/auth/login', { username, authKey });
-    users.push({ userId, cookie: login.cookie });
+    const { userId, cookie } = await signUp(conclave, { identity, publicKeys, authKey, wrapKey }, `bench-${i}`);
+    users.push({ userId, cookie });
   }
   const rooms = [];
   for (let r = 0; r < ROOMS; r++) {
@@ -139,55 +115,12 @@ async function populate(conclave) {
   return { users, rooms, identity };
 }
 
-/** As browsers do: the owner signs the room's genesis, every other member asks to join and the owner admits them (signed admissions). */
-async function admitMembers(conclave, room, members, identity, publicKeys) {
-  const [owner] = members;
-  const socket = await connect(conclave.base, conclave.ca, owner.cookie);
-  try {
-    const ack = async (event, payload) => {
-      const reply = await socket.timeout(10_000).emitWithAck(event, payload);
-      if (!reply.ok) throw new Error(`${event} ${JSON.stringify(reply.error)}`);
-    };
-    const genesis = await signGenesis({ roomId: room.id, creatorId: owner.userId, creatorKeys: publicKeys, creatorSig: identity.sig.privateKey });
-    await ack(CHAT_EVENTS.genesis, { roomId: room.id, genesis, admissions: [] });
-    for (const m of members.slice(1)) {
-      const asked = await api(conclave.base, conclave.ca, 'POST', `/api/rooms/${room.code}/join`, {}, m.cookie);
-      if (asked.status !== 200) throw new Error(`join ${asked.status} ${JSON.stringify(asked.body)}`);
-      const admission = await signAdmission({ roomId: room.id, memberId: m.userId, memberKeys: publicKeys, admitterId: owner.userId, via: 'approval', admitterSig: identity.sig.privateKey });
-      await ack(CHAT_EVENTS.admissionGrant, { roomId: room.id, admission });
-    }
-  } finally {
-    socket.disconnect();
-  }
-}
-
-/** The owner makes epoch 1 with its signed announcement and a box for every member, as a client does (senders need a box). */
-async function makeFirstEpoch(conclave, roomId, members, identity, publicKeys) {
-  const epochKey = await generateEpochKey();
-  const recipientEnc = (await importPublicKeys(publicKeys)).enc;
-  const [owner] = members;
-  const boxes = await Promise.all(
-    members.map((m) => sealKeyBox({ roomId, epoch: 1, epochKey, recipientId: m.userId, recipientEnc, sharerId: owner.userId, sharerSig: identity.sig.privateKey })),
-  );
-  const announcement = await announceEpoch({ roomId, epoch: 1, makerId: owner.userId, epochKey, makerSig: identity.sig.privateKey });
-  const socket = await connect(conclave.base, conclave.ca, owner.cookie);
-  const reply = await socket.timeout(10_000).emitWithAck(CHAT_EVENTS.newEpoch, { roomId, epoch: 1, boxes, announcement });
-  socket.disconnect();
-  if (!reply.ok) throw new Error(`key:new-epoch ${JSON.stringify(reply.error)}`);
-}
-
 const IV = randomBytes(12).toString('base64');
 const CT = randomBytes(1040).toString('base64'); // the largest ciphertext a 150-character message can have
 
-/**
- * An envelope signed as a client signs one (ECDSA over aad|iv|ct, libs/crypto README §4), so the server's
- * signature check passes: the ciphertext is random bytes of the largest size, which nobody decrypts here.
- */
-async function signedEnvelope(roomId, senderId, senderSig) {
-  const clientMsgId = randomUUID();
-  const signed = new TextEncoder().encode(`${messageAad(roomId, senderId, 1, clientMsgId)}|${IV}|${CT}`);
-  const sig = Buffer.from(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, senderSig, signed)).toString('base64');
-  return { roomId, epoch: 1, clientMsgId, iv: IV, ct: CT, sig };
+/** A signed envelope of epoch 1 whose ciphertext is random bytes of the largest size, which nobody decrypts here. */
+function signedEnvelope(roomId, senderId, senderSig) {
+  return signEnvelope({ roomId, senderId, epoch: 1, iv: IV, ct: CT }, senderSig);
 }
 
 /** Connects every member, enters its room, runs each offered-load step; returns per-step figures. */

@@ -2,14 +2,11 @@
 // work) is timed while the server is idle and while 40 users sign in at once, on Conclave as built
 // (native bcrypt, hashing on libuv's thread pool) and on the same build made to load bcryptjs (pure
 // JavaScript, hashing on the event loop: how Conclave hashed before). Prints figures; asserts nothing.
-import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:https';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { deriveAccountKeys, exportPublicKeys, generateIdentity, sealKeyBackup } from '@conclave/crypto';
-import { solveChallenge } from 'altcha-lib';
-import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
-import { api, root, sleep, startConclave } from './conclave.mjs';
+import { deriveAccountKeys, exportPublicKeys, generateIdentity } from '@conclave/crypto';
+import { api, root, signUp, sleep, startConclave } from './conclave.mjs';
 
 const SIGN_INS = Number(process.env.BENCH_SIGN_INS ?? 40);
 /** /ping is sent every PING_EVERY_MS whether or not the last one came back, so a stall delays every ping sent during it. */
@@ -40,17 +37,8 @@ async function populate(server) {
   const { authKey, wrapKey } = await deriveAccountKeys('bench user passphrase', 'bench');
   const users = [];
   for (let i = 0; i < SIGN_INS; i++) {
-    const userId = randomUUID();
-    const username = `bench-${i}`;
-    const challenge = (await api(server.base, server.ca, 'GET', '/api/auth/captcha')).body.challenge;
-    const solution = await solveChallenge({ challenge, deriveKey });
-    const captcha = Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
-    const keyBackup = await sealKeyBackup(identity, wrapKey, userId);
-    const reg = await api(server.base, server.ca, 'POST', '/api/auth/register', { userId, username, authKey, publicKeys, keyBackup, captcha });
-    if (reg.status !== 201) throw new Error(`register ${reg.status} ${JSON.stringify(reg.body)}`);
-    const login = await api(server.base, server.ca, 'POST', '/api/auth/login', { username, authKey });
-    if (login.status !== 200) throw new Error(`login ${login.status} ${JSON.stringify(login.body)}`);
-    users.push({ username, authKey, device: `__Host-conclave.device=${login.cookies['__Host-conclave.device']}` });
+    const { username, cookies } = await signUp(server, { identity, publicKeys, authKey, wrapKey }, `bench-${i}`);
+    users.push({ username, authKey, device: `__Host-conclave.device=${cookies['__Host-conclave.device']}` });
   }
   return users;
 }

@@ -1,7 +1,7 @@
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import { LIMITS } from '@conclave/contracts';
+import { ALLOWED_FILE_TYPES, LIMITS } from '@conclave/contracts';
 import { CryptoService } from '../../core/crypto.service';
 import { LandingComponent } from './landing.component';
 
@@ -36,6 +36,7 @@ describe('LandingComponent', () => {
     const text = el.textContent ?? '';
     expect(text).toContain(`${LIMITS.roomCodeLength}-character code`);
     expect(text).toContain(`${LIMITS.fileBytes / 1024 / 1024} MiB`);
+    for (const ext of Object.keys(ALLOWED_FILE_TYPES)) expect(text).toContain(ext.toUpperCase());
   });
 
   it('warns, as an alert, when the browser cannot encrypt (no WebCrypto outside a secure context)', async () => {

@@ -1,7 +1,10 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import { LIMITS } from '@conclave/contracts';
+import { ALLOWED_FILE_TYPES, LIMITS } from '@conclave/contracts';
 import { CryptoService } from '../../core/crypto.service';
+
+/** "TXT, PDF, …, JPEG and GIF": the extensions the contract allows. */
+const fileTypes = new Intl.ListFormat('en', { type: 'conjunction' }).format(Object.keys(ALLOWED_FILE_TYPES).map((ext) => ext.toUpperCase()));
 
 interface Feature {
   title: string;
@@ -29,7 +32,7 @@ export class LandingComponent {
     },
     {
       title: 'Files that stay private',
-      text: `Share TXT, PDF and images up to ${LIMITS.fileBytes / (1024 * 1024)} MiB, encrypted before upload and fetched through links that expire.`,
+      text: `Share ${fileTypes} files up to ${LIMITS.fileBytes / (1024 * 1024)} MiB, encrypted in your browser before upload, so neither the server nor the storage provider can read them, and fetched through links that expire (after 24 hours by default).`,
     },
     {
       title: 'Yours to host',
