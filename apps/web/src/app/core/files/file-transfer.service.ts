@@ -211,7 +211,7 @@ export class FileTransferService {
         reject(new UploadCancelled());
       });
       subscription = this.uploadHttp
-        .put<FileUploadResult>(FILE_PATHS.upload(code, fileId), new Blob([ciphertext], { type: FILE_BODY_TYPE }), {
+        .put<FileUploadResult>(FILE_PATHS.upload(code, fileId), wholeBuffer(ciphertext), {
           params: { [FILE_TYPE_PARAM]: mime },
           headers: { 'Content-Type': FILE_BODY_TYPE },
           reportProgress: true,
@@ -235,6 +235,11 @@ export class FileTransferService {
     this.cancels.delete(fileId);
     this.uploads.update((all) => all.filter((u) => u.fileId !== fileId));
   }
+}
+
+/** The bytes as an ArrayBuffer of their own (copied only when they are a view into a larger one). */
+function wholeBuffer(bytes: Uint8Array<ArrayBuffer>): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
 }
 
 function uploadProblem(err: unknown): string {
