@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { FILE_ID_PATTERN, LIMITS } from '@conclave/contracts';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { type Account, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { launchChromium } from '../support/browser.js';
 import { createRoom, joinRoom, messages, type PageIncidents, signInPage, watchedPage } from '../support/chat-ui.js';
+import { sql } from '../support/db.js';
 import { ServerProcess } from '../support/server.js';
 
 /** Short enough to outlive in the test, long enough for one link's fetch on a slow machine. */
@@ -71,6 +73,9 @@ async function save(page: Page, name: string): Promise<{ bytes: Buffer; suggeste
   const path = await download.path();
   return { bytes: await readFile(path), suggested: download.suggestedFilename() };
 }
+
+/** The id ann's browser uploaded a file of this type under. */
+const uploadedId = (type: string) => new URL(annUploads.find((u) => new URL(u.url()).searchParams.get('type') === type)!.url()).pathname.split('/').at(-1)!;
 
 const fileMessage = (page: Page, name: string) => page.getByRole('group', { name: `File ${name}` });
 
@@ -226,6 +231,36 @@ describe('encrypted files in chromium: two people, one room', () => {
     if (await menu.isVisible()) await menu.click();
     await page.locator('nav[aria-label="Rooms"]').getByRole('link', { name: new RegExp(code) }).click();
   }
+
+  it('shows a file whose stored bytes were altered as failed its integrity check, never the image', async () => {
+    const stored = join(server.dataDir, 'files', uploadedId('image/png').slice(0, 2), uploadedId('image/png'));
+    const original = await readFile(stored);
+    const altered = Buffer.from(original);
+    altered[altered.length - 1]! ^= 1;
+    await writeFile(stored, altered);
+    try {
+      await reopenRoom(benPage);
+      const photo = fileMessage(benPage, 'photo.png');
+      await expect(photo.getByRole('alert').textContent({ timeout: 30_000 })).resolves.toMatch(/"photo\.png" failed its integrity check: .*altered.*It is not shown\./);
+      await expect(photo.getByRole('img').count()).resolves.toBe(0);
+      await expect(photo.getByRole('link').count()).resolves.toBe(0);
+    } finally {
+      await writeFile(stored, original);
+    }
+  });
+
+  it('does not show a file message the server records with another file than its content names', async () => {
+    const [row] = await sql<{ room_id: string; seq: string }>(server, 'UPDATE messages SET file_id = NULL WHERE file_id = $1 RETURNING room_id, seq', [uploadedId('application/pdf')]);
+    try {
+      await reopenRoom(benPage);
+      const shown = messages(benPage).filter({ hasText: 'report.pdf' });
+      await expect(shown.getAttribute('data-state', { timeout: 30_000 })).resolves.toBe('bad-file');
+      await expect(shown.textContent()).resolves.toContain('“report.pdf” failed its integrity check (the server names another file) and is not shown');
+      await expect(shown.getByRole('button').count()).resolves.toBe(0);
+    } finally {
+      await sql(server, 'UPDATE messages SET file_id = $1 WHERE room_id = $2 AND seq = $3', [uploadedId('application/pdf'), row!.room_id, row!.seq]);
+    }
+  });
 
   const IMAGES = ['photo.png', 'dropped.gif', 'pasted.jpg'];
 
