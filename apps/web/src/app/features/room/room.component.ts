@@ -317,7 +317,6 @@ export class RoomComponent {
       if (code !== this.code().toUpperCase()) return;
       this.detail.set(detail);
       this.admitted.set(admitted);
-      void this.loadFileUsage(code);
       this.detailError.set(null);
       // Requests that waited while nobody was online: decided now (a proof) or shown (approval).
       void this.membership.waiting(detail).catch((err: unknown) => console.error('Join requests failed:', err));
