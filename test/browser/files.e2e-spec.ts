@@ -232,6 +232,30 @@ describe('encrypted files in chromium: two people, one room', () => {
     await page.locator('nav[aria-label="Rooms"]').getByRole('link', { name: new RegExp(code) }).click();
   }
 
+  it('shows upload progress, and Cancel aborts the upload: no message is sent', async () => {
+    const before = annUploads.length;
+    const lines = await messages(annPage).count();
+    // A slow uplink, so the upload is still under way when Cancel is pressed.
+    const cdp = await annPage.context().newCDPSession(annPage);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+    try {
+      const aborted = annPage.waitForEvent('requestfailed', { predicate: (request) => request.method() === 'PUT', timeout: 30_000 });
+      await attach(annPage, [{ name: 'long-notes.txt', mimeType: 'text/plain', buffer: Buffer.alloc(4 * 1024 * 1024, 'long notes ') }]);
+      const progress = annPage.getByRole('progressbar', { name: 'Uploading long-notes.txt' });
+      await progress.waitFor({ timeout: 30_000 });
+      await annPage.getByRole('button', { name: 'Cancel upload of long-notes.txt' }).click();
+      await aborted;
+      await annPage.getByRole('list', { name: 'Uploads' }).waitFor({ state: 'detached' });
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
+    expect(annUploads).toHaveLength(before + 1);
+    await annPage.waitForTimeout(500);
+    await expect(messages(annPage).count()).resolves.toBe(lines);
+  });
+
   it('shows a file whose stored bytes were altered as failed its integrity check, never the image', async () => {
     const stored = join(server.dataDir, 'files', uploadedId('image/png').slice(0, 2), uploadedId('image/png'));
     const original = await readFile(stored);
