@@ -1,4 +1,5 @@
-import { AUTH_PATHS, type ContactBook, ROOM_PATHS, type RoomSummary } from '@conclave/contracts';
+import { randomUUID } from 'node:crypto';
+import { AUTH_PATHS, type ContactBook, FILE_BODY_TYPE, FILE_PATHS, ROOM_PATHS, type RoomSummary } from '@conclave/contracts';
 import { sealContactBook } from '@conclave/crypto';
 import type request from 'supertest';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
@@ -49,6 +50,14 @@ describe('API answers that carry user data are never stored by a cache', () => {
     await notStored(annClient.get(ROOM_PATHS.rooms), 200);
     await notStored(annClient.get(ROOM_PATHS.room(room.code)), 200);
     await notStored(annClient.get(AUTH_PATHS.userKeys(ben.userId)), 200);
+  });
+
+  it('files: an upload, the totals, a link refused (downloads say private, no-store: files suite)', async () => {
+    const room = (await annClient.post(ROOM_PATHS.rooms, { name: 'Cached files', history: 'shared' }).expect(201)).body as RoomSummary;
+    await notStored(annClient.put(`${FILE_PATHS.upload(room.code, randomUUID())}?type=image/png`).set('Content-Type', FILE_BODY_TYPE).send(Buffer.alloc(32)), 201);
+    await notStored(annClient.get(FILE_PATHS.roomUsage(room.code)), 200);
+    await notStored(annClient.get(FILE_PATHS.usage), 200);
+    await notStored(annClient.post(FILE_PATHS.link(room.code, randomUUID())), 404);
   });
 
   it('refusals too', async () => {

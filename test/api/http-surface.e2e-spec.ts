@@ -223,14 +223,18 @@ describe('bad input never gives a 5xx', () => {
     { method: 'post', path: '/api/rooms/{code}/invites', withNul: () => ({ id: 'A\u0000', expiresAt: new Date().toISOString(), maxUses: 1 }), field: 'id' },
     { method: 'post', path: '/api/rooms/{code}/invites/{inviteId}/revoke', withNul: () => ({ note: '\u0000' }), field: 'note' },
     { method: 'post', path: '/api/rooms/{code}/members/{userId}/remove', withNul: () => ({ reason: ['\u0000'] }), field: 'reason[0]' },
+    // The upload's body is octet-stream; a JSON one is parsed (and checked) before the route refuses it.
+    { method: 'put', path: '/api/rooms/{code}/files/{fileId}', withNul: () => ({ note: '\u0000' }), field: 'note' },
+    { method: 'post', path: '/api/rooms/{code}/files/{fileId}/link', withNul: () => ({ note: '\u0000' }), field: 'note' },
     // Last: on a server without the check these two would end the room and the session.
     { method: 'post', path: '/api/rooms/{code}/leave', withNul: () => ({ note: '\u0000' }), field: 'note' },
     { method: 'post', path: '/api/auth/logout', withNul: () => ({ note: 'bye\u0000' }), field: 'note' },
   ];
   const send = (route: BodyRoute) => {
-    const path = route.path.replace('{code}', room.code).replace('{userId}', prober.userId).replace('{inviteId}', 'A'.repeat(22));
+    const path = route.path.replace('{code}', room.code).replace('{userId}', prober.userId).replace('{inviteId}', 'A'.repeat(22)).replace('{fileId}', FILE_ID);
     return route.method === 'put' ? client.put(path) : client.post(path);
   };
+  const FILE_ID = '0a0b0c0d-1e1f-4a4b-8c8d-9e9f0a0b0c0d';
   const DEEP = '['.repeat(20_000) + ']'.repeat(20_000);
   const TOO_DEEP = `The payload is nested deeper than ${PAYLOAD_MAX_DEPTH} levels`;
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { finished } from 'node:stream';
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type AllowedMimeType, FILE_PENDING_MS, type FileLink, type FileUploadResult, type RoomFileUsage, type UserFileUsage } from '@conclave/contracts';
@@ -152,9 +153,11 @@ export class FilesService {
       failure ??= 'client';
       limit.destroy(new UploadAbandoned());
     };
-    body.once('error', abandon);
-    body.once('close', () => body.complete || abandon());
-    limit.once('error', (err) => (failure ??= err instanceof BodyLengthError ? 'length' : undefined));
+    // finished() also reports a body that was gone before this ran (the connection destroyed while
+    // the guards ran), and one the parser read whole but whose connection died before its end was
+    // delivered (a malformed request pipelined behind it).
+    const stopWatching = finished(body, { writable: false }, (err) => err && abandon());
+    limit.on('error', (err) => (failure ??= err instanceof BodyLengthError ? 'length' : undefined));
     body.pipe(limit);
     try {
       await this.storage.save(fileId, limit, bytes);
@@ -164,7 +167,7 @@ export class FilesService {
       if (failure === 'length') throw new BadRequestException(`The body is ${limit.bytes > bytes ? 'longer' : 'shorter'} than its Content-Length (${bytes} bytes)`);
       this.logStorageFailure('upload')(new FileStorageUnavailable(err));
     } finally {
-      body.off('error', abandon);
+      stopWatching();
     }
   }
 

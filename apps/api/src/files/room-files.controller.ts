@@ -37,6 +37,7 @@ export class RoomFilesController {
   constructor(private readonly files: FilesService) {}
 
   @Put(':code/files/:fileId')
+  @HttpCode(201)
   @UseGuards(UploadAdmissionGuard)
   @ApiOperation({ summary: 'Upload a file’s ciphertext (encrypted in the browser) under the id the browser made; pending until a message carries it' })
   @ApiConsumes(FILE_BODY_TYPE)

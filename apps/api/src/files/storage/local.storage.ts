@@ -28,8 +28,11 @@ export class LocalFileStorage implements FileStorage {
   async save(fileId: string, body: Readable, _bytes: number): Promise<void> {
     const path = this.pathOf(fileId);
     const part = `${path}.part`;
-    await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+    // A body that fails while the directory is made must not be an unhandled 'error': pipeline() finds it failed.
+    const early = () => undefined;
+    body.on('error', early);
     try {
+      await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
       await pipeline(body, createWriteStream(part, { mode: 0o600 }));
       const handle = await open(part, 'r+');
       await handle.sync().finally(() => handle.close());
@@ -37,6 +40,8 @@ export class LocalFileStorage implements FileStorage {
     } catch (err) {
       await rm(part, { force: true });
       throw err;
+    } finally {
+      body.off('error', early);
     }
   }
 
