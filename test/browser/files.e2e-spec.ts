@@ -151,6 +151,13 @@ describe('encrypted files in chromium: two people, one room', () => {
       await open.waitFor({ timeout: 30_000 });
       await expect(open.getAttribute('href')).resolves.toMatch(/^blob:/);
       await expect(open.getAttribute('target')).resolves.toBe('_blank');
+      if (name === 'notes.txt') {
+        // Opened in a new tab from its blob: URL, shown as the text it is.
+        const [tab] = await Promise.all([benPage.context().waitForEvent('page'), open.click()]);
+        await tab.waitForLoadState();
+        await expect(tab.locator('body').textContent()).resolves.toBe(FILES[name].buffer.toString('utf8'));
+        await tab.close();
+      }
       const saved = await save(benPage, name);
       expect(saved.suggested).toBe(name);
       expect(sha256(saved.bytes)).toBe(sha256(FILES[name].buffer));

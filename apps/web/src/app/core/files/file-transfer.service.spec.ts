@@ -169,6 +169,14 @@ describe('FileTransferService', () => {
       expect(progress.length).toBeGreaterThan(1);
     });
 
+    it('marks a text file as UTF-8, which its check proved it is', async () => {
+      const { content, ciphertext } = await shared(new TextEncoder().encode('café ✓') as Uint8Array<ArrayBuffer>, 'notes.txt');
+      answers.push(() => streamed(ciphertext));
+      const downloading = files.download(ROOM, content);
+      await answerLink(content.fileId, { url: '/notes', expiresAt: inAnHour() });
+      expect((await downloading).type).toBe('text/plain;charset=utf-8');
+    });
+
     it('keeps a link until it expires, and asks again after', async () => {
       const { content, ciphertext } = await shared(PNG, 'dot.png');
       answers.push(() => streamed(ciphertext), () => streamed(ciphertext), () => streamed(ciphertext));

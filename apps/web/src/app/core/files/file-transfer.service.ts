@@ -181,7 +181,8 @@ export class FileTransferService {
     const ciphertext = await readCiphertext(response, content, onProgress);
     try {
       const plaintext = await this.crypto.decryptFile(ciphertext, content, { roomId: room.id, fileId: content.fileId });
-      return new Blob([plaintext], { type: content.mime });
+      // A shared TXT is valid UTF-8 (decryptFile checked): say so, or a tab opening it guesses Latin-1.
+      return new Blob([plaintext], { type: content.mime === 'text/plain' ? 'text/plain;charset=utf-8' : content.mime });
     } catch (err) {
       if (err instanceof CryptoError) throw new FileIntegrityFailure(`"${content.name}" failed its integrity check: ${err.message}`);
       throw err;
