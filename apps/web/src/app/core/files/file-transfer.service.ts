@@ -30,6 +30,13 @@ export const DOWNLOAD_FETCH = new InjectionToken<typeof fetch>('DOWNLOAD_FETCH',
 /** Bytes GCM adds to a file: the tag. */
 const GCM_TAG_BYTES = LIMITS.fileCiphertextBytes - LIMITS.fileBytes;
 
+/**
+ * Answers to a kept link that a new link may cure: the local driver's 403 (another user's) and 410
+ * (expired); a storage provider's refusal of an expired or otherwise invalid signature (Cloud Storage
+ * answers 400 ExpiredToken or 403). Tried once; a 404 (the file is gone) is not.
+ */
+const RENEW_ON: ReadonlySet<number> = new Set([400, 401, 403, 410]);
+
 /** A link this close to its expiry is renewed before use rather than after a refusal. */
 const LINK_MARGIN_MS = 1_000;
 
@@ -172,7 +179,7 @@ export class FileTransferService {
    */
   async download(room: FileRoom, content: FileContent, onProgress?: DownloadProgress): Promise<Blob> {
     let response = await this.fetchLinked(room.code, content.fileId);
-    if (response.status === 403 || response.status === 410) {
+    if (RENEW_ON.has(response.status)) {
       // Expired, or this browser's clock and the server's disagree: ask once more.
       this.links.delete(content.fileId);
       response = await this.fetchLinked(room.code, content.fileId);
