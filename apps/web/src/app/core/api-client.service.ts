@@ -7,6 +7,8 @@ import {
   type CreateInviteRequest,
   type CreateRoomRequest,
   type ErrorResponse,
+  FILE_PATHS,
+  type FileLink,
   type InviteSummary,
   type JoinResult,
   type JoinRoomRequest,
@@ -20,6 +22,7 @@ import {
   type RegisterResponse,
   ROOM_PATHS,
   type RoomDetail,
+  type RoomFileUsage,
   type RoomSummary,
   type SealedContactBook,
   type SessionResponse,
@@ -132,6 +135,16 @@ export class ApiClient {
 
   createInvite(code: string, body: CreateInviteRequest): Promise<InviteSummary> {
     return this.call(this.http.post<InviteSummary>(ROOM_PATHS.invites(code), body));
+  }
+
+  /** A download link for a file a message in this room carries (docs/protocol.md §10.2); ask again after expiresAt. */
+  fileLink(code: string, fileId: string): Promise<FileLink> {
+    return this.call(this.http.post<FileLink>(FILE_PATHS.link(code, fileId), null));
+  }
+
+  /** What the files the room's messages carry take. */
+  roomFileUsage(code: string): Promise<RoomFileUsage> {
+    return this.call(this.http.get<RoomFileUsage>(FILE_PATHS.roomUsage(code)));
   }
 
   private async call<T>(request: Observable<T>): Promise<T> {

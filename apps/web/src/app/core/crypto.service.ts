@@ -1,9 +1,12 @@
 import { Injectable, signal } from '@angular/core';
 import type {
   Admission,
+  AllowedMimeType,
   AdmissionVia,
   ContactBook,
   EpochAnnouncement,
+  FileContent,
+  FileDescriptor,
   KeyBackup,
   KeyBox,
   MessageContent,
@@ -23,8 +26,12 @@ import {
   announceEpoch,
   checkJoinProof,
   characterCount,
+  checkFileType,
+  decryptFile,
   decryptMessage,
   deriveAccountKeys,
+  type EncryptedFile,
+  encryptFile,
   encryptMessage,
   exportPublicKeys,
   fingerprint,
@@ -174,6 +181,26 @@ export class CryptoService {
   encryptText(input: { roomId: string; senderId: string; epoch: number; epochKey: CryptoKey; senderSig: CryptoKey; body: string; clientMsgId?: string }): Promise<MessageEnvelope> {
     const { body, ...rest } = input;
     return encryptMessage({ ...rest, content: textContent(body) });
+  }
+
+  /** A file message (docs/protocol.md §10): its content carries the file's key, so it travels only inside an encrypted envelope. */
+  encryptFileMessage(input: { roomId: string; senderId: string; epoch: number; epochKey: CryptoKey; senderSig: CryptoKey; content: FileContent; clientMsgId?: string }): Promise<MessageEnvelope> {
+    return encryptMessage(input);
+  }
+
+  /** The type a file may be shared as, by its extension and its bytes (UnsupportedFileTypeError / FileTypeMismatchError otherwise). */
+  checkFileType(bytes: Uint8Array, fileName: string): AllowedMimeType {
+    return checkFileType(bytes, fileName);
+  }
+
+  /** Encrypts a file for its room and id with a key of its own (FileTooLargeError, type errors). */
+  encryptFile(bytes: Uint8Array<ArrayBuffer>, fileName: string, place: { roomId: string; fileId: string }): Promise<EncryptedFile> {
+    return encryptFile(bytes, fileName, place);
+  }
+
+  /** Checks the ciphertext hash, decrypts for the room and id, and checks size, SHA-256 and type (FileIntegrityError, DecryptionError, FileTypeMismatchError). */
+  decryptFile(ciphertext: Uint8Array<ArrayBuffer>, descriptor: FileDescriptor, place: { roomId: string; fileId: string }): Promise<Uint8Array<ArrayBuffer>> {
+    return decryptFile(ciphertext, descriptor, place);
   }
 
   /** Verifies the sender's signature, then decrypts (SignatureError / DecryptionError / MalformedPlaintextError). */

@@ -1,5 +1,5 @@
 import { effect, inject, Injectable, signal, untracked } from '@angular/core';
-import { CHAT_EVENTS, type EnterRoomResult, LIMITS, type StoredMessage } from '@conclave/contracts';
+import { CHAT_EVENTS, type EnterRoomResult, type FileContent, LIMITS, type SendMessageRequest, type StoredMessage } from '@conclave/contracts';
 import { DecryptionError, MalformedPlaintextError, SignatureError } from '@conclave/crypto';
 import { CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
@@ -17,6 +17,7 @@ export type LineState =
   | 'ok' // sent and stored, or received, decrypted and signed by its sender
   | 'no-key' // received under an epoch this browser holds no key for (yet)
   | 'bad-signature' // the signature does not verify: not shown, never trusted
+  | 'bad-file' // a file message whose server record names another file than its content: not shown
   | 'undecryptable'; // authentic envelope, but it does not decrypt or is not a valid message
 
 export interface ChatLine {
@@ -29,17 +30,16 @@ export interface ChatLine {
   createdAt: string;
   state: LineState;
   body?: string;
+  /** A file message's content (name, size, type, and what fetches and checks the file). */
+  file?: FileContent;
   problem?: string;
   mine: boolean;
   /** Kept to try again when a missing key arrives. */
   stored?: StoredMessage;
 }
 
-interface Outgoing {
-  roomId: string;
-  clientMsgId: string;
-  body: string;
-}
+/** A message in the outbox: a text, or a file message naming its uploaded file (kept for every retry). */
+type Outgoing = { roomId: string; clientMsgId: string } & ({ body: string; file?: undefined } | { file: FileContent; body?: undefined });
 
 /** Says whether a body may be sent: 1–150 code points, not only whitespace. */
 export function bodyProblem(body: string, count: (text: string) => number): string | null {
@@ -119,6 +119,19 @@ export class ConversationService {
     void this.drain();
   }
 
+  /**
+   * Queues the message that carries an uploaded file (docs/protocol.md §10.2) in `roomId`'s outbox:
+   * the upload may end after the user moved to another room.
+   */
+  sendFile(roomId: string, file: FileContent): void {
+    const me = this.session.user();
+    if (!me) return;
+    const item: Outgoing = { roomId, clientMsgId: globalThis.crypto.randomUUID(), file };
+    this.outbox.push(item);
+    if (roomId === this.roomId()) this.upsert({ id: item.clientMsgId, senderId: me.id, senderName: me.username, createdAt: new Date().toISOString(), state: 'sending', file, mine: true });
+    void this.drain();
+  }
+
   private async drain(): Promise<void> {
     if (this.sending) return;
     this.sending = true;
@@ -148,9 +161,12 @@ export class ConversationService {
       return false;
     }
     this.mark(item, 'sending');
-    const envelope = await this.crypto.encryptText({ roomId: item.roomId, senderId: me.id, epoch, epochKey: key, senderSig: keys.sig, body: item.body, clientMsgId: item.clientMsgId });
+    const sealing = { roomId: item.roomId, senderId: me.id, epoch, epochKey: key, senderSig: keys.sig, clientMsgId: item.clientMsgId };
+    const request: SendMessageRequest = item.file
+      ? { ...(await this.crypto.encryptFileMessage({ ...sealing, content: item.file })), fileId: item.file.fileId }
+      : await this.crypto.encryptText({ ...sealing, body: item.body });
     try {
-      const result = await this.socket.request(CHAT_EVENTS.send, envelope);
+      const result = await this.socket.request(CHAT_EVENTS.send, request);
       this.patch(item.clientMsgId, { state: 'ok', seq: result.seq, createdAt: result.createdAt, epoch, problem: undefined });
       this.chat.markRead(item.roomId, result.seq);
       return true;
@@ -267,8 +283,10 @@ export class ConversationService {
     if (!key) return { ...line, state: 'no-key', problem: `No key for epoch ${message.epoch} in this browser` };
     try {
       const content = await this.crypto.decryptMessage(message, key, sender.publicKeys);
-      const body = content.type === 'text' ? content.body : `shared a file: ${content.name} (${content.size} bytes)`;
-      return { ...line, body };
+      if (content.type === 'text') return { ...line, body: content.body };
+      // The server's record of the blob is what its link checks use: another id than the content's is not this file.
+      if (message.fileId !== content.fileId) return { ...line, state: 'bad-file', problem: `“${content.name}” failed its integrity check (the server names another file) and is not shown` };
+      return { ...line, file: content };
     } catch (err) {
       if (err instanceof SignatureError) return { ...line, state: 'bad-signature', problem: 'Bad signature: this message may be forged and is not shown' };
       if (err instanceof DecryptionError || err instanceof MalformedPlaintextError) return { ...line, state: 'undecryptable', problem: 'This message could not be decrypted' };

@@ -8,6 +8,8 @@ describe('ComposerComponent', () => {
     fixture.componentRef.setInput('room', 'ROOM');
     const sent: string[] = [];
     fixture.componentInstance.send.subscribe((text) => sent.push(text));
+    const attached: File[][] = [];
+    fixture.componentInstance.attach.subscribe((files) => attached.push(files));
     await fixture.whenStable();
     const el = fixture.nativeElement as HTMLElement;
     const area = el.querySelector('textarea')!;
@@ -24,7 +26,7 @@ describe('ComposerComponent', () => {
       fixture.componentRef.setInput('room', room);
       await fixture.whenStable();
     };
-    return { el, area, sent, type, key, switchTo };
+    return { el, area, sent, attached, type, key, switchTo };
   }
 
   it('counts code points against the 150-character limit', async () => {
@@ -60,5 +62,35 @@ describe('ComposerComponent', () => {
     expect(area.value).toBe('for the side room');
     await switchTo('ROOM');
     expect(area.value).toBe('');
+  });
+
+  it('offers the picked files to share, from a labelled attach button limited to the allowed extensions', async () => {
+    const { el, attached } = await render();
+    const button = el.querySelector<HTMLButtonElement>('button[aria-label="Attach a file"]')!;
+    const input = el.querySelector<HTMLInputElement>('input[type="file"]')!;
+    expect(input.accept).toBe('.txt,.pdf,.png,.jpg,.jpeg,.gif');
+    let opened = 0;
+    input.addEventListener('click', () => opened++);
+    button.click();
+    expect(opened).toBe(1);
+    const picked = new File(['hello'], 'hello.txt');
+    Object.defineProperty(input, 'files', { value: [picked], configurable: true });
+    input.dispatchEvent(new Event('change'));
+    expect(attached).toEqual([[picked]]);
+  });
+
+  it('shares a pasted image instead of inserting it, and leaves pasted text alone', async () => {
+    const { area, attached } = await render();
+    const image = new File([new Uint8Array([0x89, 0x50])], 'image.png', { type: 'image/png' });
+    const paste = (files: File[]) => {
+      const event = new Event('paste', { cancelable: true }) as ClipboardEvent;
+      Object.defineProperty(event, 'clipboardData', { value: { files } });
+      area.dispatchEvent(event);
+      return event;
+    };
+    expect(paste([image]).defaultPrevented).toBe(true);
+    expect(attached).toEqual([[image]]);
+    expect(paste([]).defaultPrevented).toBe(false);
+    expect(attached).toHaveLength(1);
   });
 });

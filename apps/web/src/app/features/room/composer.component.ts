@@ -3,6 +3,7 @@ import { LIMITS } from '@conclave/contracts';
 import { PickerComponent } from '@ctrl/ngx-emoji-mart';
 import { DraftsService } from '../../core/chat/drafts.service';
 import { CryptoService } from '../../core/crypto.service';
+import { ACCEPTED_EXTENSIONS } from '../../core/files/file-size';
 
 /** How often "typing" is repeated while the user types, and when it is withdrawn after a pause. */
 const TYPING_REPEAT_MS = 2_000;
@@ -10,7 +11,8 @@ const TYPING_PAUSE_MS = 3_000;
 
 /**
  * The message box: a 150-character counter (code points), Enter sends and Shift+Enter breaks the
- * line, an emoji picker (native emoji, nothing fetched), typing notices.
+ * line, an emoji picker (native emoji, nothing fetched), typing notices; files to share from the
+ * attach button or pasted images (the room checks, encrypts and uploads them).
  */
 @Component({
   selector: 'cv-composer',
@@ -28,8 +30,11 @@ export class ComposerComponent {
   /** A message to send (already checked against the limit). */
   readonly send = output<string>();
   readonly typing = output<boolean>();
+  /** Files the user picked or pasted, unchecked. */
+  readonly attach = output<File[]>();
 
   private readonly textarea = viewChild.required<ElementRef<HTMLTextAreaElement>>('textarea');
+  protected readonly accepted = ACCEPTED_EXTENSIONS;
   protected readonly limit = LIMITS.messageBodyChars;
   protected readonly text = signal('');
   protected readonly pickerOpen = signal(false);
@@ -83,6 +88,21 @@ export class ComposerComponent {
     this.text.set('');
     this.stopTyping();
     this.textarea().nativeElement.focus();
+  }
+
+  protected picked(input: HTMLInputElement): void {
+    const files = [...(input.files ?? [])];
+    // Picking the same file again must fire another change.
+    input.value = '';
+    if (files.length) this.attach.emit(files);
+  }
+
+  /** A pasted image (a screenshot, say) is shared as a file; pasted text stays text. */
+  protected onPaste(event: ClipboardEvent): void {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (!files.length) return;
+    event.preventDefault();
+    this.attach.emit(files);
   }
 
   protected addEmoji(event: { emoji: { native?: string } }): void {

@@ -2,6 +2,8 @@ import { ChangeDetectionStrategy, Component, type ElementRef, effect, inject, in
 import { MarkdownComponent } from 'ngx-markdown';
 import { ContactsService } from '../../core/chat/contacts.service';
 import type { ChatLine } from '../../core/chat/conversation.service';
+import type { FileRoom } from '../../core/files/file-transfer.service';
+import { FileMessageComponent } from './file-message.component';
 
 /** Distance from the top (px) at which the next older page is fetched. */
 const LOAD_OLDER_AT_PX = 80;
@@ -9,7 +11,7 @@ const LOAD_OLDER_AT_PX = 80;
 /** The conversation: markdown bodies (sanitised), senders with verified badges, states said plainly. */
 @Component({
   selector: 'cv-message-list',
-  imports: [MarkdownComponent],
+  imports: [MarkdownComponent, FileMessageComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './message-list.component.html',
   styleUrl: './message-list.component.css',
@@ -17,6 +19,8 @@ const LOAD_OLDER_AT_PX = 80;
 export class MessageListComponent {
   protected readonly contacts = inject(ContactsService);
   readonly lines = input.required<ChatLine[]>();
+  /** The room shown: file messages fetch and decrypt their files for it. */
+  readonly room = input.required<FileRoom>();
   readonly more = input(false);
   readonly loading = input(false);
   readonly loadOlder = output<void>();

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, effect, inject, input, signal, untracked, viewChild } from '@angular/core';
 import { Router } from '@angular/router';
-import type { RoomDetail, RoomMember } from '@conclave/contracts';
+import type { RoomDetail, RoomFileUsage, RoomMember } from '@conclave/contracts';
 import { ApiClient } from '../../core/api-client.service';
 import { ChatService } from '../../core/chat/chat.service';
 import { ContactsService } from '../../core/chat/contacts.service';
@@ -11,6 +11,8 @@ import { JoinService } from '../../core/chat/join.service';
 import { MembershipService } from '../../core/chat/membership.service';
 import { RoomAccessService } from '../../core/chat/room-access.service';
 import { RoomKeysService } from '../../core/chat/room-keys.service';
+import { formatBytes } from '../../core/files/file-size';
+import { FileRefusedError, FileTransferService } from '../../core/files/file-transfer.service';
 import { SessionService } from '../../core/session.service';
 import { InviteLinkComponent } from '../../shared/invite-link/invite-link.component';
 import { ComposerComponent } from './composer.component';
@@ -43,6 +45,7 @@ export class RoomComponent {
   private readonly access = inject(RoomAccessService);
   private readonly session = inject(SessionService);
   private readonly router = inject(Router);
+  protected readonly files = inject(FileTransferService);
   private readonly safetyDialog = viewChild(SafetyNumberDialogComponent);
 
   protected readonly room = computed(() => this.chat.rooms().find((r) => r.code === this.code().toUpperCase()) ?? null);
@@ -89,13 +92,25 @@ export class RoomComponent {
     const ids = new Set(this.detail()?.members.map((m) => m.id) ?? []);
     return this.contacts.changed().filter((c) => ids.has(c.userId));
   });
-  /** A message held back until the user acknowledges a changed key, with the room it was written in. */
-  private readonly held = signal<{ code: string; body: string } | null>(null);
+  /** A message (or files to share) held back until the user acknowledges a changed key, with the room it was written in. */
+  private readonly held = signal<{ code: string; body: string } | { code: string; files: File[] } | null>(null);
   /** The held message of this room only: after a switch it is never offered for sending in another. */
   protected readonly heldMessage = computed(() => {
     const held = this.held();
-    return held?.code === this.code().toUpperCase() ? held.body : null;
+    return held?.code === this.code().toUpperCase() ? held : null;
   });
+  protected readonly heldFiles = computed(() => {
+    const held = this.heldMessage();
+    return !!held && 'files' in held;
+  });
+  /** This room's uploads in progress (or failed, until dismissed). */
+  protected readonly uploads = computed(() => this.files.uploads().filter((u) => u.roomId === this.room()?.id));
+  /** Files are being dragged over the conversation. */
+  protected readonly dropping = signal(false);
+  protected readonly fileUsage = signal<RoomFileUsage | null>(null);
+  protected readonly formatBytes = formatBytes;
+  /** Stored file messages on screen: when it changes, the room's total is fetched again. */
+  private readonly storedFiles = computed(() => this.conversation.lines().filter((l) => l.file && l.seq !== undefined).length);
   protected readonly leaving = signal(false);
   protected readonly confirmLeave = signal(false);
   protected readonly sendError = signal<string | null>(null);
@@ -119,6 +134,11 @@ export class RoomComponent {
       this.membership.resolutions();
       if (this.isMember()) untracked(() => void this.loadDetail(code));
     });
+    effect(() => {
+      const code = this.code().toUpperCase();
+      this.storedFiles();
+      if (this.isMember()) untracked(() => void this.loadFileUsage(code));
+    });
     inject(DestroyRef).onDestroy(() => {
       this.stopTypingNotice();
       this.chat.activeCode.set(null);
@@ -141,7 +161,33 @@ export class RoomComponent {
     await this.contacts.acceptChangedKeys(this.changedMembers().map((c) => c.userId));
     // Switched rooms meanwhile: the message stays held for its own room.
     if (this.code().toUpperCase() !== held.code) return this.held.set(held);
-    this.sendNow(held.body);
+    if ('files' in held) this.shareNow(held.files);
+    else this.sendNow(held.body);
+  }
+
+  /** Files picked, pasted or dropped: held like a message while a member's key changed, then checked, encrypted and uploaded. */
+  protected share(files: File[]): void {
+    if (!files.length) return;
+    if (this.changedMembers().length) {
+      this.held.set({ code: this.code().toUpperCase(), files });
+      return;
+    }
+    this.shareNow(files);
+  }
+
+  protected onDragOver(event: DragEvent): void {
+    if (!event.dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    this.dropping.set(true);
+  }
+
+  protected onDrop(event: DragEvent): void {
+    this.dropping.set(false);
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (!files.length) return;
+    event.preventDefault();
+    this.share(files);
   }
 
   protected dropHeldMessage(): void {
@@ -233,6 +279,18 @@ export class RoomComponent {
     }
   }
 
+  private shareNow(files: File[]): void {
+    const room = this.room();
+    if (!room) return;
+    this.sendError.set(null);
+    for (const file of files) {
+      this.files.share({ id: room.id, code: room.code }, file).catch((err: unknown) => {
+        // Refused in this browser before anything was uploaded: say why beside the composer.
+        this.sendError.set(err instanceof FileRefusedError ? `Not shared: ${err.message}` : (err as Error).message);
+      });
+    }
+  }
+
   private sendNow(body: string): void {
     try {
       this.sendError.set(null);
@@ -240,6 +298,11 @@ export class RoomComponent {
     } catch (err) {
       this.sendError.set((err as Error).message);
     }
+  }
+
+  private async loadFileUsage(code: string): Promise<void> {
+    const usage = await this.api.roomFileUsage(code).catch(() => null);
+    if (code === this.code().toUpperCase()) this.fileUsage.set(usage);
   }
 
   private async loadDetail(code: string): Promise<void> {
