@@ -1,5 +1,6 @@
 import { ALLOWED_FILE_TYPES, type FileContent, LIMITS, type MessageContent } from '@conclave/contracts';
 import { MessageTooLongError } from './errors.js';
+import { fileNameMatchesType } from './file.js';
 import { fromBase64 } from './encoding.js';
 import { checkId } from './validate.js';
 
@@ -33,6 +34,7 @@ export function contentProblem(content: unknown): string | undefined {
     }
     if (typeof c.name !== 'string' || c.name.length === 0 || characterCount(c.name) > LIMITS.fileNameChars) return 'file name is empty or too long';
     if (typeof c.mime !== 'string' || !MIMES.has(c.mime)) return 'file type is not allowed';
+    if (!fileNameMatchesType(c.name, c.mime)) return 'file name must end in an allowed extension of its type, without control or bidi characters';
     if (typeof c.size !== 'number' || !Number.isSafeInteger(c.size) || c.size < 0 || c.size > LIMITS.fileBytes) return 'file size is out of range';
     return Object.keys(c).length === 10 ? undefined : 'file content has unknown fields';
   }

@@ -35,6 +35,21 @@ export function sniffFileType(bytes: Uint8Array): AllowedMimeType | undefined {
   }
 }
 
+/** Characters a file name may not carry: controls, and the bidirectional overrides that make "gpj.exe" look like "exe.jpg". */
+const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * Whether a received descriptor's name is one a client may save or open: no control or bidi
+ * characters, and an allowed extension that is the declared type's (docs/protocol.md §10.1). A
+ * sender's browser checks this by construction; a receiver checks it because a member who skips
+ * that could otherwise name text "invoice.html".
+ */
+export function fileNameMatchesType(name: string, mime: string): boolean {
+  if (typeof name !== 'string' || name.match(UNSAFE_NAME_CHARS)) return false;
+  const extension = /\.([^.]+)$/.exec(name)?.[1]?.toLowerCase();
+  return !!extension && Object.hasOwn(ALLOWED_FILE_TYPES, extension) && ALLOWED_FILE_TYPES[extension as AllowedFileExtension] === mime;
+}
+
 /**
  * The type a file may be shared as: its extension must be allowed (TXT, PDF, PNG, JPG, JPEG, GIF)
  * and its content must be that type by magic bytes, so a renamed file is refused.
@@ -139,6 +154,9 @@ export async function checkFileCiphertext(ciphertext: Uint8Array<ArrayBuffer>, d
  */
 export async function decryptFile(ciphertext: Uint8Array<ArrayBuffer>, descriptor: FileDescriptor, place: FilePlace): Promise<Uint8Array<ArrayBuffer>> {
   const additionalData = fileAad(place);
+  if (!fileNameMatchesType(descriptor?.name, descriptor?.mime)) {
+    throw new FileTypeMismatchError(`"${String(descriptor?.name)}" is not a name a ${String(descriptor?.mime)} file may have`);
+  }
   await checkFileCiphertext(ciphertext, descriptor);
   const wc = subtle();
   const key = await attempt(
@@ -158,8 +176,12 @@ export async function decryptFile(ciphertext: Uint8Array<ArrayBuffer>, descripto
   return plaintext;
 }
 
-/** Keeps the extension and the start of the name within LIMITS.fileNameChars code points. */
-function shortenName(fileName: string): string {
+/**
+ * Drops control and bidi characters (a receiver refuses them), then keeps the extension and the
+ * start of the name within LIMITS.fileNameChars code points.
+ */
+function shortenName(original: string): string {
+  const fileName = original.replace(UNSAFE_NAME_CHARS, '');
   const chars = [...fileName]; // code points, as characterCount counts them
   if (chars.length <= LIMITS.fileNameChars) return fileName;
   const extension = [...(/\.[^.]+$/.exec(fileName)?.[0] ?? '')];

@@ -21,7 +21,7 @@ export {
 export { generateEpochKey, sealKeyBox, verifyKeyBox, openKeyBox, type SealKeyBoxInput, type OpenKeyBoxInput } from './keybox.js';
 export { textContent, encryptMessage, decryptMessage, verifyMessageSignature, messageAad, type EncryptMessageInput, type DecryptMessageInput } from './message.js';
 export { characterCount } from './content.js';
-export { sniffFileType, checkFileType, encryptFile, decryptFile, checkFileCiphertext, type EncryptedFile, type FilePlace } from './file.js';
+export { sniffFileType, checkFileType, fileNameMatchesType, encryptFile, decryptFile, checkFileCiphertext, type EncryptedFile, type FilePlace } from './file.js';
 export { fingerprint, safetyNumber, formatSafetyNumber, type IdentityRef } from './fingerprint.js';
 export { keysDigest, sealContactBook, openContactBook } from './contacts.js';
 export {

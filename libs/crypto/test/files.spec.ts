@@ -100,10 +100,42 @@ describe('files', () => {
 
   it('a file message with the longest, worst-encoded name still fits one message', async () => {
     const { descriptor } = await encryptFile(SAMPLES['notes.txt'], 'notes.txt', place);
-    // a control character is escaped as \u00XX: 6 bytes of JSON per code point, the worst case
-    const content = { type: 'file' as const, ...descriptor, fileId: place.fileId, name: '\u0001'.repeat(LIMITS.fileNameChars), size: LIMITS.fileBytes, sentAt: Number.MAX_SAFE_INTEGER };
+    // a lone surrogate is escaped as \uXXXX: 6 bytes of JSON per code point, the worst case a name may have
+    const name = '\ud800'.repeat(LIMITS.fileNameChars - 4) + '.txt';
+    const content = { type: 'file' as const, ...descriptor, fileId: place.fileId, name, size: LIMITS.fileBytes, sentAt: Number.MAX_SAFE_INTEGER };
     const sender = await generateIdentity();
     const envelope = await encryptMessage({ roomId: place.roomId, senderId: 'ann', epoch: 1, epochKey: await generateEpochKey(), senderSig: sender.sig.privateKey, content });
     expect(Buffer.from(envelope.ct, 'base64').length).toBeLessThanOrEqual(LIMITS.messageCiphertextBytes);
+  });
+
+  describe('a received name must be an allowed name for its type (a member may skip the sender-side check)', () => {
+    const html = new TextEncoder().encode('<!doctype html><script>alert(document.domain)</script>');
+
+    it.each(['invoice.html', 'run.bat', 'setup.js', 'page.svg', 'notes', 'photo.png', 'gpj\u202e.txt', 'line\nbreak.txt'])(
+      'refuses a text/plain file named %j, as a message and as a download',
+      async (name) => {
+        const { ciphertext, descriptor } = await encryptFile(html, 'honest.txt', place);
+        const content = { type: 'file' as const, fileId: place.fileId, ...descriptor, name, sentAt: Date.now() };
+        const sender = await generateIdentity();
+        const epochKey = await generateEpochKey();
+        // the sender's own library refuses to make such a message…
+        await expect(encryptMessage({ roomId: place.roomId, senderId: 'mallory', epoch: 1, epochKey, senderSig: sender.sig.privateKey, content })).rejects.toThrow(/file name/);
+        // …and a receiver refuses one made without it
+        await expect(decryptFile(ciphertext, { ...descriptor, name }, place)).rejects.toBeInstanceOf(FileTypeMismatchError);
+      },
+    );
+
+    it('accepts upper-case and either JPEG extension, and a name the sender shortened', async () => {
+      const jpeg = SAMPLES['photo.jpg'];
+      for (const name of ['PHOTO.JPG', 'photo.jpeg', 'ü'.repeat(300) + '.jpg']) {
+        const { ciphertext, descriptor } = await encryptFile(jpeg, name, place);
+        await expect(decryptFile(ciphertext, descriptor, place)).resolves.toEqual(jpeg);
+      }
+    });
+
+    it('drops control and bidi characters from a name when encrypting, so the file can still be shared', async () => {
+      const { descriptor } = await encryptFile(SAMPLES['notes.txt'], 'my\u202eexe.txt', place);
+      expect(descriptor.name).toBe('myexe.txt');
+    });
   });
 });
