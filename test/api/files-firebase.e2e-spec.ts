@@ -189,7 +189,8 @@ describe('files with the firebase driver (FILE_STORAGE=firebase)', () => {
     expect(file.response.status).toBe(503);
     expect(file.response.headers['retry-after']).toBeDefined();
     fake.failWith = undefined;
-    expect(await sql(server, `SELECT id FROM files WHERE id = $1`, [file.fileId])).toEqual([]);
+    // Its row goes once the (failing) bucket has confirmed there is no object: at once, or at the next sweep.
+    await until('the failed upload’s row to go', async () => (await sql(server, `SELECT id FROM files WHERE id = $1`, [file.fileId])).length === 0);
     expect(fake.objects.has(file.fileId)).toBe(false);
   });
 
@@ -220,4 +221,23 @@ describe('files with the firebase driver (FILE_STORAGE=firebase)', () => {
       cat.socket.disconnect();
     }
   });
+
+  it('keeps the rows of a deleted room’s files while the bucket fails, and deletes their objects once it is back', async () => {
+    const dan = await member('dan');
+    try {
+      const own = await createRoom(server, dan, { name: 'Outage', history: 'shared' });
+      const pending = await uploaded(dan, own);
+      expect(pending.response.status).toBe(201);
+      fake.failWith = 503;
+      await dan.rest.post(`/api/rooms/${own.code}/leave`).expect(204);
+      await until('a delete tried while the bucket fails', () => fake.requests.some((r) => r === `DELETE /b/${BUCKET}/o/${pending.fileId}`));
+      expect(await sql(server, `SELECT state FROM files WHERE id = $1`, [pending.fileId])).toEqual([{ state: 'deleting' }]);
+      expect(fake.objects.has(pending.fileId)).toBe(true);
+      fake.failWith = undefined;
+      await until('the object to be deleted once the bucket is back', () => !fake.objects.has(pending.fileId), 40_000);
+      await until('its row to go after it', async () => (await sql(server, `SELECT id FROM files WHERE id = $1`, [pending.fileId])).length === 0);
+    } finally {
+      dan.socket.disconnect();
+    }
+  }, 90_000);
 });

@@ -6,6 +6,7 @@ import {
   type EnterRoomResult,
   FILE_BODY_TYPE,
   FILE_PATHS,
+  FILE_PENDING_PER_USER_MAX,
   FILE_TYPE_PARAM,
   type FileLink,
   LIMITS,
@@ -320,6 +321,27 @@ describe('encrypted files, local storage (docs/protocol.md §10)', () => {
       expect(await sql(server, `SELECT count(*)::int AS n FROM messages WHERE file_id = $1`, [contested.fileId])).toEqual([{ n: 1 }]);
     });
 
+    it('checks a file for the envelope that names it: a refused envelope for it in the same batch lets no other carry it to another room', async () => {
+      const second = await keyedRoom(server, ann, []);
+      const file = await encryptedFile(room.id, 'here.txt', new Uint8Array(Buffer.from('belongs to the first room')));
+      await upload(ann.rest, room.code, file.fileId, file.ciphertext, 'text/plain').expect(201);
+      const lead = await encryptedFile(second.id, 'lead.txt', new Uint8Array(Buffer.from('written alone')));
+      await upload(ann.rest, second.code, lead.fileId, lead.ciphertext, 'text/plain').expect(201);
+      await sleep(10_500); // a fresh message-rate window for the three at once
+      // The lead is written alone; the next two queue behind it and share one statement: a stale-epoch
+      // envelope naming the file in its own room (refused), and one naming it in the second room.
+      const [first, stale, elsewhere] = await Promise.all([
+        sendFileMessage(ann.socket, ann.account, second, lead),
+        sendFileMessage(ann.socket, ann.account, { ...room, epoch: 2 }, file),
+        sendFileMessage(ann.socket, ann.account, second, file),
+      ]);
+      expect(first.reply.ok).toBe(true);
+      expect(stale.reply).toMatchObject({ ok: false, error: { code: 'stale-epoch' } });
+      expect(elsewhere.reply).toMatchObject({ ok: false, error: { code: 'file-unavailable' } });
+      expect(await sql(server, `SELECT room_id FROM messages WHERE file_id = $1`, [file.fileId])).toEqual([]);
+      expect(await filesRows(server, file.fileId)).toEqual([{ state: 'stored', message_seq: null }]);
+    });
+
     it('refuses a malformed fileId on message:send with invalid-payload', async () => {
       const file = await encryptedFile(room.id, 'x.txt', new Uint8Array(Buffer.from('x')));
       const { reply } = await sendFile(ann, room, file, 'NOT-A-UUID');
@@ -494,6 +516,21 @@ describe('encrypted files: quota and link expiry', () => {
     expect(res.body.message).toMatch(/^Storage quota exceeded: 0\.6 of 1 MiB used/);
     expect(await filesRows(server, fileId)).toEqual([]);
     expect((await gus.rest.get(FILE_PATHS.usage).expect(200)).body).toEqual({ usedBytes: 600 * 1024, quotaBytes: 1024 * 1024 });
+  });
+
+  it(`refuses a ${FILE_PENDING_PER_USER_MAX + 1}th upload waiting for its message with 409, however small, until one is sent`, async () => {
+    const [{ already }] = await sql<{ already: number }>(server, `SELECT count(*)::int AS already FROM files WHERE uploader_id = $1 AND message_seq IS NULL`, [gus.account.userId]);
+    const waiting: string[] = [];
+    for (let i = already; i < FILE_PENDING_PER_USER_MAX; i++) {
+      const fileId = randomUUID();
+      await upload(gus.rest, room.code, fileId, randomBytes(17), 'image/gif').expect(201);
+      waiting.push(fileId);
+    }
+    const res = await upload(gus.rest, room.code, randomUUID(), randomBytes(17), 'image/gif').expect(409);
+    expect(res.body.message).toMatch(new RegExp(`^${FILE_PENDING_PER_USER_MAX} of your uploads are waiting for the message that carries them`));
+    // Once some are gone, uploads are taken again.
+    await sql(server, `DELETE FROM files WHERE id = ANY($1)`, [waiting]);
+    await upload(gus.rest, room.code, randomUUID(), randomBytes(17), 'image/gif').expect(201);
   });
 
   it('answers a link after its expiry with 410, and a new link works', async () => {

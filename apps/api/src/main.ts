@@ -14,6 +14,7 @@ import { openDatabase } from './database/database.js';
 import { setupSwagger } from './docs/swagger.js';
 import { ConclaveSocketAdapter } from './messages/socket-adapter.js';
 import { createRootLogger } from './logging/root-logger.js';
+import { FILE_STORAGE, type FileStorage } from './files/file-storage.js';
 import { securityHeaders } from './security/headers.js';
 import { refuseInsecureUpgrades, requireForwardedHttps, startRedirectServer } from './security/https-only.js';
 import { httpsServerOptions, resolveTls, type TlsMaterial } from './security/tls.js';
@@ -80,7 +81,7 @@ function configureHttp(app: NestExpressApplication, config: AppConfig, log: Logg
     app.use(requireForwardedHttps(config));
     refuseInsecureUpgrades(server);
   }
-  app.use(securityHeaders(config));
+  app.use(securityHeaders(config, app.get<FileStorage>(FILE_STORAGE).downloadOrigin));
   // Every body is checked against its class-validator DTO: unknown fields and bad values are a 400.
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   setupSwagger(app, VERSION);

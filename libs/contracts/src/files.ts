@@ -63,3 +63,9 @@ export interface UserFileUsage {
 
 /** An upload nobody's message carries is removed after this long. */
 export const FILE_PENDING_MS = 60 * 60 * 1000;
+
+/**
+ * Uploads of one user that may wait for their message at once (409 past it): the quota counts bytes,
+ * and ciphertext can be as small as 17 bytes, so this bounds the rows and objects one account can make.
+ */
+export const FILE_PENDING_PER_USER_MAX = 20;

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { finished } from 'node:stream';
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { finished, type Readable } from 'node:stream';
+import { BadRequestException, ConflictException, ForbiddenException, GoneException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type AllowedMimeType, FILE_PENDING_MS, type FileLink, type FileUploadResult, type RoomFileUsage, type UserFileUsage } from '@conclave/contracts';
+import { type AllowedMimeType, FILE_PENDING_MS, FILE_PENDING_PER_USER_MAX, type FileLink, type FileUploadResult, type RoomFileUsage, type UserFileUsage } from '@conclave/contracts';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
@@ -10,6 +10,7 @@ import { AuditService } from '../security/audit/audit.service.js';
 import { BodyLengthError, ByteLimit } from './byte-limit.js';
 import { FILE_STORAGE, type FileStorage } from './file-storage.js';
 import { FileStorageUnavailable, storageCall, UploadAbandoned } from './files.errors.js';
+import { LocalFileStorage } from './storage/local.storage.js';
 
 const MIB = 1024 * 1024;
 const mib = (bytes: number) => (bytes / MIB).toFixed(1).replace(/\.0$/, '');
@@ -60,7 +61,7 @@ export class FilesService {
       await this.forget(fileId);
       throw err;
     }
-    const [stored]: Array<{ created_at: Date }> = (await this.db.query(`UPDATE files SET state = 'stored' WHERE id = $1 AND room_id IS NOT NULL RETURNING created_at`, [fileId]))[0];
+    const [stored]: Array<{ created_at: Date }> = (await this.db.query(`UPDATE files SET state = 'stored' WHERE id = $1 AND state = 'uploading' AND room_id IS NOT NULL RETURNING created_at`, [fileId]))[0];
     if (!stored) {
       // The room was deleted while the body arrived.
       await this.forget(fileId);
@@ -74,7 +75,7 @@ export class FilesService {
   async link(code: string, userId: string, fileId: string): Promise<FileLink> {
     const roomId = await this.roomIdOf(code, userId);
     const readableFrom = await this.rooms.readableFrom(roomId, userId);
-    const found: unknown[] = await this.db.query(`SELECT 1 FROM files WHERE id = $1 AND room_id = $2 AND message_seq > $3`, [fileId, roomId, readableFrom]);
+    const found: unknown[] = await this.db.query(`SELECT 1 FROM files WHERE id = $1 AND room_id = $2 AND state = 'stored' AND message_seq > $3`, [fileId, roomId, readableFrom]);
     if (!found.length) throw new NoSuchFileException();
     const expiresAt = new Date(Date.now() + this.config.files.linkTtlSeconds * 1000);
     const url = await storageCall(() => this.storage.readLink(fileId, userId, expiresAt)).catch(this.logStorageFailure('link'));
@@ -82,8 +83,25 @@ export class FilesService {
     return { url, expiresAt: expiresAt.toISOString() };
   }
 
+  /**
+   * The local driver's download behind a link (docs/protocol.md §10.2): the link must be this user's
+   * and unexpired (403, 410), the file stored and the user still a member of its room (404). Other
+   * drivers serve their own links: 404.
+   */
+  async openDownload(fileId: string, userId: string, link: { expires?: string; sig?: string }): Promise<{ stream: Readable; bytes: number }> {
+    const storage = this.storage;
+    if (!(storage instanceof LocalFileStorage)) throw new NotFoundException('Downloads come from the storage’s own links with this server’s storage driver');
+    const check = storage.checkLink(fileId, userId, link.expires, link.sig);
+    if (check === 'bad-signature') throw new ForbiddenException('This link is not valid for you: ask for a new one');
+    if (check === 'expired') throw new GoneException('Link expired: ask for a new one');
+    if (!(await this.mayDownload(fileId, userId))) throw new NoSuchFileException();
+    const object = await storageCall(() => storage.open(fileId));
+    if (!object) throw new NoSuchFileException();
+    return object;
+  }
+
   /** Whether `userId` may fetch the file now: it is stored and they are a member of its room (the link's checks come first). */
-  async mayDownload(fileId: string, userId: string): Promise<boolean> {
+  private async mayDownload(fileId: string, userId: string): Promise<boolean> {
     const [file]: Array<{ room_id: string }> = await this.db.query(`SELECT room_id FROM files WHERE id = $1 AND state = 'stored' AND room_id IS NOT NULL`, [fileId]);
     return file ? this.rooms.isMember(file.room_id, userId) : false;
   }
@@ -102,32 +120,48 @@ export class FilesService {
   }
 
   /**
-   * Removes pending uploads older than FILE_PENDING_MS and the files of deleted rooms: rows first
-   * (a send attaching one of them holds its row, so the sweep waits and then leaves it), then objects.
+   * Removes pending uploads older than FILE_PENDING_MS, the files of deleted rooms, and failed
+   * uploads whose removal did not finish. In two steps, so that a storage failure loses nothing:
+   * the rows are marked 'deleting' (a send attaching one of them holds its row, so the sweep waits
+   * and then leaves it), their objects deleted, and only then the rows; rows whose objects could not
+   * be deleted stay marked, and the next sweep tries again.
    */
   async sweep(): Promise<void> {
-    const removed: Array<{ id: string; reason: 'pending-expired' | 'room-deleted' }> = (
+    const chosen: Array<{ id: string; reason: 'pending-expired' | 'room-deleted' | 'upload-failed' }> = (
       await this.db.query(
-        `DELETE FROM files WHERE room_id IS NULL OR (message_seq IS NULL AND created_at < now() - make_interval(secs => $1))
-         RETURNING id, CASE WHEN room_id IS NULL THEN 'room-deleted' ELSE 'pending-expired' END AS reason`,
+        `UPDATE files SET state = 'deleting'
+          WHERE state = 'deleting' OR room_id IS NULL OR (message_seq IS NULL AND created_at < now() - make_interval(secs => $1))
+         RETURNING id, CASE WHEN room_id IS NULL THEN 'room-deleted'
+                            WHEN message_seq IS NULL AND created_at < now() - make_interval(secs => $1) THEN 'pending-expired'
+                            ELSE 'upload-failed' END AS reason`,
         [FILE_PENDING_MS / 1000],
       )
     )[0];
-    if (!removed.length) return;
-    await this.storage.delete(removed.map((r) => r.id));
-    for (const reason of ['pending-expired', 'room-deleted'] as const) {
-      const count = removed.filter((r) => r.reason === reason).length;
+    if (!chosen.length) return;
+    const ids = chosen.map((r) => r.id);
+    await storageCall(() => this.storage.delete(ids));
+    await this.db.query(`DELETE FROM files WHERE id = ANY($1::uuid[]) AND state = 'deleting'`, [ids]);
+    for (const reason of ['pending-expired', 'room-deleted', 'upload-failed'] as const) {
+      const count = chosen.filter((r) => r.reason === reason).length;
       if (count) await this.audit.record({ event: 'file.delete', details: { count, reason } });
     }
   }
 
   /**
    * In one transaction under a per-uploader lock (parallel uploads cannot all fit under the quota):
-   * the quota, then the row in state 'uploading'. 409 past the quota or for an id already used.
+   * the number of uploads waiting for their message, the quota, then the row in state 'uploading'.
+   * 409 past either limit or for an id already used.
    */
   private async admit(roomId: string, { uploaderId, fileId, mime, bytes }: UploadRequest): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`file-quota:${uploaderId}`]);
+      const [{ pending }]: Array<{ pending: number }> = await tx.query(
+        `SELECT count(*)::int AS pending FROM files WHERE uploader_id = $1 AND message_seq IS NULL AND state <> 'deleting'`,
+        [uploaderId],
+      );
+      if (pending >= FILE_PENDING_PER_USER_MAX) {
+        throw new ConflictException(`${pending} of your uploads are waiting for the message that carries them (at most ${FILE_PENDING_PER_USER_MAX}): send or cancel those first`);
+      }
       const used = await this.usedBytes(tx, uploaderId);
       const { quotaBytes } = this.config.files;
       if (used + bytes > quotaBytes) {
@@ -171,11 +205,12 @@ export class FilesService {
     }
   }
 
-  /** Removes a failed upload's row and object; a failure here leaves them to the sweeper. */
+  /** Removes a failed upload's object, then its row; a failure on the way leaves the row marked for the sweeper to finish. */
   private async forget(fileId: string): Promise<void> {
     try {
-      await this.db.query(`DELETE FROM files WHERE id = $1 AND message_seq IS NULL`, [fileId]);
-      await this.storage.delete([fileId]);
+      await this.db.query(`UPDATE files SET state = 'deleting' WHERE id = $1 AND message_seq IS NULL`, [fileId]);
+      await storageCall(() => this.storage.delete([fileId]));
+      await this.db.query(`DELETE FROM files WHERE id = $1 AND state = 'deleting'`, [fileId]);
     } catch (err) {
       this.log.warn(`a failed upload (${fileId}) is left for the sweeper: ${(err as Error).message}`);
     }

@@ -28,7 +28,8 @@ export const COLUMNS = 'room_id, seq, sender_id, epoch, client_msg_id, iv, ct, s
  * It reads rooms and key_boxes (the rooms module's tables): separate queries per message were the
  * send path's main cost (README "Performance").
  * A file message (docs/protocol.md §10.2) is accepted only when its file is the sender's own upload,
- * completely stored, in the same room and carried by no message yet; those files rows are locked
+ * completely stored, in the same room and carried by no message yet, checked for that envelope's own
+ * row (by its ordinal: another envelope naming the same file in the batch proves nothing for it); those files rows are locked
  * (FOR UPDATE: a concurrent sweep waits, then finds them attached) and get the message's seq in the
  * same statement, so storing the message and attaching the file are one commit. It reads and writes
  * files (the files module's table) for the same reason it reads rooms. Two messages naming one file
@@ -40,7 +41,7 @@ export const STORE_BATCH = `
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::uuid[]) WITH ORDINALITY
       AS i (room_id, sender_id, client_msg_id, epoch, iv, ct, sig, file_id, ord)
   ), attachable AS (
-    SELECT f.id FROM files f JOIN input i ON f.id = i.file_id
+    SELECT i.ord FROM input i JOIN files f ON f.id = i.file_id
      WHERE f.room_id = i.room_id AND f.uploader_id = i.sender_id AND f.state = 'stored' AND f.message_seq IS NULL
        FOR UPDATE OF f
   ), earlier AS (
@@ -50,7 +51,7 @@ export const STORE_BATCH = `
       FROM input i JOIN rooms r ON r.id = i.room_id AND r.current_epoch = i.epoch AND NOT r.rotation_pending
      WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.room_id = i.room_id AND e.sender_id = i.sender_id AND e.client_msg_id = i.client_msg_id)
        AND EXISTS (SELECT 1 FROM key_boxes b WHERE b.room_id = i.room_id AND b.recipient_id = i.sender_id AND b.epoch = i.epoch)
-       AND (i.file_id IS NULL OR i.file_id IN (SELECT id FROM attachable))
+       AND (i.file_id IS NULL OR i.ord IN (SELECT ord FROM attachable))
   ), slot AS (
     UPDATE rooms r SET last_seq = r.last_seq + c.accepted
       FROM (SELECT room_id, epoch, count(*) AS accepted FROM accepted GROUP BY room_id, epoch) c

@@ -34,17 +34,8 @@ const common = {
 const RECAPTCHA_SCRIPTS = ['https://www.google.com/recaptcha/', 'https://www.gstatic.com/recaptcha/'];
 const RECAPTCHA_FRAMES = ['https://www.google.com/recaptcha/', 'https://recaptcha.google.com/recaptcha/'];
 
-/**
- * Where browsers fetch file downloads from besides 'self': the firebase driver's signed URLs point at
- * Google's storage origin, or at FIREBASE_STORAGE_ENDPOINT's (docs/protocol.md §10.2).
- */
-export function fileDownloadOrigins(config: AppConfig): string[] {
-  const storage = config.files.storage;
-  if (storage.driver !== 'firebase') return [];
-  return [new URL(storage.apiEndpoint ?? 'https://storage.googleapis.com').origin];
-}
-
-function appHeaders(recaptcha: boolean, downloadOrigins: string[]) {
+/** downloadOrigin: where browsers fetch file downloads from besides 'self' (the firebase driver's storage origin; docs/protocol.md §10.2). */
+function appHeaders(recaptcha: boolean, downloadOrigin: string | undefined) {
   return helmet({
     ...common,
     contentSecurityPolicy: {
@@ -58,7 +49,7 @@ function appHeaders(recaptcha: boolean, downloadOrigins: string[]) {
         styleSrc: ["'self'", nonce],
         imgSrc: ["'self'", 'data:', 'blob:'],
         fontSrc: ["'self'"],
-        connectSrc: ["'self'", ...downloadOrigins],
+        connectSrc: ["'self'", ...(downloadOrigin ? [downloadOrigin] : [])],
         // The captcha's proof-of-work runs in a same-origin worker.
         workerSrc: ["'self'", 'blob:'],
         frameSrc: recaptcha ? RECAPTCHA_FRAMES : ["'none'"],
@@ -91,8 +82,8 @@ const docsHeaders = helmet({
 });
 
 /** helmet on every response, a fresh CSP nonce per response, and Permissions-Policy. */
-export function securityHeaders(config: AppConfig): RequestHandler {
-  const app = appHeaders(config.auth.captcha.provider === 'recaptcha', fileDownloadOrigins(config));
+export function securityHeaders(config: AppConfig, fileDownloadOrigin: string | undefined): RequestHandler {
+  const app = appHeaders(config.auth.captcha.provider === 'recaptcha', fileDownloadOrigin);
   return (req: Request, res: Response, next: NextFunction) => {
     res.locals.cspNonce = randomBytes(16).toString('base64');
     res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);

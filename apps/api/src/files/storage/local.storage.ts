@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { createWriteStream, type ReadStream } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -52,7 +52,7 @@ export class LocalFileStorage implements FileStorage {
   }
 
   async delete(fileIds: readonly string[]): Promise<void> {
-    await Promise.all(fileIds.flatMap((id) => [rm(this.pathOf(id), { force: true }), rm(`${this.pathOf(id)}.part`, { force: true })]));
+    await Promise.all(fileIds.flatMap((id) => [removed(this.pathOf(id)), removed(`${this.pathOf(id)}.part`)]));
   }
 
   /** Whether `userId` may read `fileId` with this expiry and signature now; the signature is compared in constant time. */
@@ -64,17 +64,25 @@ export class LocalFileStorage implements FileStorage {
     return Number(expires) * 1000 <= now ? 'expired' : 'valid';
   }
 
-  /** The stored ciphertext and its length; undefined when there is no such object. */
+  /**
+   * The stored ciphertext and its length; undefined when there is no such object. The file is opened
+   * first and measured through its handle, so one removed in between is a clean "no such object",
+   * never a stream that fails after the answer's headers were sent.
+   */
   async open(fileId: string): Promise<{ stream: ReadStream; bytes: number } | undefined> {
-    const path = this.pathOf(fileId);
-    const size = await stat(path).then(
-      (s) => s.size,
-      (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return undefined;
-        throw err;
-      },
-    );
-    return size === undefined ? undefined : { stream: createReadStream(path), bytes: size };
+    const handle = await open(this.pathOf(fileId), 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!handle) return undefined;
+    try {
+      const { size } = await handle.stat();
+      // The stream closes the handle when it ends or is destroyed.
+      return { stream: handle.createReadStream(), bytes: size };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   }
 
   private sign(fileId: string, userId: string, expires: number): string {
@@ -85,4 +93,11 @@ export class LocalFileStorage implements FileStorage {
   private pathOf(fileId: string): string {
     return join(this.root, fileId.slice(0, 2), fileId);
   }
+}
+
+/** Removes a file; one that is not there, or cannot be (a parent is not a directory), is no error. */
+async function removed(path: string): Promise<void> {
+  await rm(path, { force: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOTDIR') throw err;
+  });
 }
