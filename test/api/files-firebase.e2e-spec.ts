@@ -112,6 +112,9 @@ describe('files with the firebase driver (FILE_STORAGE=firebase)', () => {
     const csp = (await ann.rest.get('/').expect(200)).headers['content-security-policy'] as string;
     const connectSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('connect-src'));
     expect(connectSrc?.split(/\s+/)).toContain(fake.origin);
+    // Decrypted images are shown from blob: URLs only; nothing else may become an image.
+    const imgSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('img-src'));
+    expect(imgSrc?.split(/\s+/)).toEqual(['img-src', "'self'", 'blob:']);
   });
 
   it('stores the upload as an object holding the ciphertext; a member’s link is a signed URL the storage serves byte-identical', async () => {

@@ -47,7 +47,8 @@ function appHeaders(recaptcha: boolean, downloadOrigin: string | undefined) {
         scriptSrc: ["'self'", nonce, ...(recaptcha ? RECAPTCHA_SCRIPTS : [])],
         scriptSrcAttr: ["'none'"],
         styleSrc: ["'self'", nonce],
-        imgSrc: ["'self'", 'data:', 'blob:'],
+        // Decrypted file previews are blob: URLs (docs/protocol.md §10.1); no data: images.
+        imgSrc: ["'self'", 'blob:'],
         fontSrc: ["'self'"],
         connectSrc: ["'self'", ...(downloadOrigin ? [downloadOrigin] : [])],
         // The captcha's proof-of-work runs in a same-origin worker.
