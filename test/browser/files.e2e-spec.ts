@@ -25,8 +25,8 @@ let code: string;
 const annUploads: Request[] = [];
 const benLinks: string[] = [];
 
-/** A real 3×2 RGB PNG (so the preview has a size to show), with a marker in a text chunk. */
-function png(): Buffer {
+/** A real 3×2 RGB PNG (so the preview has a size to show), with a marker in a text chunk and `padding` bytes of text after it. */
+function png(padding = 0): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
     const length = Buffer.alloc(4);
@@ -44,6 +44,7 @@ function png(): Buffer {
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
     chunk('tEXt', Buffer.from('Comment\0png-plaintext-marker-7e1c', 'latin1')),
+    ...(padding ? [chunk('tEXt', Buffer.concat([Buffer.from('Padding\0', 'latin1'), Buffer.alloc(padding, 'x')]))] : []),
     chunk('IDAT', deflateSync(rows)),
     chunk('IEND', Buffer.alloc(0)),
   ]);
@@ -74,8 +75,9 @@ async function save(page: Page, name: string): Promise<{ bytes: Buffer; suggeste
   return { bytes: await readFile(path), suggested: download.suggestedFilename() };
 }
 
-/** The id ann's browser uploaded a file of this type under. */
-const uploadedId = (type: string) => new URL(annUploads.find((u) => new URL(u.url()).searchParams.get('type') === type)!.url()).pathname.split('/').at(-1)!;
+/** The id ann's browser uploaded a file of this type under (the first such upload from `from` on). */
+const uploadedId = (type: string, from = 0) =>
+  new URL(annUploads.slice(from).find((u) => new URL(u.url()).searchParams.get('type') === type)!.url()).pathname.split('/').at(-1)!;
 
 const fileMessage = (page: Page, name: string) => page.getByRole('group', { name: `File ${name}` });
 
@@ -324,6 +326,36 @@ describe('encrypted files in chromium: two people, one room', () => {
     await previewsShown(benPage);
     expect(refused).toEqual(IMAGES.map(() => 410));
     expect(benLinks.length).toBe(asked + IMAGES.length);
+  });
+
+  it('shows a large image only when asked: "Show image" instead of fetching it, reachable from the keyboard', async () => {
+    // Over AUTO_PREVIEW_MAX_BYTES (2 MiB), shared beside a small GIF that is previewed by itself.
+    const large = png(3 * 1024 * 1024);
+    const asked = benLinks.length;
+    const uploaded = annUploads.length;
+    await attach(annPage, [
+      { name: 'poster.png', mimeType: 'image/png', buffer: large },
+      { name: 'small.gif', mimeType: 'image/gif', buffer: GIF },
+    ]);
+    // Previews load as their messages come near the screen: ben scrolls down to the new ones.
+    const poster = fileMessage(benPage, 'poster.png');
+    await poster.waitFor({ timeout: 60_000 });
+    await poster.scrollIntoViewIfNeeded();
+    await fileMessage(benPage, 'small.gif').getByRole('img', { name: 'small.gif' }).waitFor({ timeout: 60_000 });
+    const show = poster.getByRole('button', { name: 'Show image (3.0 MiB)' });
+    await show.waitFor({ timeout: 30_000 });
+    await expect(poster.getByRole('img').count()).resolves.toBe(0);
+    // Only the GIF's link was asked for: the large image was not fetched.
+    expect(benLinks.slice(asked)).toHaveLength(1);
+    expect(benLinks.at(-1)).toContain(uploadedId('image/gif', uploaded));
+
+    await show.focus();
+    await benPage.keyboard.press('Enter');
+    const preview = poster.getByRole('img', { name: 'poster.png' });
+    await preview.waitFor({ timeout: 60_000 });
+    await expect(preview.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth))).resolves.toBe(3);
+    expect(benLinks.slice(asked)).toHaveLength(2);
+    expect(sha256((await save(benPage, 'poster.png')).bytes)).toBe(sha256(large));
   });
 
   it('raised no CSP violation, dialog or page error', () => {

@@ -17,6 +17,12 @@ export function typeLabel(mime: AllowedMimeType): string {
 /** The types shown inline (after decryption and every check), from a blob: URL. */
 export const PREVIEWED_TYPES: ReadonlySet<AllowedMimeType> = new Set(['image/png', 'image/jpeg', 'image/gif']);
 
+/**
+ * Images up to this size are previewed as their message comes into view; larger ones wait for
+ * "Show image", so a room full of 8 MiB images does not pull (and hold) them all into every tab.
+ */
+export const AUTO_PREVIEW_MAX_BYTES = 2 * 1024 * 1024;
+
 /** For the file picker: the allowed extensions (the content is checked after picking, whatever the picker let through). */
 export const ACCEPTED_EXTENSIONS = Object.keys(ALLOWED_FILE_TYPES)
   .map((extension) => `.${extension}`)

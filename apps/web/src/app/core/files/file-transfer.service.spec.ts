@@ -4,7 +4,16 @@ import { TestBed } from '@angular/core/testing';
 import { type FileContent, type FileLink, LIMITS } from '@conclave/contracts';
 import { encryptFile } from '@conclave/crypto';
 import { ConversationService } from '../chat/conversation.service';
-import { DOWNLOAD_FETCH, FileDownloadError, FileIntegrityFailure, FileRefusedError, FileTransferService, UPLOAD_BACKEND } from './file-transfer.service';
+import {
+  CONCURRENT_DOWNLOADS,
+  DOWNLOAD_FETCH,
+  FileDownloadCancelled,
+  FileDownloadError,
+  FileIntegrityFailure,
+  FileRefusedError,
+  FileTransferService,
+  UPLOAD_BACKEND,
+} from './file-transfer.service';
 
 const ROOM = { id: '0b8a3f8e-4a34-4b59-9d6e-2f0a2c1d9e01', code: 'KQ7M' };
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4, 5]);
@@ -30,12 +39,19 @@ function streamed(bytes: Uint8Array, status = 200): Response {
   return new Response(body, { status });
 }
 
+/** An answer held back until the test lets it through. */
+function held(): { answer: () => Promise<Response>; release: (response: Response) => void } {
+  let release!: (response: Response) => void;
+  const response = new Promise<Response>((resolve) => (release = resolve));
+  return { answer: () => response, release };
+}
+
 describe('FileTransferService', () => {
   let http: HttpTestingController;
   let files: FileTransferService;
   let sent: Array<{ roomId: string; file: FileContent }>;
   let fetched: string[];
-  let answers: Array<() => Response>;
+  let answers: Array<() => Response | Promise<Response>>;
 
   beforeEach(() => {
     sent = [];
@@ -49,11 +65,15 @@ describe('FileTransferService', () => {
         { provide: ConversationService, useValue: { sendFile: (roomId: string, file: FileContent) => sent.push({ roomId, file }) } },
         {
           provide: DOWNLOAD_FETCH,
-          useValue: async (url: string) => {
+          // As fetch does, an aborted signal rejects the request (AbortError).
+          useValue: (url: string, init?: RequestInit) => {
             fetched.push(url);
             const answer = answers.shift();
-            if (!answer) throw new Error(`unexpected fetch of ${url}`);
-            return answer();
+            if (!answer) return Promise.reject(new Error(`unexpected fetch of ${url}`));
+            return new Promise<Response>((resolve, reject) => {
+              init?.signal?.addEventListener('abort', () => reject(new DOMException('The operation was aborted.', 'AbortError')));
+              Promise.resolve(answer()).then(resolve, reject);
+            });
           },
         },
       ],
@@ -81,6 +101,10 @@ describe('FileTransferService', () => {
     }
     throw new Error('no link request');
   }
+
+  const linkUrl = (fileId: string) => `/api/rooms/${ROOM.code}/files/${fileId}/link`;
+  /** Link requests made so far, answered or not (they are taken out of the pending list). */
+  const linksAsked = (fileId: string) => http.match({ method: 'POST', url: linkUrl(fileId) });
 
   describe('check', () => {
     it('refuses a file over 8 MiB by its size, before reading it', async () => {
@@ -228,6 +252,61 @@ describe('FileTransferService', () => {
         await expect(downloading).rejects.toBeInstanceOf(FileIntegrityFailure);
       }
       expect(fetched).toHaveLength(cases.length);
+    });
+  });
+
+  describe('download queue', () => {
+    const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+
+    it(`runs ${CONCURRENT_DOWNLOADS} downloads at once; the next waits its turn, and one called off while waiting never runs`, async () => {
+      expect(CONCURRENT_DOWNLOADS).toBe(2);
+      const [a, b, c, d] = await Promise.all(['a.png', 'b.png', 'c.png', 'd.png'].map((name) => shared(PNG, name)));
+      const [heldA, heldB] = [held(), held()];
+      answers.push(heldA.answer, heldB.answer, () => streamed(d!.ciphertext));
+      const calledOff = new AbortController();
+      const downloads = [
+        files.download(ROOM, a!.content),
+        files.download(ROOM, b!.content),
+        files.download(ROOM, c!.content, undefined, calledOff.signal),
+        files.download(ROOM, d!.content),
+      ];
+      await answerLink(a!.content.fileId, { url: '/a', expiresAt: inAnHour() });
+      await answerLink(b!.content.fileId, { url: '/b', expiresAt: inAnHour() });
+      await flush();
+      expect(fetched).toEqual(['/a', '/b']);
+      // Two are running: the third and fourth have not even asked for a link.
+      expect(linksAsked(c!.content.fileId)).toEqual([]);
+      expect(linksAsked(d!.content.fileId)).toEqual([]);
+
+      calledOff.abort();
+      await expect(downloads[2]).rejects.toBeInstanceOf(FileDownloadCancelled);
+      heldB.release(streamed(b!.ciphertext));
+      await expect(downloads[1]).resolves.toBeInstanceOf(Blob);
+      // The turn goes to the fourth: the one called off left the queue.
+      await answerLink(d!.content.fileId, { url: '/d', expiresAt: inAnHour() });
+      await expect(downloads[3]!.then((blob) => blob.size)).resolves.toBe(PNG.length);
+      expect(linksAsked(c!.content.fileId)).toEqual([]);
+      heldA.release(streamed(a!.ciphertext));
+      await expect(downloads[0]).resolves.toBeInstanceOf(Blob);
+      expect(fetched).toEqual(['/a', '/b', '/d']);
+    });
+
+    it('a running download called off is aborted and frees its turn', async () => {
+      const [a, b, c] = await Promise.all(['a.png', 'b.png', 'c.png'].map((name) => shared(PNG, name)));
+      const stopped = new AbortController();
+      answers.push(held().answer, held().answer, () => streamed(c!.ciphertext));
+      const first = files.download(ROOM, a!.content, undefined, stopped.signal);
+      const second = files.download(ROOM, b!.content);
+      const third = files.download(ROOM, c!.content);
+      await answerLink(a!.content.fileId, { url: '/a', expiresAt: inAnHour() });
+      await answerLink(b!.content.fileId, { url: '/b', expiresAt: inAnHour() });
+      await flush();
+      stopped.abort();
+      await expect(first).rejects.toBeInstanceOf(FileDownloadCancelled);
+      await answerLink(c!.content.fileId, { url: '/c', expiresAt: inAnHour() });
+      await expect(third).resolves.toBeInstanceOf(Blob);
+      // The second is still running (its answer never comes).
+      void second;
     });
   });
 });

@@ -40,6 +40,12 @@ const RENEW_ON: ReadonlySet<number> = new Set([400, 401, 403, 410]);
 /** A link this close to its expiry is renewed before use rather than after a refusal. */
 const LINK_MARGIN_MS = 1_000;
 
+/**
+ * Downloads that run at once; the rest wait their turn in order. Each holds up to 8 MiB of
+ * ciphertext and its plaintext while it runs, so a room full of files cannot pull them all at once.
+ */
+export const CONCURRENT_DOWNLOADS = 2;
+
 /** A file the browser will not share (type, content or size): nothing was uploaded. */
 export class FileRefusedError extends Error {
   override readonly name = 'FileRefusedError';
@@ -53,6 +59,14 @@ export class FileIntegrityFailure extends Error {
 /** A download that did not arrive (network, link refused, file gone): worth another try. */
 export class FileDownloadError extends Error {
   override readonly name = 'FileDownloadError';
+}
+
+/** A download called off by its caller before it finished. */
+export class FileDownloadCancelled extends Error {
+  override readonly name = 'FileDownloadCancelled';
+  constructor() {
+    super('The download was cancelled');
+  }
 }
 
 /** The room a file belongs to: its id goes into the file's AAD, its code into the routes. */
@@ -96,8 +110,9 @@ interface CachedLink {
  * Encrypted file sharing in the browser (docs/protocol.md §10): checks a file before anything leaves
  * (type by name and content, size), encrypts it for its room and a fresh id, uploads only the
  * ciphertext with progress and cancel, then queues the file message in the conversation's outbox.
- * Downloads ask for a link (kept until it expires, renewed once when refused), stream the
- * ciphertext, and decrypt it with every check before anything is shown.
+ * Downloads wait for one of CONCURRENT_DOWNLOADS turns, ask for a link (kept until it expires,
+ * renewed once when refused), stream the ciphertext, and decrypt it with every check before anything
+ * is shown.
  */
 @Injectable({ providedIn: 'root' })
 export class FileTransferService {
@@ -110,6 +125,9 @@ export class FileTransferService {
   readonly uploads = signal<readonly UploadState[]>([]);
   private readonly cancels = new Map<string, () => void>();
   private readonly links = new Map<string, CachedLink>();
+  private runningDownloads = 0;
+  /** Downloads waiting for a turn, first come first served. */
+  private readonly waitingDownloads: Array<() => void> = [];
 
   /** The file's bytes and type if it may be shared; FileRefusedError with a reason otherwise. The size is checked before reading. */
   async check(file: File): Promise<CheckedFile> {
@@ -174,20 +192,57 @@ export class FileTransferService {
   }
 
   /**
-   * Fetches, checks and decrypts a file message's file for the room it was read in. An expired or
-   * refused link is renewed once. FileIntegrityFailure when the bytes are not this file; FileDownloadError otherwise.
+   * Fetches, checks and decrypts a file message's file for the room it was read in, when its turn
+   * comes. An expired or refused link is renewed once. FileIntegrityFailure when the bytes are not
+   * this file; FileDownloadCancelled when `signal` aborts first, a waiting
+   * download leaving the queue; FileDownloadError otherwise.
    */
-  async download(room: FileRoom, content: FileContent, onProgress?: DownloadProgress): Promise<Blob> {
-    let response = await this.fetchLinked(room.code, content.fileId);
+  async download(room: FileRoom, content: FileContent, onProgress?: DownloadProgress, cancelled = new AbortController().signal): Promise<Blob> {
+    await this.downloadTurn(cancelled);
+    try {
+      return await this.fetchAndOpen(room, content, cancelled, onProgress);
+    } finally {
+      this.runningDownloads--;
+      this.nextDownload();
+    }
+  }
+
+  /** Resolves when a download may run (counted in runningDownloads); rejects if it is called off while waiting. */
+  private downloadTurn(cancelled: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (cancelled.aborted) return reject(new FileDownloadCancelled());
+      const start = () => {
+        cancelled.removeEventListener('abort', leave);
+        this.runningDownloads++;
+        resolve();
+      };
+      const leave = () => {
+        const at = this.waitingDownloads.indexOf(start);
+        if (at >= 0) this.waitingDownloads.splice(at, 1);
+        reject(new FileDownloadCancelled());
+      };
+      cancelled.addEventListener('abort', leave, { once: true });
+      this.waitingDownloads.push(start);
+      this.nextDownload();
+    });
+  }
+
+  private nextDownload(): void {
+    while (this.runningDownloads < CONCURRENT_DOWNLOADS && this.waitingDownloads.length) this.waitingDownloads.shift()!();
+  }
+
+  private async fetchAndOpen(room: FileRoom, content: FileContent, cancelled: AbortSignal, onProgress?: DownloadProgress): Promise<Blob> {
+    let response = await this.fetchLinked(room.code, content.fileId, cancelled);
     if (RENEW_ON.has(response.status)) {
       // Expired, or this browser's clock and the server's disagree: ask once more.
       this.links.delete(content.fileId);
-      response = await this.fetchLinked(room.code, content.fileId);
+      response = await this.fetchLinked(room.code, content.fileId, cancelled);
     }
     if (!response.ok) throw new FileDownloadError(`"${content.name}" could not be downloaded: ${await responseProblem(response)}`);
-    const ciphertext = await readCiphertext(response, content, onProgress);
+    const ciphertext = await readCiphertext(response, content, cancelled, onProgress);
     try {
       const plaintext = await this.crypto.decryptFile(ciphertext, content, { roomId: room.id, fileId: content.fileId });
+      if (cancelled.aborted) throw new FileDownloadCancelled();
       // A shared TXT is valid UTF-8 (decryptFile checked): say so, or a tab opening it guesses Latin-1.
       return new Blob([plaintext], { type: content.mime === 'text/plain' ? 'text/plain;charset=utf-8' : content.mime });
     } catch (err) {
@@ -196,17 +251,20 @@ export class FileTransferService {
     }
   }
 
-  private async fetchLinked(code: string, fileId: string): Promise<Response> {
+  private async fetchLinked(code: string, fileId: string, cancelled: AbortSignal): Promise<Response> {
     let link: FileLink;
     try {
       link = await this.link(code, fileId);
     } catch (err) {
+      if (cancelled.aborted) throw new FileDownloadCancelled();
       throw new FileDownloadError((err as Error).message);
     }
+    if (cancelled.aborted) throw new FileDownloadCancelled();
     try {
       // Same-origin (local storage) sends the session cookie the link is bound to; a storage origin gets none.
-      return await this.fetch(link.url, { credentials: 'same-origin', cache: 'no-store' });
+      return await this.fetch(link.url, { credentials: 'same-origin', cache: 'no-store', signal: cancelled });
     } catch {
+      if (cancelled.aborted) throw new FileDownloadCancelled();
       throw new FileDownloadError('Cannot reach the file storage: check your connection and try again');
     }
   }
@@ -271,7 +329,7 @@ async function responseProblem(response: Response): Promise<string> {
 }
 
 /** Reads the body as it arrives, never more than the ciphertext a file of this size has. */
-async function readCiphertext(response: Response, content: FileContent, onProgress?: DownloadProgress): Promise<Uint8Array<ArrayBuffer>> {
+async function readCiphertext(response: Response, content: FileContent, cancelled: AbortSignal, onProgress?: DownloadProgress): Promise<Uint8Array<ArrayBuffer>> {
   const expected = content.size + GCM_TAG_BYTES;
   const ciphertext = new Uint8Array(expected);
   let received = 0;
@@ -281,6 +339,10 @@ async function readCiphertext(response: Response, content: FileContent, onProgre
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      if (cancelled.aborted) {
+        await reader.cancel();
+        throw new FileDownloadCancelled();
+      }
       if (received + value.length > expected) {
         await reader.cancel();
         throw new FileIntegrityFailure(`"${content.name}" failed its integrity check: the download is longer than the file`);
@@ -290,7 +352,8 @@ async function readCiphertext(response: Response, content: FileContent, onProgre
       onProgress?.(received, expected);
     }
   } catch (err) {
-    if (err instanceof FileIntegrityFailure) throw err;
+    if (err instanceof FileIntegrityFailure || err instanceof FileDownloadCancelled) throw err;
+    if (cancelled.aborted) throw new FileDownloadCancelled();
     throw new FileDownloadError(`"${content.name}" could not be downloaded: the connection broke off`);
   }
   // A short download fails the ciphertext hash in decryptFile, and is reported as such.

@@ -1,15 +1,17 @@
 import { TestBed } from '@angular/core/testing';
 import type { FileContent } from '@conclave/contracts';
+import { AUTO_PREVIEW_MAX_BYTES } from '../../core/files/file-size';
 import { FileDownloadError, FileIntegrityFailure, FileTransferService } from '../../core/files/file-transfer.service';
 import { FileMessageComponent } from './file-message.component';
+import { PREVIEW_VIEWPORT } from './nearly-visible';
 
 const ROOM = { id: '0b8a3f8e-4a34-4b59-9d6e-2f0a2c1d9e01', code: 'KQ7M' };
-const content = (name: string, mime: FileContent['mime']): FileContent => ({
+const content = (name: string, mime: FileContent['mime'], size = 2048): FileContent => ({
   type: 'file',
   fileId: '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
   name,
   mime,
-  size: 2048,
+  size,
   sha256: 'x',
   ciphertextSha256: 'x',
   key: 'x',
@@ -17,15 +19,52 @@ const content = (name: string, mime: FileContent['mime']): FileContent => ({
   sentAt: 0,
 });
 
+/** IntersectionObserver as a browser has it, moved by the test: nothing is visible until `show()`. */
+class FakeIntersectionObserver {
+  static all: FakeIntersectionObserver[] = [];
+  readonly targets: Element[] = [];
+  disconnected = false;
+  constructor(
+    private readonly callback: IntersectionObserverCallback,
+    readonly options: IntersectionObserverInit,
+  ) {
+    FakeIntersectionObserver.all.push(this);
+  }
+  observe(target: Element): void {
+    this.targets.push(target);
+  }
+  disconnect(): void {
+    this.disconnected = true;
+  }
+  show(isIntersecting = true): void {
+    const entries = this.targets.map((target) => ({ target, isIntersecting }) as IntersectionObserverEntry);
+    this.callback(entries, this as unknown as IntersectionObserver);
+  }
+}
+
 describe('FileMessageComponent', () => {
   let download: (room: unknown, file: FileContent) => Promise<Blob>;
   let downloads: number;
+  let signals: AbortSignal[];
+  const viewport = document.createElement('div');
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    FakeIntersectionObserver.all = [];
+  });
 
   async function render(file: FileContent, ready = true) {
     downloads = 0;
+    signals = [];
+    const files = {
+      download: (room: unknown, f: FileContent, _progress: unknown, signal: AbortSignal) => (downloads++, signals.push(signal), download(room, f)),
+    };
     await TestBed.configureTestingModule({
       imports: [FileMessageComponent],
-      providers: [{ provide: FileTransferService, useValue: { download: (room: unknown, f: FileContent) => (downloads++, download(room, f)) } }],
+      providers: [
+        { provide: FileTransferService, useValue: files },
+        { provide: PREVIEW_VIEWPORT, useValue: { previewRoot: () => viewport } },
+      ],
     }).compileComponents();
     const fixture = TestBed.createComponent(FileMessageComponent);
     fixture.componentRef.setInput('content', file);
@@ -95,5 +134,57 @@ describe('FileMessageComponent', () => {
     await settle();
     expect(el.querySelector('img')).not.toBeNull();
     expect(downloads).toBe(2);
+  });
+
+  it('fetches an image only once its message comes near the visible part of the message list', async () => {
+    vi.stubGlobal('IntersectionObserver', FakeIntersectionObserver);
+    download = async () => new Blob([new Uint8Array(4)], { type: 'image/png' });
+    const { fixture, el, settle } = await render(content('far-up.png', 'image/png'));
+    const [observer] = FakeIntersectionObserver.all;
+    expect(observer!.options.root).toBe(viewport);
+    expect(observer!.targets).toEqual([fixture.nativeElement]);
+    observer!.show(false);
+    await settle();
+    expect(downloads).toBe(0);
+    expect(el.querySelector('img')).toBeNull();
+
+    observer!.show();
+    await settle();
+    expect(downloads).toBe(1);
+    expect(observer!.disconnected).toBe(true);
+    expect(el.querySelector('img')!.getAttribute('src')).toMatch(/^blob:/);
+  });
+
+  it(`fetches an image over ${AUTO_PREVIEW_MAX_BYTES / 1024 / 1024} MiB only when "Show image" is pressed`, async () => {
+    download = async () => new Blob([new Uint8Array(4)], { type: 'image/gif' });
+    const { el, settle } = await render(content('huge.gif', 'image/gif', AUTO_PREVIEW_MAX_BYTES + 1));
+    expect(downloads).toBe(0);
+    expect(el.querySelector('img')).toBeNull();
+    const show = el.querySelector<HTMLButtonElement>('button')!;
+    expect(show.textContent!.trim()).toBe('Show image (2.0 MiB)');
+    // A real button: in the tab order, pressed with Enter or Space.
+    show.focus();
+    expect(document.activeElement).toBe(show);
+    show.click();
+    await settle();
+    expect(downloads).toBe(1);
+    expect(el.querySelector('img')!.getAttribute('src')).toMatch(/^blob:/);
+  });
+
+  it(`previews an image of exactly ${AUTO_PREVIEW_MAX_BYTES / 1024 / 1024} MiB by itself`, async () => {
+    download = async () => new Blob([new Uint8Array(4)], { type: 'image/jpeg' });
+    const { el } = await render(content('big.jpg', 'image/jpeg', AUTO_PREVIEW_MAX_BYTES));
+    expect(downloads).toBe(1);
+    expect(el.querySelector('img')).not.toBeNull();
+  });
+
+  it('calls off its download (waiting or running) when the message is destroyed', async () => {
+    download = () => new Promise(() => undefined);
+    const { fixture, el } = await render(content('slow.png', 'image/png'));
+    expect(downloads).toBe(1);
+    expect(el.textContent).toContain('Downloading slow.png');
+    expect(signals[0]!.aborted).toBe(false);
+    fixture.destroy();
+    expect(signals[0]!.aborted).toBe(true);
   });
 });

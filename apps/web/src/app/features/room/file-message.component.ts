@@ -1,7 +1,8 @@
-import { ChangeDetectionStrategy, Component, computed, DestroyRef, effect, inject, input, signal, untracked } from '@angular/core';
+import { afterNextRender, ChangeDetectionStrategy, Component, computed, DestroyRef, effect, ElementRef, inject, input, signal, untracked } from '@angular/core';
 import type { FileContent } from '@conclave/contracts';
-import { formatBytes, PREVIEWED_TYPES, typeLabel } from '../../core/files/file-size';
-import { type FileRoom, FileIntegrityFailure, FileTransferService } from '../../core/files/file-transfer.service';
+import { AUTO_PREVIEW_MAX_BYTES, formatBytes, PREVIEWED_TYPES, typeLabel } from '../../core/files/file-size';
+import { FileDownloadCancelled, type FileRoom, FileIntegrityFailure, FileTransferService } from '../../core/files/file-transfer.service';
+import { PREVIEW_VIEWPORT, whenNearlyVisible } from './nearly-visible';
 
 type FileView =
   | { state: 'idle' }
@@ -12,8 +13,9 @@ type FileView =
 
 /**
  * A file message: name, size and type; images previewed inline once decrypted and checked, other
- * files opened or saved under their own name from a blob: URL. A file that fails a check is said
- * to have failed its integrity check and is never rendered.
+ * files opened or saved under their own name from a blob: URL. An image up to AUTO_PREVIEW_MAX_BYTES
+ * is fetched when its message comes near the screen; a larger one (and any other file) when asked.
+ * A file that fails a check is said to have failed its integrity check and is never rendered.
  */
 @Component({
   selector: 'cv-file-message',
@@ -55,7 +57,13 @@ type FileView =
           }
           @if (ready()) {
             <p class="file-actions">
-              <button class="button small" type="button" (click)="download()">{{ problem() ? 'Try again' : 'Download' }} {{ file.name }}</button>
+              @if (problem()) {
+                <button class="button small" type="button" (click)="download()">Try again {{ file.name }}</button>
+              } @else if (image()) {
+                <button class="button small" type="button" (click)="download()">Show image ({{ size() }})</button>
+              } @else {
+                <button class="button small" type="button" (click)="download()">Download {{ file.name }}</button>
+              }
             </p>
           }
         }
@@ -63,6 +71,9 @@ type FileView =
     </div>
   `,
   styles: `
+    :host {
+      display: block;
+    }
     .file {
       display: flex;
       flex-direction: column;
@@ -113,6 +124,7 @@ type FileView =
 })
 export class FileMessageComponent {
   private readonly files = inject(FileTransferService);
+  private readonly viewport = inject(PREVIEW_VIEWPORT, { optional: true });
   readonly content = input.required<FileContent>();
   /** The room the message was read in: its id is the file's AAD, its code the link route's. */
   readonly room = input.required<FileRoom>();
@@ -121,6 +133,8 @@ export class FileMessageComponent {
 
   protected readonly view = signal<FileView>({ state: 'idle' });
   protected readonly image = computed(() => PREVIEWED_TYPES.has(this.content().mime));
+  private readonly autoPreview = computed(() => this.image() && this.content().size <= AUTO_PREVIEW_MAX_BYTES);
+  private readonly nearlyVisible = signal(false);
   protected readonly typeName = computed(() => typeLabel(this.content().mime));
   protected readonly size = computed(() => formatBytes(this.content().size));
   protected readonly url = computed(() => {
@@ -140,14 +154,23 @@ export class FileMessageComponent {
     return view.state === 'failed' || view.state === 'integrity' ? view.problem : null;
   });
   private destroyed = false;
+  /** Called off when the message leaves the screen for good: a download waiting its turn leaves the queue. */
+  private readonly gone = new AbortController();
 
   constructor() {
-    // Images are previewed as soon as their message is stored; other files wait for a click.
+    const host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+    let stopWatching = () => {};
+    afterNextRender(() => {
+      if (this.image() && !this.destroyed) stopWatching = whenNearlyVisible(host, this.viewport?.previewRoot() ?? null, () => this.nearlyVisible.set(true));
+    });
+    // Small images are previewed once stored and near the screen; larger ones and other files wait for a click.
     effect(() => {
-      if (this.ready() && this.image()) untracked(() => this.view().state === 'idle' && void this.download());
+      if (this.ready() && this.autoPreview() && this.nearlyVisible()) untracked(() => this.view().state === 'idle' && void this.download());
     });
     inject(DestroyRef).onDestroy(() => {
       this.destroyed = true;
+      stopWatching();
+      this.gone.abort();
       this.revoke();
     });
   }
@@ -157,11 +180,13 @@ export class FileMessageComponent {
     this.revoke();
     this.view.set({ state: 'downloading', received: 0, total: content.size });
     try {
-      const blob = await this.files.download(this.room(), content, (received, total) => !this.destroyed && this.view.set({ state: 'downloading', received, total }));
+      const progress = (received: number, total: number) => !this.destroyed && this.view.set({ state: 'downloading', received, total });
+      const blob = await this.files.download(this.room(), content, progress, this.gone.signal);
       if (this.destroyed || this.content() !== content) return;
       this.view.set({ state: 'ready', url: URL.createObjectURL(blob) });
     } catch (err) {
       if (this.destroyed) return;
+      if (err instanceof FileDownloadCancelled) return this.view.set({ state: 'idle' });
       const problem = (err as Error).message;
       this.view.set(err instanceof FileIntegrityFailure ? { state: 'integrity', problem } : { state: 'failed', problem });
     }

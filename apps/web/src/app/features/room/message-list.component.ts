@@ -1,9 +1,10 @@
-import { ChangeDetectionStrategy, Component, type ElementRef, effect, inject, input, output, untracked, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, type ElementRef, effect, forwardRef, inject, input, output, untracked, viewChild } from '@angular/core';
 import { MarkdownComponent } from 'ngx-markdown';
 import { ContactsService } from '../../core/chat/contacts.service';
 import type { ChatLine } from '../../core/chat/conversation.service';
 import type { FileRoom } from '../../core/files/file-transfer.service';
 import { FileMessageComponent } from './file-message.component';
+import { PREVIEW_VIEWPORT, type PreviewViewport } from './nearly-visible';
 
 /** Distance from the top (px) at which the next older page is fetched. */
 const LOAD_OLDER_AT_PX = 80;
@@ -12,11 +13,13 @@ const LOAD_OLDER_AT_PX = 80;
 @Component({
   selector: 'cv-message-list',
   imports: [MarkdownComponent, FileMessageComponent],
+  // Image previews load as they scroll near the visible part of this list.
+  providers: [{ provide: PREVIEW_VIEWPORT, useExisting: forwardRef(() => MessageListComponent) }],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './message-list.component.html',
   styleUrl: './message-list.component.css',
 })
-export class MessageListComponent {
+export class MessageListComponent implements PreviewViewport {
   protected readonly contacts = inject(ContactsService);
   readonly lines = input.required<ChatLine[]>();
   /** The room shown: file messages fetch and decrypt their files for it. */
@@ -45,6 +48,10 @@ export class MessageListComponent {
         });
       });
     });
+  }
+
+  previewRoot(): Element {
+    return this.scroller().nativeElement;
   }
 
   protected onScroll(): void {
