@@ -13,6 +13,7 @@ import {
   type TypingNotice,
 } from '@conclave/contracts';
 import { ApiClient } from '../api-client.service';
+import { FileTransferService } from '../files/file-transfer.service';
 import { SessionService } from '../session.service';
 import { DirectoryService } from './directory.service';
 import { DraftsService } from './drafts.service';
@@ -45,6 +46,7 @@ export class ChatService {
   private readonly drafts = inject(DraftsService);
   private readonly membership = inject(MembershipService);
   private readonly joins = inject(JoinService);
+  private readonly files = inject(FileTransferService);
 
   readonly rooms = signal<RoomSummary[]>([]);
   readonly online = signal<RosterEntry[]>([]);
@@ -95,6 +97,7 @@ export class ChatService {
     this.drafts.clear();
     this.membership.clear();
     this.joins.clear();
+    this.files.clear();
     this.started = false;
     this.rooms.set([]);
     this.entered.set({});

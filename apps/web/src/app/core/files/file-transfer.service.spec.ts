@@ -3,6 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestBed } from '@angular/core/testing';
 import { type FileContent, type FileLink, LIMITS } from '@conclave/contracts';
 import { encryptFile } from '@conclave/crypto';
+import { ChatService } from '../chat/chat.service';
 import { ConversationService } from '../chat/conversation.service';
 import {
   CONCURRENT_DOWNLOADS,
@@ -305,8 +306,52 @@ describe('FileTransferService', () => {
       await expect(first).rejects.toBeInstanceOf(FileDownloadCancelled);
       await answerLink(c!.content.fileId, { url: '/c', expiresAt: inAnHour() });
       await expect(third).resolves.toBeInstanceOf(Blob);
-      // The second is still running (its answer never comes).
-      void second;
+      TestBed.inject(ChatService).stop();
+      await expect(second).rejects.toBeInstanceOf(FileDownloadCancelled);
+    });
+  });
+
+  describe('when the session ends (the chat stops at sign-out)', () => {
+    const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+
+    it('aborts the upload in flight, forgets every upload and kept link, and calls off waiting downloads', async () => {
+      const { content, ciphertext } = await shared(PNG, 'dot.png');
+      answers.push(() => streamed(ciphertext));
+      const first = files.download(ROOM, content);
+      await answerLink(content.fileId, { url: '/kept', expiresAt: inAnHour() });
+      await first;
+
+      const failing = files.share(ROOM, new File([PNG], 'refused.png'));
+      (await expectUpload()).flush({ statusCode: 409, message: 'storage quota exceeded' }, { status: 409, statusText: 'Conflict' });
+      await failing;
+      const sharing = files.share(ROOM, new File([PNG], 'dot.png'));
+      const upload = await expectUpload();
+      expect(files.uploads().map((u) => u.phase)).toEqual(['failed', 'uploading']);
+
+      const [x, y, z] = await Promise.all(['x.png', 'y.png', 'z.png'].map((name) => shared(PNG, name)));
+      const outcomes = [x!, y!, z!].map(({ content: file }) => files.download(ROOM, file).then(() => 'downloaded', (err: Error) => err));
+      await flush();
+      // Two asked for their links (not answered yet); the third waits its turn.
+      const pendingLinks = [x!, y!].map(({ content: file }) => linksAsked(file.fileId));
+      expect(pendingLinks.map((requests) => requests.length)).toEqual([1, 1]);
+
+      TestBed.inject(ChatService).stop();
+
+      await sharing;
+      expect(upload.cancelled).toBe(true);
+      expect(files.uploads()).toEqual([]);
+      expect(sent).toEqual([]);
+      // The links answered late are not used: those downloads were called off too.
+      for (const [request] of pendingLinks) request!.flush({ url: '/late', expiresAt: inAnHour() });
+      for (const outcome of await Promise.all(outcomes)) expect(outcome).toBeInstanceOf(FileDownloadCancelled);
+      expect(fetched).toEqual(['/kept']);
+
+      // The next session asks for its own link.
+      answers.push(() => streamed(ciphertext));
+      const again = files.download(ROOM, content);
+      await answerLink(content.fileId, { url: '/fresh', expiresAt: inAnHour() });
+      await again;
+      expect(fetched).toEqual(['/kept', '/fresh']);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { HttpBackend, HttpClient, HttpErrorResponse, HttpEventType, HttpXhrBackend } from '@angular/common/http';
-import { inject, Injectable, InjectionToken, signal } from '@angular/core';
+import { inject, Injectable, InjectionToken, Injector, signal } from '@angular/core';
 import {
   type AllowedMimeType,
   type ErrorResponse,
@@ -61,7 +61,7 @@ export class FileDownloadError extends Error {
   override readonly name = 'FileDownloadError';
 }
 
-/** A download called off by its caller before it finished. */
+/** A download called off (by its caller, or because the session ended) before it finished. */
 export class FileDownloadCancelled extends Error {
   override readonly name = 'FileDownloadCancelled';
   constructor() {
@@ -112,19 +112,23 @@ interface CachedLink {
  * ciphertext with progress and cancel, then queues the file message in the conversation's outbox.
  * Downloads wait for one of CONCURRENT_DOWNLOADS turns, ask for a link (kept until it expires,
  * renewed once when refused), stream the ciphertext, and decrypt it with every check before anything
- * is shown.
+ * is shown. Links, uploads and downloads belong to the session: clear() (the chat stopping at
+ * sign-out) forgets the links and calls off every upload and download.
  */
 @Injectable({ providedIn: 'root' })
 export class FileTransferService {
   private readonly crypto = inject(CryptoService);
   private readonly api = inject(ApiClient);
-  private readonly conversation = inject(ConversationService);
+  // Looked up when a file message is sent: ChatService clears this service at sign-out, and the conversation needs ChatService.
+  private readonly injector = inject(Injector);
   private readonly uploadHttp = new HttpClient(inject(UPLOAD_BACKEND));
   private readonly fetch = inject(DOWNLOAD_FETCH);
 
   readonly uploads = signal<readonly UploadState[]>([]);
   private readonly cancels = new Map<string, () => void>();
   private readonly links = new Map<string, CachedLink>();
+  /** Aborted when the session ends: calls off what it started. */
+  private session = new AbortController();
   private runningDownloads = 0;
   /** Downloads waiting for a turn, first come first served. */
   private readonly waitingDownloads: Array<() => void> = [];
@@ -149,7 +153,9 @@ export class FileTransferService {
    * (FileRefusedError) are thrown before anything is uploaded; later failures stay in `uploads`.
    */
   async share(room: FileRoom, file: File): Promise<void> {
+    const session = this.session.signal;
     const checked = await this.check(file);
+    if (session.aborted) return;
     const fileId = globalThis.crypto.randomUUID();
     let cancelled = false;
     this.cancels.set(fileId, () => (cancelled = true));
@@ -160,7 +166,7 @@ export class FileTransferService {
       this.patch(fileId, { phase: 'uploading' });
       await this.put(room.code, fileId, descriptor.mime, ciphertext);
       this.forget(fileId);
-      this.conversation.sendFile(room.id, { type: 'file', fileId, ...descriptor, sentAt: Date.now() });
+      this.injector.get(ConversationService).sendFile(room.id, { type: 'file', fileId, ...descriptor, sentAt: Date.now() });
     } catch (err) {
       if (err instanceof UploadCancelled) return this.forget(fileId);
       this.cancels.delete(fileId);
@@ -176,6 +182,19 @@ export class FileTransferService {
   /** Removes a failed upload from the screen. */
   dismiss(fileId: string): void {
     this.forget(fileId);
+  }
+
+  /**
+   * The session ended (sign-out, or the server ended it): uploads in flight are aborted and every
+   * upload leaves the screen, downloads running or waiting are called off, and no link is kept.
+   */
+  clear(): void {
+    for (const cancel of [...this.cancels.values()]) cancel();
+    this.cancels.clear();
+    this.uploads.set([]);
+    this.session.abort();
+    this.session = new AbortController();
+    this.links.clear();
   }
 
   /** A download link for a file, kept until shortly before it expires (links are never stored in messages). */
@@ -194,10 +213,11 @@ export class FileTransferService {
   /**
    * Fetches, checks and decrypts a file message's file for the room it was read in, when its turn
    * comes. An expired or refused link is renewed once. FileIntegrityFailure when the bytes are not
-   * this file; FileDownloadCancelled when `signal` aborts first, a waiting
+   * this file; FileDownloadCancelled when `signal` aborts (or the session ends) first, a waiting
    * download leaving the queue; FileDownloadError otherwise.
    */
-  async download(room: FileRoom, content: FileContent, onProgress?: DownloadProgress, cancelled = new AbortController().signal): Promise<Blob> {
+  async download(room: FileRoom, content: FileContent, onProgress?: DownloadProgress, signal?: AbortSignal): Promise<Blob> {
+    const cancelled = signal ? AbortSignal.any([signal, this.session.signal]) : this.session.signal;
     await this.downloadTurn(cancelled);
     try {
       return await this.fetchAndOpen(room, content, cancelled, onProgress);
