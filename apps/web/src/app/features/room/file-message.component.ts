@@ -97,6 +97,8 @@ type FileView =
     }
     .preview {
       display: block;
+      /* A flex column would stretch it to the column's width. */
+      align-self: flex-start;
       max-width: 100%;
       max-height: 20rem;
       border-radius: 0.4rem;

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, type ElementRef, effect, forwardRef, inject, input, output, untracked, viewChild } from '@angular/core';
+import { afterNextRender, ChangeDetectionStrategy, Component, DestroyRef, type ElementRef, effect, forwardRef, inject, input, output, untracked, viewChild } from '@angular/core';
 import { MarkdownComponent } from 'ngx-markdown';
 import { ContactsService } from '../../core/chat/contacts.service';
 import type { ChatLine } from '../../core/chat/conversation.service';
@@ -8,6 +8,8 @@ import { PREVIEW_VIEWPORT, type PreviewViewport } from './nearly-visible';
 
 /** Distance from the top (px) at which the next older page is fetched. */
 const LOAD_OLDER_AT_PX = 80;
+/** Within this distance of the bottom (px), the reader follows the conversation as it grows. */
+const FOLLOW_AT_PX = 120;
 
 /** The conversation: markdown bodies (sanitised), senders with verified badges, states said plainly. */
 @Component({
@@ -28,10 +30,25 @@ export class MessageListComponent implements PreviewViewport {
   readonly loading = input(false);
   readonly loadOlder = output<void>();
   private readonly scroller = viewChild.required<ElementRef<HTMLElement>>('scroller');
+  private readonly messages = viewChild.required<ElementRef<HTMLElement>>('messages');
   private firstId?: string;
   private lastId?: string;
+  /** The reader was at the bottom when they last scrolled (or the list last moved them there). */
+  private following = true;
 
   constructor() {
+    const destroyRef = inject(DestroyRef);
+    // A message that grows after it was shown (an image preview decrypted as it came near the screen)
+    // keeps a reader who was at the bottom there, instead of pushing the newest messages out of view.
+    afterNextRender(() => {
+      if (typeof ResizeObserver === 'undefined') return;
+      const el = this.scroller().nativeElement;
+      const grown = new ResizeObserver(() => {
+        if (this.following) el.scrollTop = el.scrollHeight;
+      });
+      grown.observe(this.messages().nativeElement);
+      destroyRef.onDestroy(() => grown.disconnect());
+    });
     // Keep the view where the reader is: at the bottom for new messages, in place when older ones load above.
     effect(() => {
       const lines = this.lines();
@@ -44,7 +61,7 @@ export class MessageListComponent implements PreviewViewport {
         this.lastId = lines.at(-1)?.id;
         requestAnimationFrame(() => {
           if (prepended) el.scrollTop += el.scrollHeight - before;
-          else if (fromBottom < 120) el.scrollTop = el.scrollHeight;
+          else if (fromBottom < FOLLOW_AT_PX) el.scrollTop = el.scrollHeight;
         });
       });
     });
@@ -55,7 +72,9 @@ export class MessageListComponent implements PreviewViewport {
   }
 
   protected onScroll(): void {
-    if (this.scroller().nativeElement.scrollTop < LOAD_OLDER_AT_PX && this.more() && !this.loading()) this.loadOlder.emit();
+    const el = this.scroller().nativeElement;
+    this.following = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_AT_PX;
+    if (el.scrollTop < LOAD_OLDER_AT_PX && this.more() && !this.loading()) this.loadOlder.emit();
   }
 
   protected time(iso: string): string {
