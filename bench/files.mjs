@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHAT_EVENTS, FILE_BODY_TYPE, FILE_PATHS, FILE_TYPE_PARAM, LIMITS } from '@conclave/contracts';
+import { CHAT_EVENTS, FILE_BODY_TYPE, FILE_PATHS, FILE_PENDING_PER_USER_MAX, FILE_TYPE_PARAM, LIMITS } from '@conclave/contracts';
 import { deriveAccountKeys, exportPublicKeys, generateIdentity } from '@conclave/crypto';
 import { admitMembers, api, connect, freePorts, makeFirstEpoch, processRss, root, signEnvelope, signUp, sleep, startConclave } from './conclave.mjs';
 
@@ -57,11 +57,11 @@ async function startBare(certFile, keyFile) {
 }
 
 /** A signed-up owner of a room with its genesis and epoch 1 (file messages are messages: they need a key box). */
-async function ownerAndRoom(conclave) {
+async function ownerAndRoom(conclave, username = 'bench-files') {
   const identity = await generateIdentity();
   const publicKeys = await exportPublicKeys(identity);
-  const { authKey, wrapKey } = await deriveAccountKeys('bench user passphrase', 'bench');
-  const owner = await signUp(conclave, { identity, publicKeys, authKey, wrapKey }, 'bench-files');
+  const { authKey, wrapKey } = await deriveAccountKeys('bench user passphrase', username);
+  const owner = await signUp(conclave, { identity, publicKeys, authKey, wrapKey }, username);
   const created = await api(conclave.base, conclave.ca, 'POST', '/api/rooms', { name: 'bench files', history: 'shared' }, owner.cookie);
   if (created.status !== 201) throw new Error(`create room ${created.status} ${JSON.stringify(created.body)}`);
   const room = created.body;
@@ -159,9 +159,16 @@ try {
     if (round) for (const [k, v] of Object.entries(figures)) samples[k].push(v);
   }
 
+  // One account may have FILE_PENDING_PER_USER_MAX uploads waiting for their message (the rounds left
+  // theirs waiting): the burst goes to fresh accounts, that many uploads each.
+  const bursters = [];
+  for (let i = 0; i < Math.ceil(IN_FLIGHT / FILE_PENDING_PER_USER_MAX); i++) {
+    const burster = await ownerAndRoom(conclave, `bench-burst-${i}`);
+    bursters.push(conclaveFiles(conclave, burster.owner, burster.room, burstAgents[0]));
+  }
   log(`${IN_FLIGHT} uploads in flight on Conclave…`);
-  const oursBurst = conclaveFiles(conclave, owner, room, burstAgents[0]);
-  const burst = await rssWhileInFlight(conclave.child.pid, () => oursBurst.upload());
+  let sent = 0;
+  const burst = await rssWhileInFlight(conclave.child.pid, () => bursters[Math.floor(sent++ / FILE_PENDING_PER_USER_MAX)].upload());
   log(`${IN_FLIGHT} uploads in flight on the bare server…`);
   const bareBurst = await rssWhileInFlight(bare.child.pid, () => bareUpload('disk', randomUUID(), burstAgents[1]));
   for (const b of [burst, bareBurst]) for (const reason of b.failed) log(`  failed: ${reason}`);
