@@ -69,6 +69,7 @@ describe('isDatabaseUnavailable', () => {
     ['08006', 'connection failure'],
     ['08001', 'could not connect'],
     ['53300', 'sorry, too many clients already'],
+    ['40P01', 'deadlock detected'],
   ])('recognises SQLSTATE %s (%s)', (code, message) => {
     expect(isDatabaseUnavailable(serverError(code, message))).toBe(true);
   });

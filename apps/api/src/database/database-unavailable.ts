@@ -1,19 +1,23 @@
 /**
- * Recognises the errors that mean "PostgreSQL cannot be reached, or did not answer in time", as
- * opposed to a query that PostgreSQL refused. Those are not bugs: REST answers them with a
+ * Recognises the errors that mean "PostgreSQL cannot be reached, did not answer in time, or broke a
+ * deadlock: try again", as opposed to a query that PostgreSQL refused. Those are not bugs: REST answers them with a
  * deliberate 503 (DatabaseUnavailableFilter), sockets with the 'unavailable' code.
  */
 
 /** How long a client is told to wait before trying again (Retry-After, retryAfterMs). */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-/** SQLSTATEs of a lost or refused connection, a server shutting down or starting, or a statement timeout. */
+/** SQLSTATEs of a lost or refused connection, a server shutting down or starting, a statement timeout, or a deadlock broken. */
 const UNAVAILABLE_SQLSTATES = new Set([
   '53300', // too_many_connections
   '57P01', // admin_shutdown: pg_terminate_backend, a fast or smart shutdown
   '57P02', // crash_shutdown: another backend crashed
   '57P03', // cannot_connect_now: starting up, shutting down, in recovery
   '57014', // query_canceled: Conclave cancels nothing itself, so this is statement_timeout
+  // A transaction PostgreSQL aborted to break a lock cycle (e.g. the last member leaving a room, whose
+  // deletion reaches its files' rows, while a send attaches one of them): nothing was written, and the
+  // same request succeeds when tried again.
+  '40P01', // deadlock_detected
 ]);
 
 /** Socket-level failures of the connection to PostgreSQL. */
