@@ -70,6 +70,8 @@ export interface MeResponse {
   id: string;
   username: string;
   publicKeys: PublicKeys;
+  /** A site admin (README "Administration"): the web app shows the admin console. */
+  admin: boolean;
 }
 
 /** GET /api/auth/session: like /me, but 200 with null when nobody is signed in (the web app's start-up check). */

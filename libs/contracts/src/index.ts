@@ -7,3 +7,4 @@ export * from './chat.js';
 export * from './membership.js';
 export * from './events.js';
 export * from './files.js';
+export * from './admin.js';

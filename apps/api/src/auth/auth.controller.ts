@@ -10,7 +10,8 @@ import { DeviceTokenService } from './device/device-token.service.js';
 import { CurrentSignInClient, type SignInClient } from './device/sign-in-client.js';
 import { ChangePasswordDto, KeyBackupDto, KeyBackupRequestDto, RegisterDto } from './dto.js';
 import { LocalAuthGuard, LoginAttemptGuard } from './login.guard.js';
-import { CurrentUserId, SessionGuard } from './session/session.guard.js';
+import { CurrentUserId, Public } from './principal/decorators.js';
+import { SessionGuard } from './session/session.guard.js';
 import type { User } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
 
@@ -27,12 +28,14 @@ export class AuthController {
   ) {}
 
   @Get('captcha')
+  @Public()
   @ApiOperation({ summary: 'The captcha the sign-up page shows: an ALTCHA challenge, or the reCAPTCHA site key' })
   getCaptcha(): Promise<CaptchaConfig> {
     return this.captcha.challenge();
   }
 
   @Post('register')
+  @Public()
   @UseGuards(ThrottlerGuard)
   @ApiOperation({ summary: 'Create an account: credential (authKey), public keys, sealed key backup, captcha solution' })
   @ApiCreatedResponse({ description: 'The account exists; sign in next' })
@@ -44,6 +47,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @Public()
   @HttpCode(200)
   @UseGuards(LoginAttemptGuard, LocalAuthGuard)
   @ApiOperation({ summary: 'Sign in with username + authKey; starts a new session and returns the sealed key backup' })
@@ -63,6 +67,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Public()
   @HttpCode(204)
   @ApiOperation({ summary: 'End this session (the browser also forgets its keys)' })
   @ApiNoContentResponse()
@@ -75,7 +80,6 @@ export class AuthController {
   }
 
   @Get('me')
-  @UseGuards(SessionGuard)
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse()
   @ApiUnauthorizedResponse({ description: 'Not signed in, or the session ended' })
@@ -86,6 +90,7 @@ export class AuthController {
   }
 
   @Get('session')
+  @Public()
   @ApiOperation({ summary: 'Who is signed in on this session, if anyone (200 either way)' })
   @ApiOkResponse()
   async session(@Req() req: Request): Promise<SessionResponse> {
@@ -96,7 +101,6 @@ export class AuthController {
 
   @Post('key-backup')
   @HttpCode(200)
-  @UseGuards(SessionGuard)
   @ApiOperation({ summary: 'The sealed key backup, for the current authKey: a password change re-seals it under the new password' })
   @ApiOkResponse({ type: KeyBackupDto, description: 'The key backup, sealed under the current password' })
   @ApiUnauthorizedResponse({ description: 'The current password is wrong (attemptsLeft: failures left before a lockout)' })
@@ -107,7 +111,6 @@ export class AuthController {
 
   @Post('password')
   @HttpCode(204)
-  @UseGuards(SessionGuard)
   @ApiOperation({ summary: 'Change the password: prove the current authKey, store the new one, the re-sealed backup and contact book, end other sessions' })
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse({ description: 'The current password is wrong (attemptsLeft: failures left before a lockout)' })

@@ -1,4 +1,5 @@
 import { Inject, type MiddlewareConsumer, Module, type NestModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -17,9 +18,12 @@ import { DeviceTokenService } from './device/device-token.service.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginLockoutService } from './lockout/login-lockout.service.js';
 import { LoginAttemptGuard } from './login.guard.js';
+import { AdminPolicy } from './principal/admin.policy.js';
+import { AuthenticationGuard } from './principal/authentication.guard.js';
 import { createSessionHandler, SESSION_HANDLER, type SessionHandler } from './session/session.js';
 import { SessionGuard } from './session/session.guard.js';
 import { SessionStoreService } from './session/session-store.service.js';
+import { ApiTokensService } from './tokens/api-tokens.service.js';
 import { UsersController } from './users.controller.js';
 import { User } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
@@ -52,6 +56,10 @@ import { UsersService } from './users/users.service.js';
     LoginAttemptGuard,
     SessionGuard,
     SessionStoreService,
+    ApiTokensService,
+    // Authentication first, then the admin policy (global guards run in this order).
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useClass: AdminPolicy },
     {
       provide: SESSION_HANDLER,
       inject: [APP_CONFIG, DATABASE_POOL, ServerSecretsService],
@@ -59,7 +67,7 @@ import { UsersService } from './users/users.service.js';
         createSessionHandler(config, pool, await secrets.sessionCookie()),
     },
   ],
-  exports: [UsersService, SessionGuard, SessionStoreService, SESSION_HANDLER],
+  exports: [UsersService, SessionGuard, SessionStoreService, SESSION_HANDLER, ApiTokensService],
 })
 export class AuthModule implements NestModule, OnApplicationShutdown {
   constructor(@Inject(SESSION_HANDLER) private readonly sessions: SessionHandler) {}

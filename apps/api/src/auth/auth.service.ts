@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictException, BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ConflictException, BadRequestException, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { KeyBackup, LoginResponse, MeResponse, RegisterResponse, SealedContactBook } from '@conclave/contracts';
 import { importPublicKeys } from '@conclave/crypto';
 import { compare, hash } from 'bcrypt';
@@ -61,6 +61,8 @@ export class AuthService {
     const valid = await compare(authKey, user?.authHash ?? (await this.noSuchUserHash));
     if (user && valid) {
       await attempt.succeeded();
+      // Only after the password: whether an account is disabled is not told to someone guessing.
+      if (user.disabledAt) throw new ForbiddenException('This account has been disabled by an administrator');
       return user;
     }
     return this.failed(attempt, username, client.ip, 'auth.login_failed', 'Wrong username or password');
@@ -96,7 +98,7 @@ export class AuthService {
   }
 
   me(user: User): MeResponse {
-    return { id: user.id, username: user.username, publicKeys: { enc: user.encPublicKey, sig: user.sigPublicKey } };
+    return { id: user.id, username: user.username, publicKeys: { enc: user.encPublicKey, sig: user.sigPublicKey }, admin: user.isAdmin };
   }
 
   loginResponse(user: User): LoginResponse {

@@ -1,13 +1,11 @@
-import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { UserKeysResponse } from '@conclave/contracts';
-import { SessionGuard } from './session/session.guard.js';
 import { UsersService } from './users/users.service.js';
 
 /** The key directory: anyone signed in may fetch anyone's public keys (they are public by design). */
 @ApiTags('users')
 @Controller('api/users')
-@UseGuards(SessionGuard)
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 

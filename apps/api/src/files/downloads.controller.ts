@@ -1,9 +1,9 @@
 import { pipeline } from 'node:stream/promises';
-import { Controller, Get, Param, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res, UseFilters } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiForbiddenResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { FILE_BODY_TYPE, type UserFileUsage } from '@conclave/contracts';
 import type { Response } from 'express';
-import { CurrentUserId, SessionGuard } from '../auth/session/session.guard.js';
+import { CurrentUserId } from '../auth/principal/decorators.js';
 import { FileIdPipe } from './file-id.pipe.js';
 import { FilesErrorFilter } from './files.errors.js';
 import { FilesService } from './files.service.js';
@@ -11,7 +11,6 @@ import { FilesService } from './files.service.js';
 /** The caller's quota, and the local driver's downloads (docs/protocol.md §10.2). */
 @ApiTags('files')
 @Controller('api/files')
-@UseGuards(SessionGuard)
 @UseFilters(FilesErrorFilter)
 export class DownloadsController {
   constructor(private readonly files: FilesService) {}

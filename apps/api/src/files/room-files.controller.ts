@@ -17,7 +17,7 @@ import {
 } from '@nestjs/swagger';
 import { ALLOWED_FILE_TYPES, FILE_BODY_TYPE, FILE_TYPE_PARAM, type FileLink, type FileUploadResult, LIMITS, type RoomFileUsage } from '@conclave/contracts';
 import type { Request } from 'express';
-import { CurrentUserId, SessionGuard } from '../auth/session/session.guard.js';
+import { CurrentUserId } from '../auth/principal/decorators.js';
 import { RoomAccessGuard } from '../rooms/room-access.guard.js';
 import { RoomCodePipe } from '../rooms/room-code.pipe.js';
 import { NOT_IN_ROOM_DOC, TOO_MANY_PROBES } from '../rooms/route-docs.js';
@@ -31,7 +31,7 @@ const STORAGE_DOWN = 'The storage driver failed (disk, bucket): try again after 
 /** A room's files: upload, download links, the room's total (docs/protocol.md §10.2). Members only. */
 @ApiTags('files')
 @Controller('api/rooms')
-@UseGuards(SessionGuard, RoomAccessGuard)
+@UseGuards(RoomAccessGuard)
 @UseFilters(FilesErrorFilter)
 export class RoomFilesController {
   constructor(private readonly files: FilesService) {}

@@ -13,7 +13,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { JoinResult, PendingRoom, RoomDetail, RoomSummary } from '@conclave/contracts';
-import { CurrentUserId, SessionGuard } from '../auth/session/session.guard.js';
+import { CurrentUserId } from '../auth/principal/decorators.js';
 import { CreateRoomDto, JoinRoomDto } from './dto.js';
 import { SetRoomPasswordDto } from './membership/dto.js';
 import { JoinRequestsService } from './membership/join-requests.service.js';
@@ -26,7 +26,6 @@ import { RoomsService } from './rooms.service.js';
 
 @ApiTags('rooms')
 @Controller('api/rooms')
-@UseGuards(SessionGuard)
 export class RoomsController {
   constructor(
     private readonly rooms: RoomsService,

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Put, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Put, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { SealedContactBook } from '@conclave/contracts';
 import type { Response } from 'express';
 import { SealedContactBookDto } from '../dto.js';
-import { CurrentUserId, SessionGuard } from '../session/session.guard.js';
+import { CurrentUserId } from '../principal/decorators.js';
 import { ContactBookService } from './contact-book.service.js';
 
 /**
@@ -12,7 +12,6 @@ import { ContactBookService } from './contact-book.service.js';
  */
 @ApiTags('auth')
 @Controller('api/auth/contacts')
-@UseGuards(SessionGuard)
 @ApiUnauthorizedResponse({ description: 'Not signed in' })
 export class ContactBookController {
   constructor(private readonly books: ContactBookService) {}

@@ -30,4 +30,15 @@ export class User {
 
   @Column({ name: 'credential_changed_at', type: 'timestamptz', default: () => 'now()' })
   credentialChangedAt!: Date;
+
+  /** A site admin (ADMIN_USERNAMES, `npm run admin -- grant`, or another admin). */
+  @Column({ name: 'is_admin', type: 'boolean', default: false })
+  isAdmin!: boolean;
+
+  /** Set by an admin: sign-in is refused and the user's sessions and sockets end. */
+  @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
+  disabledAt!: Date | null;
+
+  @Column({ name: 'last_seen_at', type: 'timestamptz', nullable: true })
+  lastSeenAt!: Date | null;
 }

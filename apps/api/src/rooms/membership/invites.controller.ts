@@ -12,7 +12,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { INVITE_ID_PATTERN, INVITES_PER_ROOM_MAX, type InviteSummary } from '@conclave/contracts';
-import { CurrentUserId, SessionGuard } from '../../auth/session/session.guard.js';
+import { CurrentUserId } from '../../auth/principal/decorators.js';
 import { RoomAccessGuard } from '../room-access.guard.js';
 import { RoomCodePipe } from '../room-code.pipe.js';
 import { NOT_IN_ROOM_DOC, TOO_MANY_PROBES } from '../route-docs.js';
@@ -32,7 +32,7 @@ class InviteIdPipe implements PipeTransform<string, string> {
 /** Invite links of a room (members only): create, list, revoke. Joining with one is POST /api/rooms/{code}/join. */
 @ApiTags('rooms')
 @Controller('api/rooms/:code/invites')
-@UseGuards(SessionGuard, RoomAccessGuard)
+@UseGuards(RoomAccessGuard)
 export class InvitesController {
   constructor(private readonly invites: InvitesService) {}
 

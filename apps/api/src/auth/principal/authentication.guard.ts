@@ -1,0 +1,55 @@
+import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { SessionGuard } from '../session/session.guard.js';
+import { ApiTokensService } from '../tokens/api-tokens.service.js';
+import { UsersService } from '../users/users.service.js';
+import { AcceptsApiTokens, Public } from './decorators.js';
+import type { SessionPrincipal } from './principal.js';
+
+const TOKENS_NOT_HERE = 'API tokens are accepted only on the admin API (/api/admin/v1) and /metrics: this route needs a signed-in session';
+
+/**
+ * The one authentication step of every REST route (APP_GUARD; sockets authenticate at their
+ * handshake): the session cookie or, where the route accepts them (@AcceptsApiTokens), an
+ * `Authorization: Bearer` API token, becomes req.principal. A route without @Public() needs one.
+ * A disabled account's session ends here at its next request.
+ */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionGuard,
+    private readonly tokens: ApiTokensService,
+    private readonly users: UsersService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    const targets = [context.getHandler(), context.getClass()];
+    const isPublic = this.reflector.getAllAndOverride(Public, targets) ?? false;
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined && !isPublic) {
+      if (!this.reflector.getAllAndOverride(AcceptsApiTokens, targets)) throw new UnauthorizedException(TOKENS_NOT_HERE);
+      req.principal = await this.tokens.authenticate(authorization, req.ip);
+      return true;
+    }
+    const principal = req.session?.userId ? await this.sessionPrincipal(req) : undefined;
+    if (principal) req.principal = principal;
+    else if (!isPublic) throw new UnauthorizedException(req.session?.userId ? 'Your session has expired: sign in again' : 'Sign in first');
+    return true;
+  }
+
+  /** The live session's user; a session past its absolute limit, or of a disabled or deleted account, is ended. */
+  private async sessionPrincipal(req: Request): Promise<SessionPrincipal | undefined> {
+    const userId = await this.sessions.liveUserId(req);
+    if (!userId) return undefined;
+    const user = await this.users.findById(userId);
+    if (!user || user.disabledAt) {
+      await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+      return undefined;
+    }
+    return { kind: 'session', userId, username: user.username, admin: user.isAdmin };
+  }
+}
