@@ -98,6 +98,6 @@ export class SessionService {
       throw err instanceof DecryptionError ? new ApiError(0, 'Your key backup could not be opened with this password') : err;
     }
     await this.keyStore.save(response.id, { identity: keys, wrapKey });
-    this.current.set({ user: { id: response.id, username: response.username, publicKeys: response.publicKeys }, keys, wrapKey });
+    this.current.set({ user: { id: response.id, username: response.username, publicKeys: response.publicKeys, admin: response.admin }, keys, wrapKey });
   }
 }
