@@ -58,10 +58,7 @@ export interface LoginRequest {
 }
 
 /** The signed-in user, with what the browser needs to open its keys. */
-export interface LoginResponse {
-  id: string;
-  username: string;
-  publicKeys: PublicKeys;
+export interface LoginResponse extends MeResponse {
   keyBackup: KeyBackup;
 }
 
