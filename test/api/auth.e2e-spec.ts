@@ -113,8 +113,8 @@ describe('login, session, logout', () => {
     const keys = await openKeyBackup(res.body.keyBackup, wrapKey, res.body.id);
     expect(keys.sig.extractable).toBe(false);
 
-    expect((await client.get('/api/auth/me').expect(200)).body).toEqual({ id: alice.userId, username: 'alice', publicKeys: alice.publicKeys });
-    expect((await client.get('/api/auth/session').expect(200)).body).toEqual({ user: { id: alice.userId, username: 'alice', publicKeys: alice.publicKeys } });
+    expect((await client.get('/api/auth/me').expect(200)).body).toEqual({ id: alice.userId, username: 'alice', publicKeys: alice.publicKeys, admin: false });
+    expect((await client.get('/api/auth/session').expect(200)).body).toEqual({ user: { id: alice.userId, username: 'alice', publicKeys: alice.publicKeys, admin: false } });
     await client.post('/api/auth/logout').expect(204);
     await client.get('/api/auth/me').expect(401);
     expect((await client.get('/api/auth/session').expect(200)).body).toEqual({ user: null });
