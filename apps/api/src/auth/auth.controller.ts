@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { type CaptchaConfig, type KeyBackup, type LoginResponse, type MeResponse, type RegisterResponse, SESSION_COOKIE, type SessionResponse } from '@conclave/contracts';
 import type { Request, Response } from 'express';
 import { AuditService } from '../security/audit/audit.service.js';
+import { RateLimitGuard } from '../security/throttling/rate-limit.guard.js';
+import { RateLimit } from '../security/throttling/rate-limits.js';
 import { AuthService } from './auth.service.js';
 import { CaptchaService } from './captcha/captcha.service.js';
 import { DeviceTokenService } from './device/device-token.service.js';
@@ -36,7 +37,8 @@ export class AuthController {
 
   @Post('register')
   @Public()
-  @UseGuards(ThrottlerGuard)
+  @UseGuards(RateLimitGuard)
+  @RateLimit('register')
   @ApiOperation({ summary: 'Create an account: credential (authKey), public keys, sealed key backup, captcha solution' })
   @ApiCreatedResponse({ description: 'The account exists; sign in next' })
   @ApiBadRequestResponse({ description: 'Malformed field or captcha not solved' })

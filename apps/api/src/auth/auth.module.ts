@@ -1,7 +1,6 @@
 import { Inject, type MiddlewareConsumer, Module, type NestModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -34,14 +33,6 @@ import { UsersService } from './users/users.service.js';
     TypeOrmModule.forFeature([User]),
     PassportModule,
     SecurityModule,
-    ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      // One throttler, applied to registration only (ThrottlerGuard on that route): REGISTER_LIMIT_PER_HOUR per IP.
-      useFactory: (config: AppConfig) => ({
-        throttlers: [{ ttl: 3_600_000, limit: config.auth.registerPerHour }],
-        errorMessage: 'Too many sign-ups from this address: try again later',
-      }),
-    }),
   ],
   controllers: [AuthController, UsersController, ContactBookController],
   providers: [

@@ -1,3 +1,6 @@
+/** Look-ups of codes a user is not in, per minute: the join budget (no guessing codes or room passwords at speed). */
+export const ROOM_PROBES_PER_USER_PER_MINUTE = 30;
+
 /** The validated configuration, read once at start and injected (token APP_CONFIG). */
 export interface AppConfig {
   readonly env: 'production' | 'development' | 'test';
@@ -21,6 +24,22 @@ export interface AppConfig {
   readonly chat: ChatConfig;
   readonly quotas: QuotasConfig;
   readonly files: FilesConfig;
+  readonly admin: AdminConfig;
+  readonly metrics: MetricsConfig;
+}
+
+/** Administration (README "Administration"). */
+export interface AdminConfig {
+  /** ADMIN_USERNAMES, lowercased: made site admins at start, or when they register. */
+  readonly usernames: readonly string[];
+  /** ADMIN_RATE_LIMIT_PER_MINUTE: admin API calls per token (or per admin's session) per minute. */
+  readonly ratePerMinute: number;
+}
+
+/** Prometheus metrics (README "Metrics"). */
+export interface MetricsConfig {
+  /** METRICS_ADDRESS: a separate plain-HTTP listener serving /metrics without a token; undefined = none (a metrics:read token on the main port). */
+  readonly listen: { readonly host: string; readonly port: number } | undefined;
 }
 
 /** Encrypted file sharing (docs/protocol.md §10; README "Files"). */
@@ -52,6 +71,8 @@ export interface QuotasConfig {
   /** Rooms a user may own, and belong to (owned ones included). */
   readonly roomsOwned: number;
   readonly roomsJoined: number;
+  /** Look-ups of room codes the caller is not a member of, per minute by one user (fixed: ROOM_PROBES_PER_USER_PER_MINUTE). */
+  readonly roomProbesPerUserPerMinute: number;
   /** Look-ups of room codes the caller is not a member of, per minute from one client address (all its users together). */
   readonly roomProbesPerAddressPerMinute: number;
   /** Open sockets per user, over every instance. */

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -193,4 +193,19 @@ export class Environment {
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['https', 'http'], require_protocol: true }, { message: 'must be an http(s) URL' })
   FIREBASE_STORAGE_ENDPOINT?: string;
+
+  /** Comma-separated usernames made site admins at start (and at registration, for a name not taken yet). Removing a name does not revoke. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^\s*[a-z0-9_.-]{3,32}\s*(,\s*[a-z0-9_.-]{3,32}\s*)*$/i, { message: 'must be a comma-separated list of usernames' })
+  ADMIN_USERNAMES?: string;
+
+  @IntegerVar(1, 100_000, 'must be a whole number of calls per minute (1-100000)')
+  ADMIN_RATE_LIMIT_PER_MINUTE = 600;
+
+  /** host:port of a separate plain-HTTP listener for GET /metrics without a token (e.g. 127.0.0.1:9464); unset = none. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'must be host:port (e.g. 127.0.0.1:9464)' })
+  METRICS_ADDRESS?: string;
 }

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import type { AppConfig, FileStorageConfig, TlsSource } from './app-config.js';
+import { type AppConfig, type FileStorageConfig, ROOM_PROBES_PER_USER_PER_MINUTE, type TlsSource } from './app-config.js';
 import { ConfigError } from './config-error.js';
 import { Environment } from './environment.js';
 
@@ -65,6 +65,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
     quotas: {
       roomsOwned: env.ROOMS_OWNED_MAX,
       roomsJoined: env.ROOMS_JOINED_MAX,
+      roomProbesPerUserPerMinute: ROOM_PROBES_PER_USER_PER_MINUTE,
       roomProbesPerAddressPerMinute: env.ROOM_PROBES_PER_ADDRESS_PER_MINUTE,
       socketsPerUser: env.SOCKETS_PER_USER_MAX,
       socketHandshakeMs: env.SOCKET_HANDSHAKE_TIMEOUT_SECONDS * 1000,
@@ -75,7 +76,20 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
       quotaBytes: env.FILE_QUOTA_MB_PER_USER * 1024 * 1024,
       sweepIntervalMs: env.FILE_SWEEP_INTERVAL_SECONDS * 1000,
     },
+    admin: {
+      usernames: (env.ADMIN_USERNAMES ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean),
+      ratePerMinute: env.ADMIN_RATE_LIMIT_PER_MINUTE,
+    },
+    metrics: { listen: env.METRICS_ADDRESS === undefined ? undefined : listenAddress(env.METRICS_ADDRESS) },
   };
+}
+
+/** METRICS_ADDRESS as host and port ('[::1]:9464' → '::1', 9464). */
+function listenAddress(address: string): { host: string; port: number } {
+  const separator = address.lastIndexOf(':');
+  const port = Number(address.slice(separator + 1));
+  if (!(port >= 1 && port <= 65535)) throw new ConfigError('METRICS_ADDRESS', `must name a port from 1 to 65535 (got ${JSON.stringify(address)})`);
+  return { host: address.slice(0, separator).replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 function fileStorage(env: Environment): FileStorageConfig {

@@ -15,7 +15,7 @@ import { closeUnreadBody } from './upload-admission.guard.js';
   imports: [AuthModule, RoomsModule, SecurityModule],
   controllers: [RoomFilesController, DownloadsController],
   providers: [fileStorageProvider, FilesService, FilesSweeper],
-  exports: [FILE_STORAGE],
+  exports: [FILE_STORAGE, FilesService],
 })
 export class FilesModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

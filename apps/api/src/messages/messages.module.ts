@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
+import { SecurityModule } from '../security/security.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { MessageRateLimiter } from './message-rate-limiter.js';
 import { MessageSignatures } from './message-signatures.js';
@@ -8,7 +9,8 @@ import { MessagesService } from './messages.service.js';
 
 /** The message store (signatures checked), history and the chat gateway. */
 @Module({
-  imports: [AuthModule, RoomsModule],
+  imports: [AuthModule, RoomsModule, SecurityModule],
   providers: [ChatGateway, MessagesService, MessageRateLimiter, MessageSignatures],
+  exports: [MessagesService],
 })
 export class MessagesModule {}

@@ -1,6 +1,8 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuditEvent } from './audit/audit-event.entity.js';
 import { AuditService } from './audit/audit.service.js';
 import { LifecycleAudit } from './audit/lifecycle-audit.js';
@@ -10,16 +12,23 @@ import { PayloadShapeMiddleware } from './payload-shape.middleware.js';
 import { RetryAfterFilter } from './retry-later.js';
 import { SameOriginMiddleware } from './same-origin.middleware.js';
 import { ServerSecretsService } from './secrets/server-secrets.service.js';
+import { RateLimitGuard } from './throttling/rate-limit.guard.js';
+import { rateLimitDefinitions } from './throttling/rate-limits.js';
+import { RateLimits } from './throttling/rate-limits.service.js';
 
 /**
- * Security concerns that live inside Nest: the audit log, shared server secrets, the same-origin
+ * Security concerns that live inside Nest: the audit log, the named rate limits, shared server secrets, the same-origin
  * (CSRF) check, the shape check of every request body, no caching of API answers, start-up warnings
  * about the deployment. TLS, headers and the HTTPS-only rules are applied in main.ts, around the Nest app.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEvent])],
-  providers: [AuditService, LifecycleAudit, ServerSecretsService, DeploymentWarnings, { provide: APP_FILTER, useClass: RetryAfterFilter }],
-  exports: [AuditService, ServerSecretsService],
+  imports: [
+    TypeOrmModule.forFeature([AuditEvent]),
+    // The deployment's named rate limits (register, joins, messages, admin), in one storage.
+    ThrottlerModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => ({ throttlers: rateLimitDefinitions(config) }) }),
+  ],
+  providers: [AuditService, LifecycleAudit, ServerSecretsService, DeploymentWarnings, RateLimits, RateLimitGuard, { provide: APP_FILTER, useClass: RetryAfterFilter }],
+  exports: [AuditService, ServerSecretsService, RateLimits, RateLimitGuard],
 })
 export class SecurityModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

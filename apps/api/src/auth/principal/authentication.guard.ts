@@ -35,9 +35,10 @@ export class AuthenticationGuard implements CanActivate {
       req.principal = await this.tokens.authenticate(authorization, req.ip);
       return true;
     }
-    const principal = req.session?.userId ? await this.sessionPrincipal(req) : undefined;
+    const signedIn = Boolean(req.session?.userId);
+    const principal = signedIn ? await this.sessionPrincipal(req) : undefined;
     if (principal) req.principal = principal;
-    else if (!isPublic) throw new UnauthorizedException(req.session?.userId ? 'Your session has expired: sign in again' : 'Sign in first');
+    else if (!isPublic) throw new UnauthorizedException(signedIn ? 'Your session has expired: sign in again' : 'Sign in first');
     return true;
   }
 

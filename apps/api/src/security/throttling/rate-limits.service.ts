@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { InjectThrottlerOptions, InjectThrottlerStorage, type ThrottlerModuleOptions, type ThrottlerOptions, type ThrottlerStorage } from '@nestjs/throttler';
+import type { RateLimitName } from './rate-limits.js';
+
+export interface RateLimitOutcome {
+  blocked: boolean;
+  /** Seconds until the block ends (when blocked). */
+  retryAfterSeconds: number;
+}
+
+/** Counts a named limit outside the HTTP guard (socket events, the join budget), in the same storage and with the same definition. */
+@Injectable()
+export class RateLimits {
+  private readonly byName: Map<string, ThrottlerOptions>;
+
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+  ) {
+    const throttlers = Array.isArray(options) ? options : options.throttlers;
+    this.byName = new Map(throttlers.map((t) => [t.name ?? 'default', t]));
+  }
+
+  /** One hit of `name` for `key` (a user id, an address). */
+  async take(name: RateLimitName, key: string): Promise<RateLimitOutcome> {
+    const definition = this.byName.get(name);
+    if (!definition) throw new Error(`No rate limit named ${name}`);
+    const ttl = Number(definition.ttl);
+    const limit = Number(definition.limit);
+    const blockDuration = definition.blockDuration === undefined ? 0 : Number(definition.blockDuration);
+    const { isBlocked, timeToBlockExpire } = await this.storage.increment(`${name}:${key}`, ttl, limit, blockDuration, name);
+    return { blocked: isBlocked, retryAfterSeconds: Math.max(1, Math.ceil(timeToBlockExpire)) };
+  }
+}
