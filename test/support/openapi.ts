@@ -22,7 +22,7 @@ export class ResponseConformance {
   private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor(private readonly document: OpenApiDocument) {
-    this.ajv.addSchema({ $id: 'openapi', components: close(structuredClone(document.components ?? {})) });
+    this.ajv.addSchema({ $id: 'openapi', components: nullables(close(structuredClone(document.components ?? {}))) });
   }
 
   /**
@@ -37,7 +37,7 @@ export class ResponseConformance {
       if (!operation) throw new Error(`The OpenAPI document has no ${method.toUpperCase()} ${pathTemplate}`);
       const schema = operation.responses?.[String(status)]?.content?.['application/json']?.schema;
       if (!schema) throw new Error(`The OpenAPI document has no JSON schema for ${status} of ${method.toUpperCase()} ${pathTemplate}`);
-      validate = this.ajv.compile(rebase(close(structuredClone(schema))));
+      validate = this.ajv.compile(rebase(nullables(close(structuredClone(schema)))));
       this.compiled.set(key, validate);
     }
     return validate(body) ? [] : (validate.errors ?? []);
@@ -66,4 +66,19 @@ function close<T>(node: T): T {
     Object.values(object).forEach(close);
   }
   return node;
+}
+
+/**
+ * OpenAPI 3.0's `nullable: true` admits null for the whole schema, as Swagger UI and client generators
+ * read it, also beside an allOf $ref (how @nestjs/swagger writes a nullable nested object) or an enum.
+ * ajv's own `nullable` only widens `type`, and still holds null to the allOf or enum: so each such
+ * schema becomes anyOf [null, the schema without nullable].
+ */
+function nullables<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(nullables) as T;
+  if (!node || typeof node !== 'object') return node;
+  const object = Object.fromEntries(Object.entries(node as Json).map(([key, value]) => [key, nullables(value)])) as Json;
+  if (object.nullable !== true) return object as T;
+  const { nullable: _nullable, ...schema } = object;
+  return { anyOf: [{ type: 'null' }, schema] } as T;
 }

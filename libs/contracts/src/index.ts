@@ -8,3 +8,4 @@ export * from './membership.js';
 export * from './events.js';
 export * from './files.js';
 export * from './admin.js';
+export * from './api-paths.js';

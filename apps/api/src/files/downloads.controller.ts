@@ -1,32 +1,37 @@
 import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Param, Query, Res, UseFilters } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiForbiddenResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { FILE_BODY_TYPE, type UserFileUsage } from '@conclave/contracts';
+import { ApiBadRequestResponse, ApiForbiddenResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { API_PATHS, FILE_BODY_TYPE, FILE_ID_PATTERN, type UserFileUsage } from '@conclave/contracts';
 import type { Response } from 'express';
 import { CurrentUserId } from '../auth/principal/decorators.js';
+import { ApiSession } from '../docs/route-docs.js';
 import { FileIdPipe } from './file-id.pipe.js';
 import { FilesErrorFilter } from './files.errors.js';
 import { FilesService } from './files.service.js';
+import { UserFileUsageDto } from './response.dto.js';
 
 /** The caller's quota, and the local driver's downloads (docs/protocol.md §10.2). */
 @ApiTags('files')
-@Controller('api/files')
+@Controller(API_PATHS.files.prefix)
+@ApiSession()
 @UseFilters(FilesErrorFilter)
 export class DownloadsController {
   constructor(private readonly files: FilesService) {}
 
   // Before ':fileId', which would take "usage" for a (malformed) file id.
-  @Get('usage')
+  @Get(API_PATHS.files.usage)
   @ApiOperation({ summary: 'What the caller’s uploads take of their quota' })
-  @ApiOkResponse({ description: 'UserFileUsage { usedBytes, quotaBytes }' })
+  @ApiOkResponse({ type: UserFileUsageDto })
   usage(@CurrentUserId() userId: string): Promise<UserFileUsage> {
     return this.files.userUsage(userId);
   }
 
-  @Get(':fileId')
+  @Get(API_PATHS.files.download)
   @ApiOperation({ summary: 'Local storage only: the ciphertext behind a FileLink, for the signed-in user it was issued to' })
-  @ApiProduces(FILE_BODY_TYPE)
-  @ApiOkResponse({ description: 'The ciphertext, as an attachment, never cached' })
+  @ApiParam({ name: 'fileId', description: 'The file id (a lower-case UUID)', schema: { type: 'string', pattern: FILE_ID_PATTERN.source } })
+  @ApiQuery({ name: 'expires', type: String, description: "The link's expiry, seconds since 1970 (part of FileLink.url)" })
+  @ApiQuery({ name: 'sig', type: String, description: "The link's signature (part of FileLink.url)" })
+  @ApiOkResponse({ description: 'The ciphertext, as an attachment, never cached', content: { [FILE_BODY_TYPE]: { schema: { type: 'string', format: 'binary' } } } })
   @ApiBadRequestResponse({ description: 'A malformed file id' })
   @ApiForbiddenResponse({ description: 'A missing or wrong signature, or a link issued to another user' })
   @ApiGoneResponse({ description: 'The link expired: ask for a new one' })

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Put, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { SealedContactBook } from '@conclave/contracts';
+import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { API_PATHS, type SealedContactBook } from '@conclave/contracts';
 import type { Response } from 'express';
+import { ApiSession } from '../../docs/route-docs.js';
 import { SealedContactBookDto } from '../dto.js';
 import { CurrentUserId } from '../principal/decorators.js';
 import { ContactBookService } from './contact-book.service.js';
@@ -11,8 +12,8 @@ import { ContactBookService } from './contact-book.service.js';
  * verification marks and accepted identity keys follow them to another browser.
  */
 @ApiTags('auth')
-@Controller('api/auth/contacts')
-@ApiUnauthorizedResponse({ description: 'Not signed in' })
+@Controller(API_PATHS.contacts.prefix)
+@ApiSession()
 export class ContactBookController {
   constructor(private readonly books: ContactBookService) {}
 

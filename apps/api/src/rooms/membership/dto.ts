@@ -79,41 +79,54 @@ export class CreateInviteDto implements CreateInviteRequest {
 const DIGEST = (field: string) => Base64Bytes(32, field);
 const SIGNATURE = (field: string) => Base64Bytes(64, field);
 
+/** Also the genesis of RoomDetail (the room's root of trust, as its creator signed it). */
 export class GenesisDto implements RoomGenesis {
+  @ApiProperty({ format: 'uuid' })
   @IsUUID('all', { message: 'genesis.roomId must be a UUID' })
   roomId!: string;
 
+  @ApiProperty({ format: 'uuid' })
   @IsUUID('all', { message: 'genesis.creatorId must be a UUID' })
   creatorId!: string;
 
+  @ApiProperty({ description: "memberKeysDigest(creatorId, the creator's public keys): 32 bytes, base64" })
   @DIGEST('genesis.creatorKeys')
   creatorKeys!: string;
 
+  @ApiProperty({ description: "ECDSA P-256/SHA-256 by the creator, 64 bytes r‖s, base64" })
   @SIGNATURE('genesis.sig')
   sig!: string;
 }
 
+/** Also each admission of RoomDetail (signed by the member who admitted). */
 export class AdmissionDto implements Admission {
+  @ApiProperty({ format: 'uuid' })
   @IsUUID('all', { message: 'admission.roomId must be a UUID' })
   roomId!: string;
 
+  @ApiProperty({ format: 'uuid' })
   @IsUUID('all', { message: 'admission.memberId must be a UUID' })
   memberId!: string;
 
+  @ApiProperty({ description: "memberKeysDigest(memberId, the member's public keys): 32 bytes, base64 (the keys boxes may be wrapped to)" })
   @DIGEST('admission.memberKeys')
   memberKeys!: string;
 
+  @ApiProperty({ format: 'uuid' })
   @IsUUID('all', { message: 'admission.admitterId must be a UUID' })
   admitterId!: string;
 
+  @ApiProperty({ enum: ADMISSION_VIAS })
   @IsIn(ADMISSION_VIAS, { message: `admission.via must be one of ${ADMISSION_VIAS.join(', ')}` })
   via!: AdmissionVia;
 
+  @ApiProperty({ type: 'integer', description: "The admitter's clock, milliseconds since 1970 (UTC)", example: 1796315197818 })
   @IsInt({ message: 'admission.admittedAt must be milliseconds since 1970' })
   @Min(0, { message: 'admission.admittedAt must be milliseconds since 1970' })
   @Max(Number.MAX_SAFE_INTEGER, { message: 'admission.admittedAt must be milliseconds since 1970' })
   admittedAt!: number;
 
+  @ApiProperty({ description: 'ECDSA P-256/SHA-256 by the admitter, 64 bytes r‖s, base64' })
   @SIGNATURE('admission.sig')
   sig!: string;
 }

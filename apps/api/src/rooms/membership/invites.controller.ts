@@ -8,14 +8,16 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
-  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { INVITE_ID_PATTERN, INVITES_PER_ROOM_MAX, type InviteSummary } from '@conclave/contracts';
+import { API_PATHS, INVITE_ID_PATTERN, INVITES_PER_ROOM_MAX, type InviteSummary } from '@conclave/contracts';
 import { CurrentUserId } from '../../auth/principal/decorators.js';
+import { ApiRetryLaterResponse, ApiSession } from '../../docs/route-docs.js';
 import { RoomAccessGuard } from '../room-access.guard.js';
 import { RoomCodePipe } from '../room-code.pipe.js';
-import { NOT_IN_ROOM_DOC, TOO_MANY_PROBES } from '../route-docs.js';
+import { InviteSummaryDto } from '../response.dto.js';
+import { ApiRoomCodeParam, BAD_CODE_DOC, NOT_IN_ROOM_DOC, TOO_MANY_PROBES } from '../route-docs.js';
 import { CreateInviteDto } from './dto.js';
 import { InvitesService } from './invites.service.js';
 
@@ -31,39 +33,45 @@ class InviteIdPipe implements PipeTransform<string, string> {
 
 /** Invite links of a room (members only): create, list, revoke. Joining with one is POST /api/rooms/{code}/join. */
 @ApiTags('rooms')
-@Controller('api/rooms/:code/invites')
+@Controller(API_PATHS.invites.prefix)
 @UseGuards(RoomAccessGuard)
+@ApiSession()
+@ApiRoomCodeParam()
 export class InvitesController {
   constructor(private readonly invites: InvitesService) {}
 
   @Post()
   @ApiOperation({ summary: "Create an invite: its id and its verifier sealed under an epoch key (the link's secret never reaches the server)" })
-  @ApiCreatedResponse({ description: 'InviteSummary' })
-  @ApiBadRequestResponse({ description: 'A malformed id or sealed verifier, an expiry not in the next INVITE_MAX_DAYS days, maxUses out of 1..INVITE_MAX_USES, sealed.epoch past the current epoch' })
+  @ApiCreatedResponse({ type: InviteSummaryDto })
+  @ApiBadRequestResponse({
+    description: `A malformed id or sealed verifier, an expiry not in the next INVITE_MAX_DAYS days, maxUses out of 1..INVITE_MAX_USES, sealed.epoch past the current epoch; ${BAD_CODE_DOC}`,
+  })
   @ApiConflictResponse({ description: `The room has ${INVITES_PER_ROOM_MAX} open invites, or already one with this id` })
   @ApiNotFoundResponse({ description: NOT_IN_ROOM_DOC })
-  @ApiTooManyRequestsResponse({ description: TOO_MANY_PROBES })
+  @ApiRetryLaterResponse(TOO_MANY_PROBES)
   create(@Param('code', RoomCodePipe) code: string, @Body() dto: CreateInviteDto, @CurrentUserId() userId: string): Promise<InviteSummary> {
     return this.invites.create(code, userId, dto);
   }
 
   @Get()
   @ApiOperation({ summary: "The room's invites, newest first, with their use counts" })
-  @ApiOkResponse({ description: 'InviteSummary[]' })
+  @ApiOkResponse({ type: [InviteSummaryDto] })
+  @ApiBadRequestResponse({ description: BAD_CODE_DOC })
   @ApiNotFoundResponse({ description: NOT_IN_ROOM_DOC })
-  @ApiTooManyRequestsResponse({ description: TOO_MANY_PROBES })
+  @ApiRetryLaterResponse(TOO_MANY_PROBES)
   list(@Param('code', RoomCodePipe) code: string, @CurrentUserId() userId: string): Promise<InviteSummary[]> {
     return this.invites.list(code, userId);
   }
 
-  @Post(':inviteId/revoke')
+  @Post(API_PATHS.invites.revoke)
   @HttpCode(204)
   @ApiOperation({ summary: "Revoke an invite (its creator or the room's owner): it admits nobody from now on" })
+  @ApiParam({ name: 'inviteId', description: 'The invite id: 22 characters of base64url', schema: { type: 'string', pattern: INVITE_ID_PATTERN.source } })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse({ description: 'A malformed invite id' })
+  @ApiBadRequestResponse({ description: `A malformed invite id; ${BAD_CODE_DOC}` })
   @ApiForbiddenResponse({ description: "A member who is neither the invite's creator nor the owner" })
   @ApiNotFoundResponse({ description: `${NOT_IN_ROOM_DOC}; or the room has no invite with this id` })
-  @ApiTooManyRequestsResponse({ description: TOO_MANY_PROBES })
+  @ApiRetryLaterResponse(TOO_MANY_PROBES)
   revoke(@Param('code', RoomCodePipe) code: string, @Param('inviteId', InviteIdPipe) inviteId: string, @CurrentUserId() userId: string): Promise<void> {
     return this.invites.revoke(code, userId, inviteId);
   }

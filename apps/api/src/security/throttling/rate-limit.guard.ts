@@ -1,6 +1,7 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { ErrorBody } from '@conclave/contracts';
 import { RateLimit, type RateLimitName } from './rate-limits.js';
 
 const MESSAGES: Partial<Record<RateLimitName, string>> = {
@@ -11,7 +12,8 @@ const MESSAGES: Partial<Record<RateLimitName, string>> = {
 /**
  * @nestjs/throttler's guard for routes marked @RateLimit(name): only that named limit counts. Its
  * headers are the plain X-RateLimit-Limit / -Remaining / -Reset and Retry-After (the library would
- * suffix them with the limit's name), so integrators read the same names on every route.
+ * suffix them with the limit's name), so integrators read the same names on every route. Its 429
+ * body is the API's error shape, {statusCode, error, message} (the library's lacks `error`).
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
@@ -19,6 +21,12 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override setResponseHeader(res: unknown, name: string, value: number): void {
     super.setResponseHeader(res as never, name.replace(/-(register|admin)$/, ''), value);
+  }
+
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const message = await this.getErrorMessage(context, detail);
+    const body: ErrorBody = { statusCode: HttpStatus.TOO_MANY_REQUESTS, error: 'Too Many Requests', message };
+    throw new HttpException(body, HttpStatus.TOO_MANY_REQUESTS);
   }
 
   protected override async getErrorMessage(context: ExecutionContext, _detail: ThrottlerLimitDetail): Promise<string> {
