@@ -102,6 +102,7 @@ export class RoomsController {
   @Put(':code/password')
   @HttpCode(204)
   @UseGuards(RoomAccessGuard)
+  @RoomAccess('owner', 'Only the room owner can set its password')
   @ApiOperation({ summary: "Set or change the room password (owner only), as the joinKey and the sealed admitKey the owner's browser derives: the password never reaches the server" })
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ description: 'A malformed joinKey or sealed verifier, or sealed.epoch past the room\'s current epoch' })
@@ -126,6 +127,7 @@ export class RoomsController {
   @Post(':code/members/:userId/remove')
   @HttpCode(204)
   @UseGuards(RoomAccessGuard)
+  @RoomAccess('owner', 'Only the room owner can remove members')
   @ApiOperation({ summary: 'Remove a member (owner only)' })
   @ApiNoContentResponse()
   @ApiForbiddenResponse({ description: 'A member who is not the owner' })
@@ -136,6 +138,6 @@ export class RoomsController {
     @Param('userId', new ParseUUIDPipe()) memberId: string,
     @CurrentUserId() userId: string,
   ): Promise<void> {
-    return this.rooms.removeMember(code, userId, memberId);
+    return this.rooms.removeMember(code, memberId, userId);
   }
 }
