@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ACCOUNT_DISABLED_MESSAGE, type LoginResponse, type MeResponse, type RoomSummary } from '@conclave/contracts';
-import { generateEpochKey, inviteIdFromSecret, inviteVerifier, newInviteSecret, sealVerifier } from '@conclave/crypto';
+import { ACCOUNT_DISABLED_MESSAGE, type LoginResponse, PASSWORD_VERIFIER_ID, type MeResponse, type RoomSummary } from '@conclave/contracts';
+import { deriveRoomPassword, generateEpochKey, inviteIdFromSecret, inviteVerifier, newInviteSecret, sealVerifier } from '@conclave/crypto';
 import { io } from 'socket.io-client';
 import request from 'supertest';
 import { AdminAccess, AdminPolicy } from '../../apps/api/src/auth/principal/admin.policy.js';
@@ -268,10 +268,12 @@ describe('principal: sessions, API tokens, owner and admin policies', () => {
       // A session's expiry moves at every request it makes (rolling sessions): the rest must not change.
       const state = () => databaseState(server, ['session']);
       const before = await state();
-      const sealed = { epoch: 1, iv: 'AAAAAAAAAAAAAAAA', ct: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
-      expect((await as('ben').put(`/api/rooms/${room.code}/password`, { joinKey: 'A'.repeat(43), sealed }).expect(403)).body.message).toBe(
-        'Only the room owner can set its password',
-      );
+      const keys = await deriveRoomPassword('not the owner', room.code);
+      const sealed = await sealVerifier({ roomId: room.id, epoch: 1, epochKey: await generateEpochKey(), verifierId: PASSWORD_VERIFIER_ID, verifier: keys.admitKey });
+      for (const body of [{ joinKey: keys.joinKey, sealed }, { joinKey: 'malformed', sealed: {} }]) {
+        // The policy answers before the body is even validated.
+        expect((await as('ben').put(`/api/rooms/${room.code}/password`, body).expect(403)).body.message).toBe('Only the room owner can set its password');
+      }
       expect((await as('ben').post(`/api/rooms/${room.code}/members/${idOf('cat')}/remove`).expect(403)).body.message).toBe('Only the room owner can remove members');
       expect((await as('ben').post(`/api/rooms/${room.code}/members/${idOf('ann')}/remove`).expect(403)).body.message).toBe('Only the room owner can remove members');
       expect(await state()).toEqual(before);
