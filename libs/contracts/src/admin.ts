@@ -175,3 +175,6 @@ export interface ErrorBody {
   error: string;
   message: string | string[];
 }
+
+/** A disabled account's refusal: signing in (403) and any request of a session it still holds (401). */
+export const ACCOUNT_DISABLED_MESSAGE = 'This account has been disabled by an administrator';

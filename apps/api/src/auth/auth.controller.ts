@@ -91,6 +91,7 @@ export class AuthController {
     req.session.signedInAt = Date.now();
     await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
     this.devices.remember(res, user.username);
+    await this.users.touchLastSeen(user.id);
     await this.audit.record({ event: 'auth.login', actorId: user.id, ip: req.ip ?? null });
     return this.auth.loginResponse(user);
   }

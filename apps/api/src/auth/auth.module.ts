@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DATABASE_POOL } from '../database/database.module.js';
 import { SecurityModule } from '../security/security.module.js';
 import { ServerSecretsService } from '../security/secrets/server-secrets.service.js';
+import { AdminUsernames } from './admins/admin-usernames.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { CaptchaService } from './captcha/captcha.service.js';
@@ -48,6 +49,7 @@ import { UsersService } from './users/users.service.js';
     SessionGuard,
     SessionStoreService,
     ApiTokensService,
+    AdminUsernames,
     // Authentication first, then the admin policy (global guards run in this order).
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: AdminPolicy },

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, BadRequestException, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { KeyBackup, LoginResponse, MeResponse, RegisterResponse, SealedContactBook } from '@conclave/contracts';
+import { ACCOUNT_DISABLED_MESSAGE, type KeyBackup, type LoginResponse, type MeResponse, type RegisterResponse, type SealedContactBook } from '@conclave/contracts';
 import { importPublicKeys } from '@conclave/crypto';
 import { compare, hash } from 'bcrypt';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuditService } from '../security/audit/audit.service.js';
+import { AdminUsernames } from './admins/admin-usernames.js';
 import { CaptchaService } from './captcha/captcha.service.js';
 import type { RegisterDto } from './dto.js';
 import { DeviceTokenService } from './device/device-token.service.js';
@@ -27,6 +28,7 @@ export class AuthService {
     private readonly lockout: LoginLockoutService,
     private readonly devices: DeviceTokenService,
     private readonly audit: AuditService,
+    private readonly adminUsernames: AdminUsernames,
   ) {
     this.noSuchUserHash = hash(randomUUID(), config.auth.bcryptCost);
   }
@@ -44,10 +46,12 @@ export class AuthService {
       authHash: await hash(dto.authKey, this.config.auth.bcryptCost),
       publicKeys: { enc: dto.publicKeys.enc, sig: dto.publicKeys.sig },
       keyBackup: { v: 1, iv: dto.keyBackup.iv, ct: dto.keyBackup.ct },
+      admin: this.adminUsernames.names(dto.username),
     });
     if (outcome === 'username-taken') throw new ConflictException(`The username "${dto.username}" is taken`);
     if (outcome === 'id-taken') throw new ConflictException('This user id is taken: generate a new identity and retry');
     await this.audit.record({ event: 'auth.registered', actorId: dto.userId, ip, details: { username: dto.username } });
+    if (this.adminUsernames.names(dto.username)) await this.adminUsernames.granted(dto.username);
     return { id: dto.userId, username: dto.username };
   }
 
@@ -62,7 +66,7 @@ export class AuthService {
     if (user && valid) {
       await attempt.succeeded();
       // Only after the password: whether an account is disabled is not told to someone guessing.
-      if (user.disabledAt) throw new ForbiddenException('This account has been disabled by an administrator');
+      if (user.disabledAt) throw new ForbiddenException(ACCOUNT_DISABLED_MESSAGE);
       return user;
     }
     return this.failed(attempt, username, client.ip, 'auth.login_failed', 'Wrong username or password');

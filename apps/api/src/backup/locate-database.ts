@@ -14,11 +14,11 @@ export interface LocatedDatabase {
 
 /**
  * The database the server would use with the same environment (loadConfig): DATABASE_URL, else the
- * embedded cluster in DATA_DIR. A backup reads a running server's cluster where it
+ * embedded cluster in DATA_DIR. A backup (or `npm run admin`) uses a running server's cluster where it
  * listens (online); otherwise, as a restore always does, it starts the cluster itself, holding
  * DATA_DIR's lock so that no server starts on it meanwhile.
  */
-export async function locateDatabase(env: NodeJS.ProcessEnv, purpose: 'backup' | 'restore', log: (line: string) => void): Promise<LocatedDatabase> {
+export async function locateDatabase(env: NodeJS.ProcessEnv, purpose: 'backup' | 'restore' | 'admin', log: (line: string) => void): Promise<LocatedDatabase> {
   // The server's own reading of the environment (a bad setting is the same ConfigError it would give).
   const { databaseUrl, dataDir } = loadConfig(env);
   if (databaseUrl !== undefined) return { url: databaseUrl, description: redactUrl(databaseUrl), close: async () => undefined };
@@ -26,9 +26,10 @@ export async function locateDatabase(env: NodeJS.ProcessEnv, purpose: 'backup' |
   const server = await runningConclave(dataDir);
   if (server !== undefined) {
     if (purpose === 'restore') throw new BackupError(`${dataDir} is in use by a running Conclave (pid ${server}): stop it before restoring`);
-    return { url: await runningClusterUrl(dataDir, server), description: `${description} (server pid ${server} running: online backup)`, close: async () => undefined };
+    const online = purpose === 'backup' ? 'online backup' : 'changed online';
+    return { url: await runningClusterUrl(dataDir, server), description: `${description} (server pid ${server} running: ${online})`, close: async () => undefined };
   }
-  if (purpose === 'backup' && !(await exists(join(dataDir, 'postgres', 'PG_VERSION')))) {
+  if (purpose !== 'restore' && !(await exists(join(dataDir, 'postgres', 'PG_VERSION')))) {
     throw new BackupError(`DATA_DIR: there is no embedded database in ${dataDir} (set DATA_DIR to the server's, or DATABASE_URL)`);
   }
   const cluster = await startEmbeddedPostgres(dataDir, log);

@@ -100,6 +100,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   private async connected(socket: ConclaveSocket): Promise<void> {
     const { userId, username } = socket.data;
+    this.touchLastSeen(userId);
     socket.data.entered = {};
     // Any event the client sends counts as activity (the heartbeat does not).
     socket.data.lastActive = Date.now();
@@ -121,6 +122,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   private async disconnected(socket: ConclaveSocket): Promise<void> {
     const { userId, username, entered } = socket.data;
     if (!userId) return;
+    this.touchLastSeen(userId);
     for (const [code, roomId] of Object.entries<string>(entered ?? {})) await this.broadcastRoster(code, roomId);
     if ((await this.server.in(userChannel(userId)).fetchSockets()).length === 0) {
       const roomIds = await this.rooms.roomIdsOf(userId);
@@ -188,13 +190,19 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     return { ok: true, result: { seq: await this.rooms.markRead(roomId, userId, seq) } };
   }
 
+  /** users.last_seen_at (admin API): best effort, a failure never holds up or fails a connection. */
+  private touchLastSeen(userId: string): void {
+    this.users.touchLastSeen(userId).catch(logFailure(this.log, 'last seen'));
+  }
+
   private async authenticate(socket: ConclaveSocket): Promise<void> {
     const req = socket.request as unknown as Request;
     await this.loadSession(req);
     const { userId, signedInAt } = req.session ?? {};
     if (!userId || !signedInAt || Date.now() - signedInAt > this.config.auth.sessionMaxSeconds * 1000) throw new Error('no session');
     const user = await this.users.findById(userId);
-    if (!user) throw new Error('no user');
+    // A disabled account is refused as a missing session is: its sessions are ended anyway.
+    if (!user || user.disabledAt) throw new Error('no user');
     socket.data.userId = userId;
     socket.data.username = user.username;
     socket.data.sessionId = req.sessionID;

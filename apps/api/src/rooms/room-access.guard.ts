@@ -1,6 +1,6 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ROOM_CODE_PATTERN } from '@conclave/contracts';
+import { ROOM_CODE_PATTERN, type RoomRole } from '@conclave/contracts';
 import type { Request } from 'express';
 import type { Socket } from 'socket.io';
 import { NotInRoomException } from './not-in-room.js';
@@ -8,8 +8,19 @@ import { RoomCodePipe } from './room-code.pipe.js';
 import { RoomProbeBudget } from './room-probes.js';
 import { RoomsService } from './rooms.service.js';
 
-/** 'members': the route or event is for the room's members (the default); 'joiners': also for those asking to join. */
-export const RoomAccess = Reflector.createDecorator<'members' | 'joiners'>();
+/**
+ * Who a route or event is for: its members (the default, without @RoomAccess), also those asking to
+ * join ('joiners'), or the owner only ('owner', with the refusal a member who is not the owner gets).
+ */
+export type RoomAccessRule = { level: 'members' | 'joiners' } | { level: 'owner'; refusal: string };
+
+const RoomAccessRuleOf = Reflector.createDecorator<RoomAccessRule>();
+
+export function RoomAccess(level: 'members' | 'joiners'): MethodDecorator & ClassDecorator;
+export function RoomAccess(level: 'owner', refusal: string): MethodDecorator & ClassDecorator;
+export function RoomAccess(level: RoomAccessRule['level'], refusal?: string): MethodDecorator & ClassDecorator {
+  return RoomAccessRuleOf(level === 'owner' ? { level, refusal: refusal! } : { level });
+}
 
 /** What a socket carries for this guard (set at its handshake). */
 export interface ProbingSocketData {
@@ -25,7 +36,8 @@ interface Probe {
 }
 
 /**
- * Runs before every REST route and socket event that takes a room code. A member passes for free.
+ * Runs before every REST route and socket event that takes a room code. A member passes for free
+ * (on an owner's route, only the owner: 403 with the route's refusal for any other member).
  * Anyone else spends one probe of RoomProbeBudget (429 / 'rate-limited' past it) and, unless the
  * route is for joiners, gets the same answer whether or not a room has this code (NotInRoomException).
  */
@@ -43,16 +55,23 @@ export class RoomAccessGuard implements CanActivate {
     const probe = context.getType() === 'ws' ? this.fromSocket(context) : this.fromRequest(context);
     // Not a room code: the event's validation pipe refuses it.
     if (!probe) return true;
-    if (await this.rooms.isMemberOf(probe.code, probe.userId)) return true;
+    const rule = this.reflector.getAllAndOverride(RoomAccessRuleOf, [context.getHandler(), context.getClass()]) ?? { level: 'members' };
+    const role: RoomRole | undefined = await this.rooms.roleByCode(probe.code, probe.userId);
+    if (role) {
+      if (rule.level === 'owner' && role !== 'owner') throw new ForbiddenException(rule.refusal);
+      return true;
+    }
     await this.budget.spend(probe.userId, probe.address);
-    if (this.reflector.get(RoomAccess, context.getHandler()) === 'joiners') return true;
+    if (rule.level === 'joiners') return true;
     throw new NotInRoomException(probe.code);
   }
 
-  /** Behind SessionGuard; guards run before pipes, so the code is checked and normalised here as the pipe does. */
+  /** Behind AuthenticationGuard (the caller is req.principal); guards run before pipes, so the code is checked and normalised here as the pipe does. */
   private fromRequest(context: ExecutionContext): Probe {
     const req = context.switchToHttp().getRequest<Request>();
-    return { code: this.codePipe.transform(String(req.params.code)), userId: req.session.userId!, address: req.ip ?? 'unknown' };
+    // Room routes are user routes: AuthenticationGuard lets no API token reach them.
+    if (req.principal?.kind !== 'session') throw new UnauthorizedException('Sign in first');
+    return { code: this.codePipe.transform(String(req.params.code)), userId: req.principal.userId, address: req.ip ?? 'unknown' };
   }
 
   private fromSocket(context: ExecutionContext): Probe | undefined {

@@ -119,6 +119,7 @@ export class RoomsController {
   @Put(API_PATHS.rooms.password)
   @HttpCode(204)
   @UseGuards(RoomAccessGuard)
+  @RoomAccess('owner', 'Only the room owner can set its password')
   @ApiOperation({ summary: "Set or change the room password (owner only), as the joinKey and the sealed admitKey the owner's browser derives: the password never reaches the server" })
   @ApiRoomCodeParam()
   @ApiNoContentResponse()
@@ -146,6 +147,7 @@ export class RoomsController {
   @Post(API_PATHS.rooms.removeMember)
   @HttpCode(204)
   @UseGuards(RoomAccessGuard)
+  @RoomAccess('owner', 'Only the room owner can remove members')
   @ApiOperation({ summary: 'Remove a member (owner only)' })
   @ApiRoomCodeParam()
   @ApiUuidParam('userId', 'The member to remove')
@@ -159,6 +161,6 @@ export class RoomsController {
     @Param('userId', new ParseUUIDPipe()) memberId: string,
     @CurrentUserId() userId: string,
   ): Promise<void> {
-    return this.rooms.removeMember(code, userId, memberId);
+    return this.rooms.removeMember(code, memberId, userId);
   }
 }

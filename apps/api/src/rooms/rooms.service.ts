@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ROOM_CODE_ALPHABET, ROOM_MEMBERS_MAX, type RoomDetail, type RoomHistory, type RoomRole, type RoomSummary, type SealedVerifier } from '@conclave/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -97,20 +97,26 @@ export class RoomsService {
     if (deleted) this.events.deleted.next({ roomId: room.id });
   }
 
-  /** The owner removes a member; the room then needs a new key epoch. */
-  async removeMember(code: string, ownerId: string, memberId: string): Promise<void> {
-    const room = await this.findRoom(code, ownerId);
-    if (!room?.role) throw new NotInRoomException(code);
-    if (room.role !== 'owner') throw new ForbiddenException('Only the room owner can remove members');
-    if (memberId === ownerId) throw new BadRequestException('The owner leaves a room rather than removing themselves');
-    await this.db.transaction(async (tx) => {
-      await this.removeMembership(tx, room.id, memberId, () => new NotFoundException('This person is not a member of this room'));
+  /**
+   * Ends `memberId`'s membership: the room then needs a new key epoch, its open invites are revoked
+   * and the members are told ('removed'). Who may do it is the caller's policy (the owner's route:
+   * RoomAccessGuard; the admin API: AdminPolicy); `actorId` is who did, for the audit log.
+   */
+  async removeMember(code: string, memberId: string, actorId: string): Promise<void> {
+    const [room]: Array<{ id: string }> = await this.db.query(`SELECT id FROM rooms WHERE code = $1`, [code]);
+    if (!room) throw new NotInRoomException(code);
+    if (memberId === actorId) throw new BadRequestException('Leave the room rather than removing yourself');
+    const deleted = await this.db.transaction(async (tx) => {
+      const roomDeleted = await this.removeMembership(tx, room.id, memberId, () => new NotFoundException('This person is not a member of this room'));
       // The removed member held the epoch keys the open invites' verifiers are sealed under, so could
       // prove any of them for themselves and be let back in without anyone deciding (docs/protocol.md, "Invites").
-      await tx.query(`UPDATE room_invites SET revoked_at = now() WHERE room_id = $1 AND revoked_at IS NULL`, [room.id]);
+      if (!roomDeleted) await tx.query(`UPDATE room_invites SET revoked_at = now() WHERE room_id = $1 AND revoked_at IS NULL`, [room.id]);
+      return roomDeleted;
     });
-    await this.audit.record({ event: 'room.member_removed', actorId: ownerId, details: { roomId: room.id, memberId } });
+    await this.audit.record({ event: 'room.member_removed', actorId, details: { roomId: room.id, memberId } });
     this.events.membership.next({ roomId: room.id, code, userId: memberId, change: 'removed' });
+    // Only when someone other than a member removed the last one (an admin).
+    if (deleted) this.events.deleted.next({ roomId: room.id });
   }
 
   /** The room with this code as a would-be joiner sees it, with the caller's role (null: not a member), in one query. */
@@ -180,10 +186,10 @@ export class RoomsService {
     if (!inserted.length) throw new ConflictException(`${userId} is a member of this room already`);
   }
 
-  /** The room password's gate as stored: bcrypt(joinKey) and the sealed admitKey (owner only; 403 for other members). */
-  async setPassword(code: string, ownerId: string, joinKeyHash: string, sealed: SealedVerifier): Promise<string> {
-    const room = await this.memberRow(code, ownerId);
-    if (room.role !== 'owner') throw new ForbiddenException('Only the room owner can set its password');
+  /** The room password's gate as stored: bcrypt(joinKey) and the sealed admitKey (the owner's route: RoomAccessGuard checks who). */
+  async setPassword(code: string, joinKeyHash: string, sealed: SealedVerifier): Promise<string> {
+    const [room]: Array<{ id: string; current_epoch: number }> = await this.db.query(`SELECT id, current_epoch FROM rooms WHERE code = $1`, [code]);
+    if (!room) throw new NotInRoomException(code);
     if (sealed.epoch > room.current_epoch) throw new BadRequestException(`sealed.epoch must be an epoch of this room (1 to ${room.current_epoch})`);
     await this.db.query(
       `UPDATE rooms SET password_hash = $2, password_sealed_epoch = $3, password_sealed_iv = $4, password_sealed_ct = $5 WHERE id = $1`,
@@ -224,10 +230,13 @@ export class RoomsService {
     return row?.code ?? '';
   }
 
-  /** Whether `userId` is a member of the room with this code (false as well when there is none). */
-  async isMemberOf(code: string, userId: string): Promise<boolean> {
-    const rows = await this.db.query(`SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.code = $1 AND m.user_id = $2`, [code, userId]);
-    return rows.length > 0;
+  /** `userId`'s role in the room with this code (undefined: not a member, or no such room), in one query. */
+  async roleByCode(code: string, userId: string): Promise<RoomRole | undefined> {
+    const [row]: Array<{ role: RoomRole }> = await this.db.query(
+      `SELECT m.role FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE r.code = $1 AND m.user_id = $2`,
+      [code, userId],
+    );
+    return row?.role;
   }
 
   /** Whether `userId` is a member of the room with this id (false as well when there is none). */

@@ -1,11 +1,20 @@
 import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ACCOUNT_DISABLED_MESSAGE } from '@conclave/contracts';
 import type { Request } from 'express';
 import { SessionGuard } from '../session/session.guard.js';
 import { ApiTokensService } from '../tokens/api-tokens.service.js';
 import { UsersService } from '../users/users.service.js';
 import { AcceptsApiTokens, Public } from './decorators.js';
 import type { SessionPrincipal } from './principal.js';
+
+/** Why a request without a usable session is refused (401). */
+const REFUSALS = {
+  none: 'Sign in first',
+  expired: 'Your session has expired: sign in again',
+  // An admin disabled the account: signing in again would not help, so the browser is told why.
+  disabled: ACCOUNT_DISABLED_MESSAGE,
+} as const;
 
 const TOKENS_NOT_HERE = 'API tokens are accepted only on the admin API (/api/admin/v1) and /metrics: this route needs a signed-in session';
 
@@ -36,20 +45,20 @@ export class AuthenticationGuard implements CanActivate {
       return true;
     }
     const signedIn = Boolean(req.session?.userId);
-    const principal = signedIn ? await this.sessionPrincipal(req) : undefined;
-    if (principal) req.principal = principal;
-    else if (!isPublic) throw new UnauthorizedException(signedIn ? 'Your session has expired: sign in again' : 'Sign in first');
+    const session = signedIn ? await this.sessionPrincipal(req) : 'none';
+    if (typeof session === 'object') req.principal = session;
+    else if (!isPublic) throw new UnauthorizedException(REFUSALS[session]);
     return true;
   }
 
   /** The live session's user; a session past its absolute limit, or of a disabled or deleted account, is ended. */
-  private async sessionPrincipal(req: Request): Promise<SessionPrincipal | undefined> {
+  private async sessionPrincipal(req: Request): Promise<SessionPrincipal | 'expired' | 'disabled'> {
     const userId = await this.sessions.liveUserId(req);
-    if (!userId) return undefined;
+    if (!userId) return 'expired';
     const user = await this.users.findById(userId);
     if (!user || user.disabledAt) {
       await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
-      return undefined;
+      return user ? 'disabled' : 'expired';
     }
     return { kind: 'session', userId, username: user.username, admin: user.isAdmin };
   }

@@ -1,6 +1,8 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+// The session's fields (userId, signedInAt) are declared there.
+import type {} from './session.js';
 
 /** Lets a request through only with a live signed-in session: not ended, idle or past its absolute limit. */
 @Injectable()

@@ -12,6 +12,8 @@ export interface NewUser {
   authHash: string;
   publicKeys: PublicKeys;
   keyBackup: KeyBackup;
+  /** A site admin from the start (a username named in ADMIN_USERNAMES). */
+  admin?: boolean;
 }
 
 /** The users table; other modules reach users only through this service (AuthModule exports it). */
@@ -38,9 +40,9 @@ export class UsersService {
   /** Inserts the user; resolves to 'username-taken' / 'id-taken' when a unique key already exists. */
   async create(user: NewUser): Promise<'created' | 'username-taken' | 'id-taken'> {
     const rows: Array<{ id: string }> = await this.db.query(
-      `INSERT INTO users (id, username, auth_hash, enc_public_key, sig_public_key, key_backup)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id`,
-      [user.id, user.username, user.authHash, user.publicKeys.enc, user.publicKeys.sig, JSON.stringify(user.keyBackup)],
+      `INSERT INTO users (id, username, auth_hash, enc_public_key, sig_public_key, key_backup, is_admin)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
+      [user.id, user.username, user.authHash, user.publicKeys.enc, user.publicKeys.sig, JSON.stringify(user.keyBackup), user.admin ?? false],
     );
     if (rows.length === 1) return 'created';
     return (await this.findByUsername(user.username)) ? 'username-taken' : 'id-taken';
@@ -70,5 +72,23 @@ export class UsersService {
   /** Ends every session of the user (all devices). */
   async endSessions(userId: string): Promise<void> {
     await this.db.query(`DELETE FROM session WHERE sess ->> 'userId' = $1`, [userId]);
+  }
+
+  /**
+   * Makes the accounts with these usernames site admins; returns those that were not admins yet
+   * (one statement: of several instances starting together, each account is reported by one).
+   */
+  async grantAdminByUsername(usernames: readonly string[]): Promise<Array<{ id: string; username: string }>> {
+    if (!usernames.length) return [];
+    const [rows]: [Array<{ id: string; username: string }>, number] = await this.db.query(
+      `UPDATE users SET is_admin = true WHERE username = ANY($1::text[]) AND NOT is_admin RETURNING id, username`,
+      [usernames],
+    );
+    return rows;
+  }
+
+  /** users.last_seen_at = now(): at sign-in and when a socket connects or disconnects. */
+  async touchLastSeen(userId: string): Promise<void> {
+    await this.db.query(`UPDATE users SET last_seen_at = now() WHERE id = $1`, [userId]);
   }
 }

@@ -21,10 +21,10 @@ export class RoomPasswordService {
     private readonly audit: AuditService,
   ) {}
 
-  /** The owner sets (or changes) the password: joins by joinKey work from now on. */
+  /** The owner sets (or changes) the password: joins by joinKey work from now on (RoomAccessGuard lets only the owner here). */
   async set(code: string, ownerId: string, dto: SetRoomPasswordDto): Promise<void> {
     const joinKeyHash = await hash(dto.joinKey, this.config.auth.bcryptCost);
-    const roomId = await this.rooms.setPassword(code, ownerId, joinKeyHash, dto.sealed);
+    const roomId = await this.rooms.setPassword(code, joinKeyHash, dto.sealed);
     await this.audit.record({ event: 'room.password_set', actorId: ownerId, details: { roomId } });
   }
 

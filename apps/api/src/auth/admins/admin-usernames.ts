@@ -1,0 +1,40 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { AuditService } from '../../security/audit/audit.service.js';
+import { UsersService } from '../users/users.service.js';
+
+/**
+ * ADMIN_USERNAMES (README "Site admins"): how the first site admin is made. At start every named
+ * account that exists and is not an admin becomes one; a named username not taken yet becomes an
+ * admin when it registers. A name removed from the list keeps its admin right: revoking is explicit.
+ */
+@Injectable()
+export class AdminUsernames implements OnApplicationBootstrap {
+  private readonly log = new Logger('AdminUsernames');
+  private readonly named: ReadonlySet<string>;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+  ) {
+    this.named = new Set(config.admin.usernames);
+  }
+
+  /** Whether a username registering now becomes a site admin. */
+  names(username: string): boolean {
+    return this.named.has(username);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const user of await this.users.grantAdminByUsername([...this.named])) {
+      await this.granted(user.username);
+      this.log.log(`${user.username} is a site admin (ADMIN_USERNAMES)`);
+    }
+  }
+
+  /** The audit record of an admin right given because of ADMIN_USERNAMES (at start or at registration). */
+  granted(username: string): Promise<void> {
+    return this.audit.record({ event: 'admin.granted', details: { by: 'ADMIN_USERNAMES', username } });
+  }
+}
