@@ -69,9 +69,13 @@ export class RoomDeletionRunner implements OnApplicationBootstrap, BeforeApplica
     this.track(this.queue.then(() => this.run(jobId)).finally(() => this.scheduled.delete(jobId)));
   }
 
-  /** Resolves once every scheduled job has finished (or stopped for the shutdown). */
-  settled(): Promise<void> {
-    return this.queue;
+  /** Resolves once every scheduled job has finished (or stopped for the shutdown), those scheduled meanwhile included. */
+  async settled(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.queue;
+      await seen;
+    } while (seen !== this.queue);
   }
 
   private track(work: Promise<void>): void {
@@ -122,6 +126,7 @@ export class RoomDeletionRunner implements OnApplicationBootstrap, BeforeApplica
 
   private pause(ms: number): Promise<void> {
     const signal = this.stopping.signal;
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
