@@ -226,6 +226,9 @@ describe('bad input never gives a 5xx', () => {
     // The upload's body is octet-stream; a JSON one is parsed (and checked) before the route refuses it.
     { method: 'put', path: '/api/rooms/{code}/files/{fileId}', withNul: () => ({ note: '\u0000' }), field: 'note' },
     { method: 'post', path: '/api/rooms/{code}/files/{fileId}/link', withNul: () => ({ note: '\u0000' }), field: 'note' },
+    // The admin API (the prober is no admin: the shape check comes before any guard).
+    { method: 'put', path: '/api/admin/v1/rooms/{code}/joins', withNul: () => ({ blocked: '\u0000' }), field: 'blocked' },
+    { method: 'put', path: '/api/admin/v1/rooms/{code}/owner', withNul: () => ({ userId: '\u0000' }), field: 'userId' },
     // Last: on a server without the check these two would end the room and the session.
     { method: 'post', path: '/api/rooms/{code}/leave', withNul: () => ({ note: '\u0000' }), field: 'note' },
     { method: 'post', path: '/api/auth/logout', withNul: () => ({ note: 'bye\u0000' }), field: 'note' },

@@ -178,3 +178,6 @@ export interface ErrorBody {
 
 /** A disabled account's refusal: signing in (403) and any request of a session it still holds (401). */
 export const ACCOUNT_DISABLED_MESSAGE = 'This account has been disabled by an administrator';
+
+/** The 409 of a join request, invite or password join (and the refusal of an admission) while an administrator has blocked a room's joins. */
+export const JOINS_BLOCKED_MESSAGE = 'New members cannot join this room: an administrator has blocked joins';

@@ -1,9 +1,16 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { ADMIN_API_PREFIX } from '@conclave/contracts';
 import { AuthModule } from '../auth/auth.module.js';
 import { FilesModule } from '../files/files.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { SecurityModule } from '../security/security.module.js';
+import { AdminCallRecorder } from './admin-call.recorder.js';
+import { AdminJobsController } from './jobs/admin-jobs.controller.js';
+import { AdminJobsService } from './jobs/admin-jobs.service.js';
+import { RoomDeletionRunner } from './jobs/room-deletion.runner.js';
+import { AdminRoomsController } from './rooms/admin-rooms.controller.js';
+import { RoomAdministration } from './rooms/room-administration.service.js';
 
 /**
  * The integrators' admin API (/api/admin/v1; README "Administration"): rooms, users, API tokens and
@@ -13,7 +20,12 @@ import { SecurityModule } from '../security/security.module.js';
  */
 @Module({
   imports: [AuthModule, SecurityModule, RoomsModule, MessagesModule, FilesModule],
-  controllers: [],
-  providers: [],
+  controllers: [AdminRoomsController, AdminJobsController],
+  providers: [AdminJobsService, RoomDeletionRunner, RoomAdministration],
 })
-export class AdminModule {}
+export class AdminModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // Every admin call is audited, refusals included (README "Administration").
+    consumer.apply(AdminCallRecorder).forRoutes(`${ADMIN_API_PREFIX}/{*path}`);
+  }
+}

@@ -7,6 +7,10 @@ export interface AuditEntry {
   event: string;
   actorId?: string | null;
   ip?: string | null;
+  /** What the event acted on (a room, user, token or job id), for the audit log's target filter. */
+  target?: string | null;
+  /** The API token that acted, when one did (actorId is then its creator). */
+  tokenId?: string | null;
   details?: AuditDetails;
 }
 
@@ -20,6 +24,8 @@ export class AuditService {
       event: entry.event,
       actorId: entry.actorId ?? null,
       ip: entry.ip ?? null,
+      target: entry.target ?? null,
+      tokenId: entry.tokenId ?? null,
       details: entry.details ?? {},
     });
   }
