@@ -99,15 +99,24 @@ export class RoomsService {
     if (deleted) this.events.deleted.next({ roomId: room.id });
   }
 
-  /**
-   * Ends `memberId`'s membership: the room then needs a new key epoch, its open invites are revoked
-   * and the members are told ('removed'). Who may do it is the caller's policy (the owner's route:
-   * RoomAccessGuard; the admin API: AdminPolicy); `actorId` is who did, for the audit log.
-   */
+  /** The owner removes a member (RoomAccess('owner') checked that); the room then needs a new key epoch. */
   async removeMember(code: string, memberId: string, actorId: string): Promise<void> {
     const [room]: Array<{ id: string }> = await this.db.query(`SELECT id FROM rooms WHERE code = $1`, [code]);
     if (!room) throw new NotInRoomException(code);
     if (memberId === actorId) throw new BadRequestException('Leave the room rather than removing yourself');
+    await this.exclude({ id: room.id, code }, memberId, { actorId, tokenId: null, by: 'owner' });
+  }
+
+  /**
+   * A site admin (or an API token) removes a member: the same removal as the owner's, without being
+   * a member. Removing the last member deletes the room, as their leaving would.
+   */
+  async removeMemberAsAdmin(room: { id: string; code: string }, memberId: string, by: { actorId: string; tokenId: string | null }): Promise<void> {
+    await this.exclude(room, memberId, { ...by, by: 'admin' });
+  }
+
+  /** A removal: a new key epoch, open invites revoked, the member's sockets cut off (404 when they are not a member). */
+  private async exclude(room: { id: string; code: string }, memberId: string, by: { actorId: string; tokenId: string | null; by: 'owner' | 'admin' }): Promise<void> {
     const deleted = await this.db.transaction(async (tx) => {
       const roomDeleted = await this.removeMembership(tx, room.id, memberId, () => new NotFoundException('This person is not a member of this room'));
       // The removed member held the epoch keys the open invites' verifiers are sealed under, so could
@@ -115,26 +124,9 @@ export class RoomsService {
       if (!roomDeleted) await tx.query(`UPDATE room_invites SET revoked_at = now() WHERE room_id = $1 AND revoked_at IS NULL`, [room.id]);
       return roomDeleted;
     });
-    await this.audit.record({ event: 'room.member_removed', actorId, details: { roomId: room.id, memberId } });
-    this.events.membership.next({ roomId: room.id, code, userId: memberId, change: 'removed' });
-    // Only when someone other than a member removed the last one (an admin).
-    if (deleted) this.events.deleted.next({ roomId: room.id });
-  }
-
-  /**
-   * A site admin (or an API token) removes a member: the same removal as the owner's (a new key
-   * epoch, open invites revoked, the member's sockets cut off), without being a member. Removing
-   * the last member deletes the room, as their leaving would. 404 when they are not a member.
-   */
-  async removeMemberAsAdmin(room: { id: string; code: string }, memberId: string, by: { actorId: string; tokenId: string | null }): Promise<void> {
-    const deleted = await this.db.transaction(async (tx) => {
-      const gone = await this.removeMembership(tx, room.id, memberId, () => new NotFoundException('This person is not a member of this room'));
-      // As in removeMember: the removed member could prove any open invite for themselves.
-      await tx.query(`UPDATE room_invites SET revoked_at = now() WHERE room_id = $1 AND revoked_at IS NULL`, [room.id]);
-      return gone;
-    });
-    await this.audit.record({ event: 'room.member_removed', actorId: by.actorId, tokenId: by.tokenId, target: room.id, details: { roomId: room.id, memberId, by: 'admin' } });
+    await this.audit.record({ event: 'room.member_removed', actorId: by.actorId, tokenId: by.tokenId, target: room.id, details: { roomId: room.id, memberId, by: by.by } });
     this.events.membership.next({ roomId: room.id, code: room.code, userId: memberId, change: 'removed' });
+    // Only when someone other than a member removed the last one (an admin).
     if (deleted) this.events.deleted.next({ roomId: room.id });
   }
 
