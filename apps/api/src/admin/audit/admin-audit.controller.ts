@@ -23,7 +23,7 @@ export class AdminAuditController {
     'Read the audit log, newest first, with filters',
     'Every filter is optional and they combine. Keyset pages: pass nextCursor back as cursor (with the same filters) until it is null.',
   )
-  @ApiOkResponse({ type: AuditPageDto })
+  @ApiOkResponse({ type: AuditPageDto, description: 'A page of records, newest first (Page<AuditRecord>)' })
   @BadInput('A malformed actor, action, target, from, to (or to not after from), limit or cursor')
   async list(@Query() { actor, action, target, from, to, limit, cursor }: AuditQueryDto): Promise<Page<AuditRecord>> {
     const records = await this.audit.query({

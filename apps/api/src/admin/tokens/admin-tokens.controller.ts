@@ -21,7 +21,7 @@ export class AdminTokensController {
 
   @Get(ADMIN_PATHS.tokens)
   @AdminRoute('admin-session', 'Every API token, newest first (never their secrets)')
-  @ApiOkResponse({ type: [ApiTokenSummaryDto] })
+  @ApiOkResponse({ type: [ApiTokenSummaryDto], description: 'ApiTokenSummary[]' })
   list(): Promise<ApiTokenSummary[]> {
     return this.tokens.list();
   }
@@ -32,7 +32,7 @@ export class AdminTokensController {
     'Create an API token: the answer shows it once',
     'Only a SHA-256 hash of its secret is stored: copy the token now. It works on the admin API and /metrics only, for its scopes, until it expires or is revoked, and only while its creator is an enabled admin. Audited as token.created (without the secret).',
   )
-  @ApiCreatedResponse({ type: CreatedApiTokenDto })
+  @ApiCreatedResponse({ type: CreatedApiTokenDto, description: 'The token with its secret (CreatedApiToken): the only time it is shown' })
   @BadInput(`A missing or too long name; scopes empty, repeated or unknown; expiresAt not an ISO time, in the past, or more than ${API_TOKEN_MAX_DAYS} days away`)
   create(@Body() body: CreateApiTokenDto, @CurrentPrincipal() caller: Principal, @Ip() ip: string): Promise<CreatedApiToken> {
     return this.tokens.create(body, caller, ip);

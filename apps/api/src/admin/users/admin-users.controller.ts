@@ -24,7 +24,7 @@ export class AdminUsersController {
 
   @Get(ADMIN_PATHS.users)
   @AdminRoute('users:read', 'List and search users, by username', 'Keyset pages: pass nextCursor back as cursor until it is null.')
-  @ApiOkResponse({ type: AdminUserPageDto })
+  @ApiOkResponse({ type: AdminUserPageDto, description: 'A page of users (Page<AdminUserSummary>)' })
   @BadInput('A limit outside 1-200, a cursor this list did not make, or a q that cannot start a username')
   list(@Query() query: AdminUsersQueryDto): Promise<Page<AdminUserSummary>> {
     return this.users.page(query);
@@ -32,7 +32,7 @@ export class AdminUsersController {
 
   @Get(ADMIN_PATHS.user)
   @AdminRoute('users:read', "A user's details: admin, disabled, last seen, live sessions, rooms")
-  @ApiOkResponse({ type: AdminUserDetailDto })
+  @ApiOkResponse({ type: AdminUserDetailDto, description: 'The user as it now is (AdminUserDetail)' })
   @BadInput(BAD_USER_ID)
   @NotFound(NO_USER)
   detail(@UuidParam('userId') userId: string): Promise<AdminUserDetail> {
@@ -46,7 +46,7 @@ export class AdminUsersController {
     'Disable an account: sign-in is refused and every session ends',
     "Their REST calls answer 401 at once and their sockets receive 'session:ended' and close within seconds. Disabling a disabled account changes nothing. Audited as user.disabled.",
   )
-  @ApiOkResponse({ type: AdminUserDetailDto })
+  @ApiOkResponse({ type: AdminUserDetailDto, description: 'The user as it now is (AdminUserDetail)' })
   @BadInput(BAD_USER_ID)
   @NotFound(NO_USER)
   @Conflict('The caller is this user (an admin, or the admin who made the token): an admin cannot disable their own account')
@@ -57,7 +57,7 @@ export class AdminUsersController {
   @Post(ADMIN_PATHS.userEnable)
   @HttpCode(200)
   @AdminRoute('users:write', 'Enable a disabled account: the user can sign in again', 'Audited as user.enabled.')
-  @ApiOkResponse({ type: AdminUserDetailDto })
+  @ApiOkResponse({ type: AdminUserDetailDto, description: 'The user as it now is (AdminUserDetail)' })
   @BadInput(BAD_USER_ID)
   @NotFound(NO_USER)
   enable(@UuidParam('userId') userId: string, @CurrentPrincipal() caller: Principal, @Ip() ip: string): Promise<AdminUserDetail> {
@@ -76,7 +76,7 @@ export class AdminUsersController {
 
   @Put(ADMIN_PATHS.userAdmin)
   @AdminRoute('admin-session', 'Grant or revoke site admin', 'Audited as admin.granted / admin.revoked with details {by: "api"}.')
-  @ApiOkResponse({ type: AdminUserDetailDto })
+  @ApiOkResponse({ type: AdminUserDetailDto, description: 'The user as it now is (AdminUserDetail)' })
   @BadInput(`${BAD_USER_ID}, or admin is not true or false`)
   @NotFound(NO_USER)
   @Conflict('An admin revoking their own admin rights: another admin must')

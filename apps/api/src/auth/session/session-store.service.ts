@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { sessionKey } from './hashed-session-store.js';
 
-/** Read access to the `session` table for the live side: which of these sessions still exist. */
+/** Read access to the `session` table: which of these sessions still exist (the live side), how many a user has (the admin API). */
 @Injectable()
 export class SessionStoreService {
   constructor(
