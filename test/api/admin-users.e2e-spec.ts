@@ -127,10 +127,16 @@ describe('the OpenAPI document', () => {
   ];
 
   it.each(routes)('documents %s %s: tag, bearer scheme, and its errors in the {statusCode, error, message} shape', (method, path, tag) => {
-    const operation = documentPaths[documented(path)]?.[method] as { tags?: string[]; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> };
+    const operation = documentPaths[documented(path)]?.[method] as {
+      tags?: string[];
+      security?: unknown[];
+      parameters?: Array<{ name: string; description?: string }>;
+      responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+    };
     expect(operation).toBeDefined();
     expect(operation.tags).toEqual([tag]);
-    expect(operation.security).toEqual(expect.arrayContaining([{ 'api-token': [] }]));
+    expect(operation.security).toEqual(expect.arrayContaining([{ 'api-token': [] }, { session: [] }]));
+    expect((operation.parameters ?? []).filter((p) => !p.description).map((p) => p.name)).toEqual([]);
     for (const status of ['401', '403', '429']) expect(operation.responses[status]?.content?.['application/json']?.schema?.$ref).toBe('#/components/schemas/ErrorBodyDto');
   });
 });

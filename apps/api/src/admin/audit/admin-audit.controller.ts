@@ -1,15 +1,15 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse } from '@nestjs/swagger';
 import { ADMIN_API_PREFIX, ADMIN_PATHS, type AuditRecord, type Page } from '@conclave/contracts';
 import { AcceptsApiTokens } from '../../auth/principal/decorators.js';
 import { AuditService } from '../../security/audit/audit.service.js';
 import { RateLimitGuard } from '../../security/throttling/rate-limit.guard.js';
 import { RateLimit } from '../../security/throttling/rate-limits.js';
 import { AdminApiDocs, AdminRoute, BadInput } from '../common/admin-docs.js';
+import { ADMIN_TAGS } from '../common/admin-tags.js';
 import { AUDIT_CURSOR, AuditPageDto, AuditQueryDto } from './dto.js';
 
-@ApiTags('admin: audit')
-@AdminApiDocs()
+@AdminApiDocs(ADMIN_TAGS.audit)
 @AcceptsApiTokens()
 @UseGuards(RateLimitGuard)
 @RateLimit('admin')

@@ -2,11 +2,14 @@ import { applyDecorators } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiCookieAuth,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOperation,
+  ApiParam,
   ApiTooManyRequestsResponse,
+  ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { ApiTokenScope } from '@conclave/contracts';
@@ -21,12 +24,14 @@ const RATE_HEADERS = {
 };
 
 /**
- * What every admin controller documents: the API-token bearer scheme (an admin's session cookie
- * works as well) and the answers any admin route can give: 401 and 429.
+ * What every admin controller documents: its tag, the API-token bearer scheme or an admin's
+ * session cookie, and the answers any admin route can give: 401 and 429.
  */
-export const AdminApiDocs = () =>
+export const AdminApiDocs = ([tag]: readonly [name: string, description: string]) =>
   applyDecorators(
+    ApiTags(tag),
     ApiBearerAuth('api-token'),
+    ApiCookieAuth('session'),
     ApiUnauthorizedResponse({
       type: ErrorBodyDto,
       description: 'Neither a session nor an API token; or a token that is malformed, unknown, revoked, expired, or whose creator is no longer an enabled admin',
@@ -56,3 +61,6 @@ export function AdminRoute(access: ApiTokenScope | 'admin-session', summary: str
 export const BadInput = (description: string) => ApiBadRequestResponse({ type: ErrorBodyDto, description });
 export const NotFound = (description: string) => ApiNotFoundResponse({ type: ErrorBodyDto, description });
 export const Conflict = (description: string) => ApiConflictResponse({ type: ErrorBodyDto, description });
+
+/** A path parameter holding an id (UUID). */
+export const IdParam = (name: string, description: string) => ApiParam({ name, description, format: 'uuid', type: String });

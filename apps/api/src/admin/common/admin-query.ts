@@ -23,7 +23,7 @@ const toWholeNumber = ({ value }: { value: unknown }) => (typeof value === 'stri
 
 /** `?limit=` of every admin list. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: ADMIN_PAGE_MAX, default: ADMIN_PAGE_DEFAULT, example: ADMIN_PAGE_DEFAULT })
+  @ApiPropertyOptional({ type: 'integer', description: 'Items per page', minimum: 1, maximum: ADMIN_PAGE_MAX, default: ADMIN_PAGE_DEFAULT, example: ADMIN_PAGE_DEFAULT })
   @Transform(toWholeNumber)
   @Checked('isPageLimit', (value) =>
     Number.isInteger(value) && (value as number) >= 1 && (value as number) <= ADMIN_PAGE_MAX ? undefined : `limit must be a whole number from 1 to ${ADMIN_PAGE_MAX}`,

@@ -1,17 +1,17 @@
 import { Body, Controller, Delete, Get, Ip, Post, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
 import { ADMIN_API_PREFIX, ADMIN_PATHS, API_TOKEN_MAX_DAYS, type ApiTokenSummary, type CreatedApiToken } from '@conclave/contracts';
 import { AcceptsApiTokens, CurrentPrincipal } from '../../auth/principal/decorators.js';
 import type { Principal } from '../../auth/principal/principal.js';
 import { RateLimitGuard } from '../../security/throttling/rate-limit.guard.js';
 import { RateLimit } from '../../security/throttling/rate-limits.js';
-import { AdminApiDocs, AdminRoute, BadInput, NotFound } from '../common/admin-docs.js';
+import { AdminApiDocs, AdminRoute, BadInput, IdParam, NotFound } from '../common/admin-docs.js';
+import { ADMIN_TAGS } from '../common/admin-tags.js';
 import { UuidParam } from '../common/uuid-param.js';
 import { AdminTokensService } from './admin-tokens.service.js';
 import { ApiTokenSummaryDto, CreateApiTokenDto, CreatedApiTokenDto } from './dto.js';
 
-@ApiTags('admin: tokens')
-@AdminApiDocs()
+@AdminApiDocs(ADMIN_TAGS.tokens)
 @AcceptsApiTokens()
 @UseGuards(RateLimitGuard)
 @RateLimit('admin')
@@ -41,6 +41,7 @@ export class AdminTokensController {
   @Delete(ADMIN_PATHS.token)
   @AdminRoute('admin-session', 'Revoke an API token: it stops working at once', 'Revoking a revoked token changes nothing. Audited as token.revoked.')
   @ApiOkResponse({ type: ApiTokenSummaryDto, description: 'The token as it now is (revokedAt set, active false)' })
+  @IdParam('tokenId', "The token's id (the 32 hex digits after cnk_, as a UUID)")
   @BadInput('tokenId is not a UUID')
   @NotFound('No API token has this id')
   revoke(@UuidParam('tokenId') tokenId: string, @CurrentPrincipal() caller: Principal, @Ip() ip: string): Promise<ApiTokenSummary> {
