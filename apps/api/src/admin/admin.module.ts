@@ -5,12 +5,17 @@ import { FilesModule } from '../files/files.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { SecurityModule } from '../security/security.module.js';
+import { AdminAuditController } from './audit/admin-audit.controller.js';
 import { AdminCallRecorder } from './admin-call.recorder.js';
 import { AdminJobsController } from './jobs/admin-jobs.controller.js';
 import { AdminJobsService } from './jobs/admin-jobs.service.js';
-import { RoomDeletionRunner } from './jobs/room-deletion.runner.js';
 import { AdminRoomsController } from './rooms/admin-rooms.controller.js';
+import { AdminTokensController } from './tokens/admin-tokens.controller.js';
+import { AdminTokensService } from './tokens/admin-tokens.service.js';
+import { AdminUsersController } from './users/admin-users.controller.js';
+import { AdminUsersService } from './users/admin-users.service.js';
 import { RoomAdministration } from './rooms/room-administration.service.js';
+import { RoomDeletionRunner } from './jobs/room-deletion.runner.js';
 
 /**
  * The integrators' admin API (/api/admin/v1; README "Administration"): rooms, users, API tokens and
@@ -20,8 +25,8 @@ import { RoomAdministration } from './rooms/room-administration.service.js';
  */
 @Module({
   imports: [AuthModule, SecurityModule, RoomsModule, MessagesModule, FilesModule],
-  controllers: [AdminRoomsController, AdminJobsController],
-  providers: [AdminJobsService, RoomDeletionRunner, RoomAdministration],
+  controllers: [AdminRoomsController, AdminJobsController, AdminUsersController, AdminTokensController, AdminAuditController],
+  providers: [AdminJobsService, RoomDeletionRunner, RoomAdministration, AdminUsersService, AdminTokensService],
 })
 export class AdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
