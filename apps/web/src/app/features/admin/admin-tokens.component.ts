@@ -57,7 +57,7 @@ export function tokenStatus(token: ApiTokenSummary, now = Date.now()): string {
       </section>
     }
 
-    <form class="create" (submit)="create($event)" aria-labelledby="create-token-heading">
+    <form class="create" novalidate (submit)="create($event)" aria-labelledby="create-token-heading">
       <h3 id="create-token-heading">Create a token</h3>
       <label for="token-name">Name</label>
       <input id="token-name" required [attr.maxlength]="nameMax" autocomplete="off" [value]="name()" (input)="name.set($any($event.target).value)" />
