@@ -2,6 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { AdminJob } from '@conclave/contracts';
+import { AdminApi } from './admin-api.service';
 import { JOB_POLL_INTERVAL, JobProgress } from './job-progress.service';
 
 const job = (state: AdminJob['state'], extra: Partial<AdminJob> = {}): AdminJob => ({
@@ -74,9 +75,11 @@ describe('JobProgress', () => {
     await tick();
     http.expectNone('/api/admin/v1/jobs/j-1');
 
+    const polled = vi.spyOn(TestBed.inject(AdminApi), 'job');
     progress.follow(job('running'));
-    TestBed.resetTestingModule();
+    TestBed.resetTestingModule(); // destroys the injector that provided it, as leaving the screen does
     await tick();
+    expect(polled).not.toHaveBeenCalled();
   });
 
   it('reports a job that was already finished without polling', () => {
