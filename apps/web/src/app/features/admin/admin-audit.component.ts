@@ -33,7 +33,7 @@ export function localTimeToIso(value: string): string | undefined | null {
       </div>
       <div class="field">
         <label for="audit-action">Action</label>
-        <input id="audit-action" autocomplete="off" spellcheck="false" placeholder="e.g. admin.call" [value]="form().action" (input)="set('action', $event)" />
+        <input id="audit-action" autocomplete="off" spellcheck="false" placeholder="e.g. user.disabled, or admin. for every admin event" [value]="form().action" (input)="set('action', $event)" />
       </div>
       <div class="field">
         <label for="audit-target">Target (room, user, token or job id)</label>
@@ -108,7 +108,7 @@ export class AdminAuditComponent {
     const fromIso = localTimeToIso(from);
     const toIso = localTimeToIso(to);
     if (fromIso === null || toIso === null) return this.formError.set('Enter the times as a date and a time');
-    if (fromIso && toIso && fromIso > toIso) return this.formError.set('"From" must be before "To"');
+    if (fromIso && toIso && fromIso >= toIso) return this.formError.set('"From" must be before "To"');
     this.formError.set(null);
     void this.log.search({ actor: actor.trim(), action: action.trim(), target: target.trim(), from: fromIso, to: toIso });
   }
