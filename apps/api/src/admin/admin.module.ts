@@ -4,6 +4,11 @@ import { FilesModule } from '../files/files.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { SecurityModule } from '../security/security.module.js';
+import { AdminAuditController } from './audit/admin-audit.controller.js';
+import { AdminTokensController } from './tokens/admin-tokens.controller.js';
+import { AdminTokensService } from './tokens/admin-tokens.service.js';
+import { AdminUsersController } from './users/admin-users.controller.js';
+import { AdminUsersService } from './users/admin-users.service.js';
 
 /**
  * The integrators' admin API (/api/admin/v1; README "Administration"): rooms, users, API tokens and
@@ -13,7 +18,7 @@ import { SecurityModule } from '../security/security.module.js';
  */
 @Module({
   imports: [AuthModule, SecurityModule, RoomsModule, MessagesModule, FilesModule],
-  controllers: [],
-  providers: [],
+  controllers: [AdminUsersController, AdminTokensController, AdminAuditController],
+  providers: [AdminUsersService, AdminTokensService],
 })
 export class AdminModule {}

@@ -242,6 +242,14 @@ export class RoomsService {
     return rows.map((r) => r.room_id);
   }
 
+  /** The rooms a user belongs to and their role in each, by name (the admin API's user details). */
+  async membershipsOf(userId: string): Promise<Array<{ id: string; code: string; name: string; role: RoomRole }>> {
+    return this.db.query(
+      `SELECT r.id, r.code, r.name, m.role FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1 ORDER BY lower(r.name), r.code`,
+      [userId],
+    );
+  }
+
   async list(userId: string): Promise<RoomSummary[]> {
     const rows: RoomRow[] = await this.db.query(
       `SELECT ${SUMMARY_COLUMNS} FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1 ORDER BY lower(r.name), r.code`,

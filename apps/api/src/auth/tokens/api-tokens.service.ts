@@ -70,10 +70,10 @@ export class ApiTokensService {
     return toSummary(row);
   }
 
-  /** Revokes the token (already revoked: unchanged). 404 for an unknown id. */
-  async revoke(tokenId: string): Promise<ApiTokenSummary> {
-    await this.db.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [tokenId]);
-    return this.get(tokenId);
+  /** Revokes the token; `changed` is false when it was revoked already (its revokedAt stays). 404 for an unknown id. */
+  async revoke(tokenId: string): Promise<{ token: ApiTokenSummary; changed: boolean }> {
+    const [rows]: [unknown[], number] = await this.db.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [tokenId]);
+    return { token: await this.get(tokenId), changed: rows.length > 0 };
   }
 
   /** The principal of an `Authorization: Bearer cnk_…` header; 401 with one message for every way it can be wrong. */

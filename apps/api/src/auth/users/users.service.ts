@@ -1,10 +1,27 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { KeyBackup, PublicKeys, SealedContactBook } from '@conclave/contracts';
-import { type DataSource, In, type Repository } from 'typeorm';
+import type { AdminUserSummary, KeyBackup, PublicKeys, SealedContactBook } from '@conclave/contracts';
+import { type DataSource, type EntityManager, In, type Repository } from 'typeorm';
 import { ContactBookService } from '../contacts/contact-book.service.js';
 import { sessionKey } from '../session/hashed-session-store.js';
 import { User } from './user.entity.js';
+
+/** A user as the admin API shows one (AdminUserDetail without what other stores add: sessions, rooms). */
+export interface AdminUserRecord extends AdminUserSummary {
+  disabledAt: string | null;
+}
+
+interface AdminUserRow {
+  id: string;
+  username: string;
+  is_admin: boolean;
+  disabled_at: Date | null;
+  created_at: Date;
+  last_seen_at: Date | null;
+}
+
+const ADMIN_USER_COLUMNS = `id, username, is_admin, disabled_at, created_at, last_seen_at`;
+const NO_SUCH_USER = 'No user has this id';
 
 export interface NewUser {
   id: string;
@@ -67,8 +84,77 @@ export class UsersService {
     });
   }
 
-  /** Ends every session of the user (all devices). */
-  async endSessions(userId: string): Promise<void> {
-    await this.db.query(`DELETE FROM session WHERE sess ->> 'userId' = $1`, [userId]);
+  /** Ends every session of the user (all devices); resolves to how many there were. */
+  async endSessions(userId: string): Promise<number> {
+    const [, ended]: [unknown, number] = await this.db.query(`DELETE FROM session WHERE sess ->> 'userId' = $1`, [userId]);
+    return ended;
   }
+
+  // The admin API's reads and writes (README "Administration").
+
+  /**
+   * Up to `limit` users after the username `after`, whose username starts with `prefix`, by username.
+   * Bytewise order (COLLATE "C"): usernames are [a-z0-9_.-], and the keyset comparison and the sort
+   * must agree whatever the database's collation.
+   */
+  async adminPage({ after, prefix, limit }: { after?: string; prefix?: string; limit: number }): Promise<AdminUserRecord[]> {
+    const rows: AdminUserRow[] = await this.db.query(
+      `SELECT ${ADMIN_USER_COLUMNS} FROM users
+        WHERE ($1::text IS NULL OR username COLLATE "C" > $1) AND ($2::text IS NULL OR starts_with(username, $2))
+        ORDER BY username COLLATE "C" LIMIT $3`,
+      [after ?? null, prefix ?? null, limit],
+    );
+    return rows.map(toAdminUser);
+  }
+
+  /** 404 for an unknown id. */
+  async adminUser(userId: string): Promise<AdminUserRecord> {
+    const [row]: AdminUserRow[] = await this.db.query(`SELECT ${ADMIN_USER_COLUMNS} FROM users WHERE id = $1`, [userId]);
+    if (!row) throw new NotFoundException(NO_SUCH_USER);
+    return toAdminUser(row);
+  }
+
+  /**
+   * Disables the account and deletes its sessions in one transaction: REST calls answer 401 at once,
+   * sockets close at the chat gateway's next session sweep, sign-in is refused. `changed` is false
+   * when it was disabled already (its sessions are ended all the same). 404 for an unknown id.
+   */
+  async disable(userId: string): Promise<{ changed: boolean; sessionsEnded: number }> {
+    return this.db.transaction(async (tx) => {
+      const changed = await this.updateOne(tx, `UPDATE users SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL RETURNING id`, userId);
+      const [, sessionsEnded]: [unknown, number] = await tx.query(`DELETE FROM session WHERE sess ->> 'userId' = $1`, [userId]);
+      return { changed, sessionsEnded };
+    });
+  }
+
+  /** Lets the account sign in again; false when it was not disabled. 404 for an unknown id. */
+  enable(userId: string): Promise<boolean> {
+    return this.updateOne(this.db.manager, `UPDATE users SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL RETURNING id`, userId);
+  }
+
+  /** Grants or revokes site admin; false when it already was so. 404 for an unknown id. */
+  setAdmin(userId: string, admin: boolean): Promise<boolean> {
+    return this.updateOne(this.db.manager, `UPDATE users SET is_admin = $2 WHERE id = $1 AND is_admin <> $2 RETURNING id`, userId, [admin]);
+  }
+
+  /** Whether the UPDATE … RETURNING id changed the row; 404 when no user has the id. */
+  private async updateOne(tx: EntityManager, update: string, userId: string, more: unknown[] = []): Promise<boolean> {
+    const [rows]: [unknown[], number] = await tx.query(update, [userId, ...more]);
+    if (rows.length) return true;
+    const exists = await tx.query(`SELECT 1 FROM users WHERE id = $1`, [userId]);
+    if (!exists.length) throw new NotFoundException(NO_SUCH_USER);
+    return false;
+  }
+}
+
+function toAdminUser(row: AdminUserRow): AdminUserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    admin: row.is_admin,
+    disabled: row.disabled_at !== null,
+    createdAt: row.created_at.toISOString(),
+    lastSeenAt: row.last_seen_at?.toISOString() ?? null,
+    disabledAt: row.disabled_at?.toISOString() ?? null,
+  };
 }

@@ -20,6 +20,12 @@ export class AuditEvent {
   @Column({ type: 'inet', nullable: true })
   ip!: string | null;
 
+  @Column({ type: 'text', nullable: true })
+  target!: string | null;
+
+  @Column({ name: 'token_id', type: 'uuid', nullable: true })
+  tokenId!: string | null;
+
   @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
   details!: AuditDetails;
 }
