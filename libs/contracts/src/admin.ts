@@ -175,3 +175,6 @@ export interface ErrorBody {
   error: string;
   message: string | string[];
 }
+
+/** The 409 of a join request, invite or password join (and the refusal of an admission) while an administrator has blocked a room's joins. */
+export const JOINS_BLOCKED_MESSAGE = 'New members cannot join this room: an administrator has blocked joins';

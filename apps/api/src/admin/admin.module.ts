@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { ADMIN_API_PREFIX } from '@conclave/contracts';
 import { AuthModule } from '../auth/auth.module.js';
 import { FilesModule } from '../files/files.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
@@ -9,6 +10,12 @@ import { AdminTokensController } from './tokens/admin-tokens.controller.js';
 import { AdminTokensService } from './tokens/admin-tokens.service.js';
 import { AdminUsersController } from './users/admin-users.controller.js';
 import { AdminUsersService } from './users/admin-users.service.js';
+import { AdminCallRecorder } from './admin-call.recorder.js';
+import { AdminJobsController } from './jobs/admin-jobs.controller.js';
+import { AdminJobsService } from './jobs/admin-jobs.service.js';
+import { RoomDeletionRunner } from './jobs/room-deletion.runner.js';
+import { AdminRoomsController } from './rooms/admin-rooms.controller.js';
+import { RoomAdministration } from './rooms/room-administration.service.js';
 
 /**
  * The integrators' admin API (/api/admin/v1; README "Administration"): rooms, users, API tokens and
@@ -18,7 +25,12 @@ import { AdminUsersService } from './users/admin-users.service.js';
  */
 @Module({
   imports: [AuthModule, SecurityModule, RoomsModule, MessagesModule, FilesModule],
-  controllers: [AdminUsersController, AdminTokensController, AdminAuditController],
-  providers: [AdminUsersService, AdminTokensService],
+  controllers: [AdminUsersController, AdminTokensController, AdminAuditController, AdminRoomsController, AdminJobsController],
+  providers: [AdminUsersService, AdminTokensService, AdminJobsService, RoomDeletionRunner, RoomAdministration],
 })
-export class AdminModule {}
+export class AdminModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // Every admin call is audited, refusals included (README "Administration").
+    consumer.apply(AdminCallRecorder).forRoutes(`${ADMIN_API_PREFIX}/{*path}`);
+  }
+}

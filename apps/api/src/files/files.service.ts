@@ -3,7 +3,7 @@ import { finished, type Readable } from 'node:stream';
 import { BadRequestException, ConflictException, ForbiddenException, GoneException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type AllowedMimeType, FILE_PENDING_MS, FILE_PENDING_PER_USER_MAX, type FileLink, type FileUploadResult, type RoomFileUsage, type UserFileUsage } from '@conclave/contracts';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { AuditService } from '../security/audit/audit.service.js';
@@ -137,6 +137,35 @@ export class FilesService {
         [FILE_PENDING_MS / 1000],
       )
     )[0];
+    await this.remove(chosen);
+  }
+
+  /**
+   * What a room's files take: `count` and ciphertext `bytes` of the files its messages carry (as its
+   * members see it), or with `pending` of every upload to it as well. In `tx` when given.
+   */
+  async roomTotals(roomId: string, { pending = false }: { pending?: boolean } = {}, tx: EntityManager = this.db.manager): Promise<{ count: number; bytes: number }> {
+    const [row]: Array<{ count: number; bytes: string }> = await tx.query(
+      `SELECT count(*)::int AS count, coalesce(sum(bytes), 0)::bigint AS bytes FROM files WHERE room_id = $1 AND ($2 OR message_seq IS NOT NULL)`,
+      [roomId, pending],
+    );
+    return { count: row!.count, bytes: Number(row!.bytes) };
+  }
+
+  /**
+   * Removes the objects and rows of every deleted room's files (room_id NULL), as the sweep does,
+   * and resolves once they are gone: the admin API's room deletion job reports success only then.
+   * A storage failure rejects (FileStorageUnavailable) and leaves the rows marked for a later try.
+   */
+  async purgeDeletedRooms(): Promise<void> {
+    const chosen: Array<{ id: string; reason: 'room-deleted' }> = (
+      await this.db.query(`UPDATE files SET state = 'deleting' WHERE room_id IS NULL RETURNING id, 'room-deleted' AS reason`)
+    )[0];
+    await this.remove(chosen);
+  }
+
+  /** Deletes the objects of rows marked 'deleting', then the rows, and audits how many went and why. */
+  private async remove(chosen: Array<{ id: string; reason: 'pending-expired' | 'room-deleted' | 'upload-failed' }>): Promise<void> {
     if (!chosen.length) return;
     const ids = chosen.map((r) => r.id);
     await storageCall(() => this.storage.delete(ids));

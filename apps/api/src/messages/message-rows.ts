@@ -22,7 +22,8 @@ export const COLUMNS = 'room_id, seq, sender_id, epoch, client_msg_id, iv, ct, s
  * accepted when its epoch is the room's current one and no rotation is pending (someone left: the
  * leaver holds that key), its sender holds a key box for that epoch and its clientMsgId is new; each room's last_seq moves by the number accepted for it (the row lock
  * orders concurrent writers, and the epoch is checked again under that lock), and they take the
- * following seqs in batch order. A resend gets its stored row back (duplicate). Envelopes missing
+ * following seqs in batch order; the same statement sets rooms.last_activity_at (the admin API's
+ * sort key), so storing a message costs no second write. A resend gets its stored row back (duplicate). Envelopes missing
  * from the result were refused. Two copies of one clientMsgId in flight at once fail on the unique
  * key and roll the whole statement back, so no seq is ever skipped.
  * It reads rooms and key_boxes (the rooms module's tables): separate queries per message were the
@@ -53,7 +54,7 @@ export const STORE_BATCH = `
        AND EXISTS (SELECT 1 FROM key_boxes b WHERE b.room_id = i.room_id AND b.recipient_id = i.sender_id AND b.epoch = i.epoch)
        AND (i.file_id IS NULL OR i.ord IN (SELECT ord FROM attachable))
   ), slot AS (
-    UPDATE rooms r SET last_seq = r.last_seq + c.accepted
+    UPDATE rooms r SET last_seq = r.last_seq + c.accepted, last_activity_at = now()
       FROM (SELECT room_id, epoch, count(*) AS accepted FROM accepted GROUP BY room_id, epoch) c
      WHERE r.id = c.room_id AND r.current_epoch = c.epoch AND NOT r.rotation_pending
     RETURNING r.id, r.last_seq - c.accepted AS base

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { HISTORY_PAGE_SIZE, type HistoryPage, RESYNC_MAX, type SendMessageRequest, type StoredMessage } from '@conclave/contracts';
 import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { DATABASE_POOL } from '../database/database.module.js';
 import { COLUMNS, type MessageRow, STORE_BATCH, toMessage } from './message-rows.js';
 import { MessageSignatures } from './message-signatures.js';
@@ -142,6 +142,12 @@ export class MessagesService {
     if (room?.rotation_pending) return { refused: 'rotation-pending', currentEpoch };
     if (fileId && room?.has_key) return { refused: 'file-unavailable' };
     return { refused: 'no-key', currentEpoch };
+  }
+
+  /** How many messages the room holds (in `tx` when given: the room deletion job counts under the room's lock). */
+  async countOf(roomId: string, tx: EntityManager = this.db.manager): Promise<number> {
+    const [row]: Array<{ n: string }> = await tx.query(`SELECT count(*) AS n FROM messages WHERE room_id = $1`, [roomId]);
+    return Number(row!.n);
   }
 
   /** Newest first, HISTORY_PAGE_SIZE at a time, before `before` (keyset: no OFFSET), from `readableFrom` on. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { SecurityModule } from '../security/security.module.js';
+import { AdminRoomsService } from './admin-rooms.service.js';
 import { AdmissionsGateway } from './admissions.gateway.js';
 import { KeysService } from './keys.service.js';
 import { AdmissionsService } from './membership/admissions.service.js';
@@ -35,7 +36,8 @@ import { RoomsService } from './rooms.service.js';
     RoomDetailService,
     RoomKeysGateway,
     AdmissionsGateway,
+    AdminRoomsService,
   ],
-  exports: [RoomsService, RoomEvents, KeysService, RoomProbeBudget, RoomAccessGuard],
+  exports: [RoomsService, RoomEvents, KeysService, RoomProbeBudget, RoomAccessGuard, AdminRoomsService],
 })
 export class RoomsModule {}

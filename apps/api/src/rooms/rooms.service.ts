@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ROOM_CODE_ALPHABET, ROOM_MEMBERS_MAX, type RoomDetail, type RoomHistory, type RoomRole, type RoomSummary, type SealedVerifier } from '@conclave/contracts';
+import { JOINS_BLOCKED_MESSAGE, ROOM_CODE_ALPHABET, ROOM_MEMBERS_MAX, type RoomDetail, type RoomHistory, type RoomRole, type RoomSummary, type SealedVerifier } from '@conclave/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -46,6 +46,8 @@ export interface LockedRoom {
   maxMembers: number;
   currentEpoch: number;
   lastSeq: string;
+  /** An administrator blocked new joins (PUT /api/admin/v1/rooms/:code/joins). */
+  joinsBlocked: boolean;
 }
 
 const SUMMARY_COLUMNS = `r.id, r.code, r.name, r.history, r.max_members, r.password_hash, r.current_epoch, r.last_seq,
@@ -113,6 +115,23 @@ export class RoomsService {
     this.events.membership.next({ roomId: room.id, code, userId: memberId, change: 'removed' });
   }
 
+  /**
+   * A site admin (or an API token) removes a member: the same removal as the owner's (a new key
+   * epoch, open invites revoked, the member's sockets cut off), without being a member. Removing
+   * the last member deletes the room, as their leaving would. 404 when they are not a member.
+   */
+  async removeMemberAsAdmin(room: { id: string; code: string }, memberId: string, by: { actorId: string; tokenId: string | null }): Promise<void> {
+    const deleted = await this.db.transaction(async (tx) => {
+      const gone = await this.removeMembership(tx, room.id, memberId, () => new NotFoundException('This person is not a member of this room'));
+      // As in removeMember: the removed member could prove any open invite for themselves.
+      await tx.query(`UPDATE room_invites SET revoked_at = now() WHERE room_id = $1 AND revoked_at IS NULL`, [room.id]);
+      return gone;
+    });
+    await this.audit.record({ event: 'room.member_removed', actorId: by.actorId, tokenId: by.tokenId, target: room.id, details: { roomId: room.id, memberId, by: 'admin' } });
+    this.events.membership.next({ roomId: room.id, code: room.code, userId: memberId, change: 'removed' });
+    if (deleted) this.events.deleted.next({ roomId: room.id });
+  }
+
   /** The room with this code as a would-be joiner sees it, with the caller's role (null: not a member), in one query. */
   async joinTarget(code: string, userId: string): Promise<JoinTarget | undefined> {
     const [room] = await this.db.query(
@@ -152,24 +171,30 @@ export class RoomsService {
 
   /** The room's row, locked until `tx` ends: its admissions, joins and epochs happen one at a time. */
   async lockRoom(tx: EntityManager, roomId: string): Promise<LockedRoom | undefined> {
-    const [room] = await tx.query(`SELECT id, code, max_members, current_epoch, last_seq FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
-    return room ? { id: room.id, code: room.code, maxMembers: room.max_members, currentEpoch: room.current_epoch, lastSeq: room.last_seq } : undefined;
+    const [room] = await tx.query(`SELECT id, code, max_members, current_epoch, last_seq, joins_blocked FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
+    return room
+      ? { id: room.id, code: room.code, maxMembers: room.max_members, currentEpoch: room.current_epoch, lastSeq: room.last_seq, joinsBlocked: room.joins_blocked }
+      : undefined;
   }
 
   /**
    * At a join request, in `tx` (after lockMemberships, with the room locked): the caller's cap, counting
-   * the rooms they wait to join elsewhere, and the room's capacity. 409 past either.
+   * the rooms they wait to join elsewhere, and the room's capacity. 409 past either, and while an
+   * administrator has blocked the room's joins (every way in comes here: code, invite, password).
    */
   async checkJoiner(tx: EntityManager, room: LockedRoom, userId: string): Promise<void> {
+    if (room.joinsBlocked) throw new ConflictException(JOINS_BLOCKED_MESSAGE);
     await this.checkCaps(tx, userId, { owning: false, pendingExcept: room.id });
     await this.checkCapacity(tx, room);
   }
 
   /**
    * At an admission, in `tx` (after lockMemberships, with the room locked): the cap and capacity
-   * again, then the member row. 409 past either, and for someone who is a member already.
+   * again, then the member row. 409 past either, for someone who is a member already, and while
+   * joins are blocked (a request made before the block waits, and is admitted once it is lifted).
    */
   async addMember(tx: EntityManager, room: LockedRoom, userId: string): Promise<void> {
+    if (room.joinsBlocked) throw new ConflictException(JOINS_BLOCKED_MESSAGE);
     await this.checkCaps(tx, userId, { owning: false });
     await this.checkCapacity(tx, room);
     const inserted: unknown[] = await tx.query(

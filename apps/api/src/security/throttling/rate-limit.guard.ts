@@ -1,4 +1,4 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import { RateLimit, type RateLimitName } from './rate-limits.js';
@@ -19,6 +19,12 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override setResponseHeader(res: unknown, name: string, value: number): void {
     super.setResponseHeader(res as never, name.replace(/-(register|admin)$/, ''), value);
+  }
+
+  /** The library's exception has no `error` field: the API's every error is {statusCode, error, message}. */
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const message = await this.getErrorMessage(context, detail);
+    throw new HttpException({ statusCode: HttpStatus.TOO_MANY_REQUESTS, error: 'Too Many Requests', message }, HttpStatus.TOO_MANY_REQUESTS);
   }
 
   protected override async getErrorMessage(context: ExecutionContext, _detail: ThrottlerLimitDetail): Promise<string> {
