@@ -91,6 +91,25 @@ describe('the admin console in chromium', () => {
     await shot(adaPage, 'admin-rooms-desktop');
   });
 
+  it('blocks and unblocks new joins, each confirmed', async () => {
+    const detail = adaPage.getByRole('region', { name: `Operations ${code}` });
+    const blocked = async () => (await sql<{ joins_blocked: boolean }>(server, 'SELECT joins_blocked FROM rooms WHERE code = $1', [code]))[0]!.joins_blocked;
+    await detail.getByRole('button', { name: 'Block joins' }).click();
+    await detail.getByRole('button', { name: 'Cancel' }).click();
+    await expect(blocked()).resolves.toBe(false);
+
+    await detail.getByRole('button', { name: 'Block joins' }).click();
+    await detail.getByRole('button', { name: 'Yes, block joins' }).click();
+    await detail.getByText('Blocked by an administrator').waitFor();
+    await adaPage.getByRole('list', { name: 'Rooms' }).getByText('joins blocked').waitFor();
+    await expect(blocked()).resolves.toBe(true);
+
+    await detail.getByRole('button', { name: 'Unblock joins' }).click();
+    await detail.getByRole('button', { name: 'Yes, unblock joins' }).click();
+    await detail.getByText('Open', { exact: true }).waitFor();
+    await expect(blocked()).resolves.toBe(false);
+  });
+
   it('creates a token with rooms:read and users:read, shown once with a warning', async () => {
     await adaPage.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'API tokens' }).click();
     await adaPage.waitForURL('**/admin/tokens');

@@ -26,6 +26,7 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
     .sections a { padding: 0.5rem 0.9rem; text-decoration: none; color: var(--text); border-bottom: 3px solid transparent; font-weight: 600; }
     .sections a.active { border-bottom-color: var(--accent); color: var(--accent); }
     .sections a:focus-visible { outline: 3px solid var(--accent); }
+    @media (max-width: 500px) { .sections a { padding: 0.5rem 0.55rem; } }
   `,
 })
 export class AdminComponent {
