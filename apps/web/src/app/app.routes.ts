@@ -1,5 +1,5 @@
 import type { Routes } from '@angular/router';
-import { signedInGuard, signedOutGuard } from './core/session.guards';
+import { adminGuard, signedInGuard, signedOutGuard } from './core/session.guards';
 
 export const routes: Routes = [
   { path: '', title: 'Conclave', loadComponent: () => import('./features/landing/landing.component').then((m) => m.LandingComponent) },
@@ -30,6 +30,13 @@ export const routes: Routes = [
       { path: 'home', title: 'Conclave', loadComponent: () => import('./features/home/home.component').then((m) => m.HomeComponent) },
       { path: 'account', title: 'Account · Conclave', loadComponent: () => import('./features/account/account.component').then((m) => m.AccountComponent) },
       { path: 'rooms/:code', title: 'Room · Conclave', loadComponent: () => import('./features/room/room.component').then((m) => m.RoomComponent) },
+      {
+        // The admin console (site admins only; the admin API refuses everyone else too).
+        path: 'admin',
+        title: 'Administration · Conclave',
+        canActivate: [adminGuard],
+        loadChildren: () => import('./features/admin/admin.routes').then((m) => m.ADMIN_ROUTES),
+      },
     ],
   },
   { path: '**', title: 'Not found · Conclave', loadComponent: () => import('./features/not-found/not-found.component').then((m) => m.NotFoundComponent) },

@@ -156,10 +156,13 @@ export class ApiClient {
   }
 }
 
-function toApiError(err: unknown): ApiError {
+/** The server's error body ({statusCode, error, message}) as an ApiError; 0 when the server could not be reached. */
+export function toApiError(err: unknown): ApiError {
   if (!(err instanceof HttpErrorResponse)) return new ApiError(0, String(err));
   if (err.status === 0) return new ApiError(0, 'Cannot reach the server: check your connection and try again');
   const body = err.error as Partial<ErrorResponse> | null;
   const message = [body?.message].flat().filter(Boolean).join('; ') || `The server answered ${err.status}`;
-  return new ApiError(err.status, message, body?.retryAfterSeconds, body?.attemptsLeft);
+  // Rate limits set by a guard (the admin API's) say when to retry in the Retry-After header only.
+  const retryAfter = body?.retryAfterSeconds ?? (Number(err.headers?.get('Retry-After')) || undefined);
+  return new ApiError(err.status, message, retryAfter, body?.attemptsLeft);
 }

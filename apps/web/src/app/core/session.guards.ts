@@ -7,3 +7,10 @@ export const signedInGuard: CanActivateFn = () => inject(SessionService).state()
 
 /** Sign-in and sign-up: a signed-in user goes home instead. */
 export const signedOutGuard: CanActivateFn = () => inject(SessionService).state() !== 'signed-in' || inject(Router).parseUrl('/home');
+
+/** The admin console: site admins only (the server refuses everyone else anyway); others go home. */
+export const adminGuard: CanActivateFn = () => {
+  const session = inject(SessionService);
+  if (session.state() !== 'signed-in') return inject(Router).parseUrl('/sign-in');
+  return session.user()?.admin === true || inject(Router).parseUrl('/home');
+};
