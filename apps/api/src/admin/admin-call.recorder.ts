@@ -1,11 +1,11 @@
 import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import { API_TOKEN_PATTERN, ROOM_CODE_PATTERN } from '@conclave/contracts';
+import { isUUID } from 'class-validator';
 import type { NextFunction, Request, Response } from 'express';
 import { actorOf } from '../auth/principal/principal.js';
 import { logFailure } from '../database/background-work.js';
 import { AdminRoomsService } from '../rooms/admin-rooms.service.js';
 import { AuditService } from '../security/audit/audit.service.js';
-import { UUID_SHAPE } from './cursor.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -63,7 +63,7 @@ export class AdminCallRecorder implements NestMiddleware {
     if (code && ROOM_CODE_PATTERN.test(code)) return (await this.rooms.find(code))?.id ?? null;
     for (const name of TARGET_PARAMS) {
       const value = params[name];
-      if (typeof value === 'string' && UUID_SHAPE.test(value.toLowerCase())) return value.toLowerCase();
+      if (typeof value === 'string' && isUUID(value, 'loose')) return value.toLowerCase();
     }
     return null;
   }

@@ -19,7 +19,7 @@ export interface RoomRef {
 }
 
 /**
- * The admin list's position: the last row's last_activity_at to the microsecond (as PostgreSQL
+ * A room's position in the admin list: its last_activity_at to the microsecond (as PostgreSQL
  * prints it, ISO 8601 in UTC: a JavaScript Date would drop the microseconds and skip or repeat
  * rows) and its id.
  */
@@ -33,6 +33,12 @@ export interface RoomListQuery {
   after?: RoomListKey;
   /** The exact code (any case) or a part of the name (case-insensitive). */
   q?: string;
+}
+
+/** A room of the admin list, with its position (the next page starts after the last one's). */
+export interface RoomListEntry {
+  room: AdminRoomSummary;
+  position: RoomListKey;
 }
 
 /** What the rooms module knows of a room's details; the admin module adds message and file counts from their owners. */
@@ -86,23 +92,18 @@ export class AdminRoomsService {
     return row;
   }
 
-  /** Newest activity first (then id), `limit` rows after `after`; `next` is the key to continue from, null at the end. */
-  async list({ limit, after, q }: RoomListQuery): Promise<{ items: AdminRoomSummary[]; next: RoomListKey | null }> {
+  /** Up to `limit` rooms after `after`, newest activity first (then id). */
+  async list({ limit, after, q }: RoomListQuery): Promise<RoomListEntry[]> {
     const rows: SummaryRow[] = await this.db.query(
       `SELECT ${SUMMARY_COLUMNS} FROM rooms r
         WHERE ($1::text IS NULL OR r.code = upper($1) OR r.name ILIKE '%' || $2 || '%')
           AND ($3::timestamptz IS NULL OR (r.last_activity_at, r.id) < ($3::timestamptz, $4::uuid))
         ORDER BY r.last_activity_at DESC, r.id DESC
         LIMIT $5`,
-      [q ?? null, q === undefined ? null : likeLiteral(q), after?.activity ?? null, after?.id ?? null, limit + 1],
+      [q ?? null, q === undefined ? null : likeLiteral(q), after?.activity ?? null, after?.id ?? null, limit],
     );
-    const page = rows.slice(0, limit);
-    const owners = await this.usernames(page.map((r) => r.owner_id));
-    const last = page.at(-1);
-    return {
-      items: page.map((row) => toSummary(row, owners)),
-      next: rows.length > limit && last ? { activity: last.activity_key, id: last.id } : null,
-    };
+    const owners = await this.usernames(rows.map((r) => r.owner_id));
+    return rows.map((row) => ({ room: toSummary(row, owners), position: { activity: row.activity_key, id: row.id } }));
   }
 
   /** The room's metadata; 404 once it is gone. */

@@ -33,9 +33,7 @@ export class PageQueryDto {
 
 /** A `?cursor=` this list's KeysetCursor made (a nextCursor passed back unchanged). */
 export const IsCursorOf = (cursor: KeysetCursor<unknown>) =>
-  Checked('isCursorOf', (value) =>
-    typeof value === 'string' && cursor.decode(value) !== undefined ? undefined : `cursor is not a cursor of the ${cursor.list} list: pass back a nextCursor unchanged`,
-  );
+  Checked('isCursorOf', (value) => (typeof value === 'string' && cursor.decode(value) !== undefined ? undefined : cursor.refusal));
 
 /**
  * Why `value` is not an ISO 8601 date (2026-01-31, midnight UTC) or date-time with its zone

@@ -1,6 +1,7 @@
 import { BadRequestException, type Type, ValidationPipe } from '@nestjs/common';
 import { API_TOKEN_MAX_DAYS, API_TOKEN_NAME_MAX } from '@conclave/contracts';
 import { AUDIT_CURSOR, AuditQueryDto } from '../audit/dto.js';
+import { ListRoomsQueryDto, ROOMS_CURSOR } from '../rooms/dto.js';
 import { CreateApiTokenDto } from '../tokens/dto.js';
 import { AdminUsersQueryDto, USERS_CURSOR } from '../users/dto.js';
 
@@ -74,6 +75,22 @@ describe('list queries', () => {
     ['a q no username starts with', { q: 'al ice' }, 'q must be the start of a username: 1 to 32 letters, digits, _ . or -'],
   ])('refuse %s (users)', async (_what, query, message) => {
     expect(await refusal(AdminUsersQueryDto, query, 'query')).toEqual([message]);
+  });
+
+  it('read the rooms list query as the other lists: the same limit, its own cursor, a trimmed q', async () => {
+    expect(await accept(ListRoomsQueryDto, {}, 'query')).toEqual({ limit: 50 });
+    const cursor = ROOMS_CURSOR.encode({ a: '2026-12-03T16:22:05.123456Z', i: '3f2c8e1a-2b4d-4c6e-9a7b-1d2e3f4a5b6c' });
+    expect(await accept(ListRoomsQueryDto, { limit: '7', cursor, q: ' design ' }, 'query')).toEqual({ limit: 7, cursor, q: 'design' });
+  });
+
+  it.each([
+    ['limit 0', { limit: '0' }, 'limit must be a whole number from 1 to 200'],
+    ['a limit in words', { limit: 'ten' }, 'limit must be a whole number from 1 to 200'],
+    ['a limit in exponent form', { limit: '1e3' }, 'limit must be a whole number from 1 to 200'],
+    ["the users list's cursor", { cursor: USERS_CURSOR.encode({ username: 'bob' }) }, 'cursor is not one this list gave out: pass nextCursor back unchanged'],
+    ['a blank q', { q: '  ' }, 'q must not be empty'],
+  ])('refuse %s (rooms)', async (_what, query, message) => {
+    expect(await refusal(ListRoomsQueryDto, query, 'query')).toEqual([message]);
   });
 
   it('read the audit filters', async () => {

@@ -1,5 +1,6 @@
 import { USERS_CURSOR } from '../users/dto.js';
 import { AUDIT_CURSOR } from '../audit/dto.js';
+import { ROOMS_CURSOR } from '../rooms/dto.js';
 import { isRecordOf, KeysetCursor } from './keyset-cursor.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
@@ -31,6 +32,18 @@ describe('KeysetCursor', () => {
     expect(USERS_CURSOR.decode(AUDIT_CURSOR.encode({ id: '12' }))).toBeUndefined();
     expect(AUDIT_CURSOR.decode(USERS_CURSOR.encode({ username: 'alice' }))).toBeUndefined();
     for (const id of ['0', '-1', '1.5', '01', '9223372036854775808', '1e3']) expect(AUDIT_CURSOR.decode(b64(JSON.stringify({ id })))).toBeUndefined();
+  });
+
+  it('takes a room position to the microsecond, and refuses one no room can have', () => {
+    const id = '3f2c8e1a-2b4d-4c6e-9a7b-1d2e3f4a5b6c';
+    const key = { a: '2024-02-29T23:59:59.999999Z', i: id };
+    expect(ROOMS_CURSOR.decode(ROOMS_CURSOR.encode(key))).toEqual(key);
+    for (const a of ['2026-02-31T00:00:00.123456Z', '2026-01-01T00:00:00.123Z', '2026-01-01 00:00:00.123456Z', "2026-01-01'; DROP TABLE rooms; --", '0000-01-01T00:00:00.000000Z']) {
+      expect(ROOMS_CURSOR.decode(b64(JSON.stringify({ a, i: id })))).toBeUndefined();
+    }
+    expect(ROOMS_CURSOR.decode(b64(JSON.stringify({ a: key.a, i: 'not-a-uuid' })))).toBeUndefined();
+    expect(ROOMS_CURSOR.decode(b64(JSON.stringify({ a: key.a })))).toBeUndefined();
+    expect(ROOMS_CURSOR.decode(USERS_CURSOR.encode({ username: 'alice' }))).toBeUndefined();
   });
 
   it('pages rows fetched one past the limit: a cursor at the last item when more follow, null at the end', () => {

@@ -7,9 +7,11 @@ import type { Page } from '@conclave/contracts';
  */
 export class KeysetCursor<K> {
   constructor(
-    /** Names the list in error messages, e.g. 'users'. */
+    /** Names the list, e.g. 'users'. */
     readonly list: string,
     private readonly isKey: (value: unknown) => value is K,
+    /** The 400's message for a cursor this list did not make. */
+    readonly refusal = `cursor is not a cursor of the ${list} list: pass back a nextCursor unchanged`,
   ) {}
 
   encode(key: K): string {

@@ -1,27 +1,35 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ADMIN_PAGE_DEFAULT, ADMIN_PAGE_MAX, ROOM_NAME_MAX_CHARS, type SetJoinsBlockedRequest, type TransferOwnershipRequest } from '@conclave/contracts';
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
-import { decodeRoomCursor } from './room-cursor.js';
+import { ROOM_NAME_MAX_CHARS, type SetJoinsBlockedRequest, type TransferOwnershipRequest } from '@conclave/contracts';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsDefined, IsOptional, IsString, isUUID, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsCursorOf, PageQueryDto } from '../common/admin-query.js';
+import { isRecordOf, KeysetCursor } from '../common/keyset-cursor.js';
 
-const LIMIT_MESSAGE = `limit must be a whole number from 1 to ${ADMIN_PAGE_MAX}`;
+/** A last activity as PostgreSQL's to_char prints it for the rooms list: to the microsecond, in UTC. */
+const MICROSECOND_TIME = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/;
+
+function isActivityKey(value: string): boolean {
+  if (!MICROSECOND_TIME.test(value)) return false;
+  const ms = Date.parse(`${value.slice(0, 23)}Z`);
+  // 31 February rolls over to March in JavaScript, and PostgreSQL would refuse it: not a time this list wrote.
+  return ms >= 0 && new Date(ms).toISOString().slice(0, 19) === value.slice(0, 19);
+}
+
+/**
+ * GET rooms pages by last activity then id, newest first: the cursor is the last room's activity to
+ * the microsecond (a JavaScript Date would drop the microseconds and skip or repeat rooms) and its id.
+ */
+export const ROOMS_CURSOR = new KeysetCursor(
+  'rooms',
+  isRecordOf({ a: isActivityKey, i: (id) => isUUID(id, 'loose') }),
+  'cursor is not one this list gave out: pass nextCursor back unchanged',
+);
 
 /** GET rooms: ?limit=&cursor=&q= */
-export class ListRoomsQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: ADMIN_PAGE_MAX, default: ADMIN_PAGE_DEFAULT, example: 50, description: 'Rooms per page' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: LIMIT_MESSAGE })
-  @Min(1, { message: LIMIT_MESSAGE })
-  @Max(ADMIN_PAGE_MAX, { message: LIMIT_MESSAGE })
-  limit?: number;
-
+export class ListRoomsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: "The previous page's nextCursor, unchanged", example: 'eyJhIjoiMjAyNi0xMi0wM1QxNjoyMjowNS4xMjM0NTZaIiwiaSI6IjNmMmM4ZTFhLTJiNGQtNGM2ZS05YTdiLTFkMmUzZjRhNWI2YyJ9' })
   @IsOptional()
-  @ValidateBy({
-    name: 'roomCursor',
-    validator: { validate: (value: unknown) => decodeRoomCursor(value) !== undefined, defaultMessage: () => 'cursor is not one this list gave out: pass nextCursor back unchanged' },
-  })
+  @IsCursorOf(ROOMS_CURSOR)
   cursor?: string;
 
   @ApiPropertyOptional({ maxLength: ROOM_NAME_MAX_CHARS, example: 'design', description: "A room's exact code, or a part of its name (case-insensitive)" })

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { ADMIN_PAGE_DEFAULT, type AdminJob, type AdminRoomDetail, type AdminRoomMember, type AdminRoomSummary, type Page } from '@conclave/contracts';
+import { type AdminJob, type AdminRoomDetail, type AdminRoomMember, type AdminRoomSummary, type Page } from '@conclave/contracts';
 import { FilesService } from '../../files/files.service.js';
 import { MessagesService } from '../../messages/messages.service.js';
 import { type AdminActor, AdminRoomsService, type RoomRef } from '../../rooms/admin-rooms.service.js';
 import { RoomsService } from '../../rooms/rooms.service.js';
 import { AdminJobsService } from '../jobs/admin-jobs.service.js';
 import { RoomDeletionRunner } from '../jobs/room-deletion.runner.js';
-import type { ListRoomsQueryDto } from './dto.js';
-import { decodeRoomCursor, encodeRoomCursor } from './room-cursor.js';
+import { type ListRoomsQueryDto, ROOMS_CURSOR } from './dto.js';
 
 /** The rooms half of the admin API, over the rooms, messages and files modules' services and the deletion jobs. */
 @Injectable()
@@ -22,8 +21,10 @@ export class RoomAdministration {
   ) {}
 
   async list({ limit, cursor, q }: ListRoomsQueryDto): Promise<Page<AdminRoomSummary>> {
-    const page = await this.adminRooms.list({ limit: limit ?? ADMIN_PAGE_DEFAULT, after: decodeRoomCursor(cursor), q });
-    return { items: page.items, nextCursor: page.next && encodeRoomCursor(page.next) };
+    const after = cursor === undefined ? undefined : ROOMS_CURSOR.decode(cursor);
+    const entries = await this.adminRooms.list({ limit: limit + 1, after: after && { activity: after.a, id: after.i }, q });
+    const page = ROOMS_CURSOR.page(entries, limit, ({ position }) => ({ a: position.activity, i: position.id }));
+    return { items: page.items.map((entry) => entry.room), nextCursor: page.nextCursor };
   }
 
   async detail(room: RoomRef): Promise<AdminRoomDetail> {
