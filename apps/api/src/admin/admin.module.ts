@@ -6,7 +6,7 @@ import { MessagesModule } from '../messages/messages.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { SecurityModule } from '../security/security.module.js';
 import { AdminAuditController } from './audit/admin-audit.controller.js';
-import { AdminCallRecorder } from './admin-call.recorder.js';
+import { AdminCallRecorder } from './common/admin-call.recorder.js';
 import { AdminJobsController } from './jobs/admin-jobs.controller.js';
 import { AdminJobsService } from './jobs/admin-jobs.service.js';
 import { AdminRoomsController } from './rooms/admin-rooms.controller.js';

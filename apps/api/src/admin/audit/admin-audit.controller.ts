@@ -1,19 +1,13 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Get, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
-import { ADMIN_API_PREFIX, ADMIN_PATHS, type AuditRecord, type Page } from '@conclave/contracts';
-import { AcceptsApiTokens } from '../../auth/principal/decorators.js';
+import { ADMIN_PATHS, type AuditRecord, type Page } from '@conclave/contracts';
 import { AuditService } from '../../security/audit/audit.service.js';
-import { RateLimitGuard } from '../../security/throttling/rate-limit.guard.js';
-import { RateLimit } from '../../security/throttling/rate-limits.js';
-import { AdminApiDocs, AdminRoute, BadInput } from '../common/admin-docs.js';
+import { AdminController } from '../common/admin-controller.js';
+import { AdminRoute, BadInput } from '../common/admin-docs.js';
 import { ADMIN_TAGS } from '../common/admin-tags.js';
 import { AUDIT_CURSOR, AuditPageDto, AuditQueryDto } from './dto.js';
 
-@AdminApiDocs(ADMIN_TAGS.audit)
-@AcceptsApiTokens()
-@UseGuards(RateLimitGuard)
-@RateLimit('admin')
-@Controller(ADMIN_API_PREFIX)
+@AdminController(ADMIN_TAGS.audit)
 export class AdminAuditController {
   constructor(private readonly audit: AuditService) {}
 

@@ -38,7 +38,7 @@ export class RoomAdministration {
   }
 
   removeMember(room: RoomRef, memberId: string, by: AdminActor): Promise<void> {
-    return this.rooms.removeMemberAsAdmin(room, memberId.toLowerCase(), by);
+    return this.rooms.removeMemberAsAdmin(room, memberId, by);
   }
 
   async setJoinsBlocked(room: RoomRef, blocked: boolean, by: AdminActor): Promise<AdminRoomDetail> {

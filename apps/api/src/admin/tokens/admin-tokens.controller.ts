@@ -1,21 +1,16 @@
-import { Body, Controller, Delete, Get, Ip, Post, UseGuards } from '@nestjs/common';
+import { Body, Delete, Get, Ip, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
-import { ADMIN_API_PREFIX, ADMIN_PATHS, API_TOKEN_MAX_DAYS, type ApiTokenSummary, type CreatedApiToken } from '@conclave/contracts';
-import { AcceptsApiTokens, CurrentPrincipal } from '../../auth/principal/decorators.js';
+import { ADMIN_PATHS, API_TOKEN_MAX_DAYS, type ApiTokenSummary, type CreatedApiToken } from '@conclave/contracts';
+import { CurrentPrincipal } from '../../auth/principal/decorators.js';
 import type { Principal } from '../../auth/principal/principal.js';
-import { RateLimitGuard } from '../../security/throttling/rate-limit.guard.js';
-import { RateLimit } from '../../security/throttling/rate-limits.js';
-import { AdminApiDocs, AdminRoute, BadInput, IdParam, NotFound } from '../common/admin-docs.js';
+import { AdminController } from '../common/admin-controller.js';
+import { AdminRoute, BadInput, IdParam, NotFound } from '../common/admin-docs.js';
 import { ADMIN_TAGS } from '../common/admin-tags.js';
 import { UuidParam } from '../common/uuid-param.js';
 import { AdminTokensService } from './admin-tokens.service.js';
 import { ApiTokenSummaryDto, CreateApiTokenDto, CreatedApiTokenDto } from './dto.js';
 
-@AdminApiDocs(ADMIN_TAGS.tokens)
-@AcceptsApiTokens()
-@UseGuards(RateLimitGuard)
-@RateLimit('admin')
-@Controller(ADMIN_API_PREFIX)
+@AdminController(ADMIN_TAGS.tokens)
 export class AdminTokensController {
   constructor(private readonly tokens: AdminTokensService) {}
 

@@ -1,11 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Ip, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Ip, Post, Put, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
-import { ADMIN_API_PREFIX, ADMIN_PATHS, type AdminUserDetail, type AdminUserSummary, type Page } from '@conclave/contracts';
-import { AcceptsApiTokens, CurrentPrincipal } from '../../auth/principal/decorators.js';
+import { ADMIN_PATHS, type AdminUserDetail, type AdminUserSummary, type Page } from '@conclave/contracts';
+import { CurrentPrincipal } from '../../auth/principal/decorators.js';
 import type { Principal } from '../../auth/principal/principal.js';
-import { RateLimitGuard } from '../../security/throttling/rate-limit.guard.js';
-import { RateLimit } from '../../security/throttling/rate-limits.js';
-import { AdminApiDocs, AdminRoute, BadInput, Conflict, IdParam, NotFound } from '../common/admin-docs.js';
+import { AdminController } from '../common/admin-controller.js';
+import { AdminRoute, BadInput, Conflict, IdParam, NotFound } from '../common/admin-docs.js';
 import { ADMIN_TAGS } from '../common/admin-tags.js';
 import { UuidParam } from '../common/uuid-param.js';
 import { AdminUsersService } from './admin-users.service.js';
@@ -14,11 +13,7 @@ import { AdminUserDetailDto, AdminUserPageDto, AdminUsersQueryDto, SetAdminDto }
 const NO_USER = 'No user has this id';
 const BAD_USER_ID = 'userId is not a UUID';
 
-@AdminApiDocs(ADMIN_TAGS.users)
-@AcceptsApiTokens()
-@UseGuards(RateLimitGuard)
-@RateLimit('admin')
-@Controller(ADMIN_API_PREFIX)
+@AdminController(ADMIN_TAGS.users)
 export class AdminUsersController {
   constructor(private readonly users: AdminUsersService) {}
 

@@ -2,10 +2,10 @@ import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import { API_TOKEN_PATTERN, ROOM_CODE_PATTERN } from '@conclave/contracts';
 import { isUUID } from 'class-validator';
 import type { NextFunction, Request, Response } from 'express';
-import { actorOf } from '../auth/principal/principal.js';
-import { logFailure } from '../database/background-work.js';
-import { AdminRoomsService } from '../rooms/admin-rooms.service.js';
-import { AuditService } from '../security/audit/audit.service.js';
+import { actorOf } from '../../auth/principal/principal.js';
+import { logFailure } from '../../database/background-work.js';
+import { AdminRoomsService } from '../../rooms/admin-rooms.service.js';
+import { AuditService } from '../../security/audit/audit.service.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
