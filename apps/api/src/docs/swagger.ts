@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ADMIN_API_PREFIX, API_PREFIX, METRICS_PATH, SESSION_COOKIE } from '@conclave/contracts';
+import { ADMIN_TAGS } from '../admin/common/admin-tags.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DOCS_PATH } from '../security/headers.js';
 import { ErrorBodyDto } from './error-body.dto.js';
@@ -22,12 +23,13 @@ const DESCRIPTION = [
 ].join('\n\n');
 
 /** Tags in the order Swagger UI shows them. */
-const TAGS: Array<[name: string, description: string]> = [
+const TAGS: Array<readonly [name: string, description: string]> = [
   ['auth', 'Accounts and sessions: sign-up with a captcha, sign-in with the client-derived authKey, the sealed key backup and contact book'],
   ['users', 'The key directory: public identity keys of any user, for wrapping room keys and checking signatures'],
   ['rooms', 'Rooms, membership (join requests, invites, the room password as end-to-end secrets) and leaving; members only'],
   ['files', 'Encrypted file uploads, download links and quotas (ciphertext only)'],
   ['health', 'Liveness and readiness for monitors and load balancers (no credentials)'],
+  ...Object.values(ADMIN_TAGS),
 ];
 
 /** Swagger UI at /api/docs, the OpenAPI document at /api/docs-json. */
