@@ -408,6 +408,8 @@ describe('users', () => {
     expect(res.body).toEqual({ statusCode: 409, error: 'Conflict', message: 'An admin cannot disable their own account (an API token acts for the admin who made it)' });
     const own = await mintApiToken(server, accounts.root.userId, ['users:write']);
     await call('post', url(ADMIN_PATHS.userDisable, { userId: accounts.root.userId }), token(own.token)).expect(409);
+    // The same id in capitals is the same account.
+    await call('post', url(ADMIN_PATHS.userDisable, { userId: accounts.root.userId.toUpperCase() }), session(root)).expect(409);
     expect(await userRow(accounts.root.userId)).toEqual(rootBefore);
   });
 
@@ -445,6 +447,7 @@ describe('users', () => {
 
     const self = await call('put', url(ADMIN_PATHS.userAdmin, { userId: carol.userId }), session(cookie), { admin: false }).expect(409);
     expect(self.body.message).toBe('You cannot revoke your own admin rights: another admin must (so the last admin cannot lock everyone out by mistake)');
+    await call('put', url(ADMIN_PATHS.userAdmin, { userId: carol.userId.toUpperCase() }), session(cookie), { admin: false }).expect(409);
     expect((await userRow(carol.userId)).is_admin).toBe(true);
 
     // One admin revokes another.
