@@ -2,15 +2,10 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AdminRoomDetail, AdminRoomMember, AdminRoomSummary, RoomHistory, RoomRole } from '@conclave/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from '../auth/principal/principal.js';
 import { UsersService } from '../auth/users/users.service.js';
 import { AuditService } from '../security/audit/audit.service.js';
 import { RoomEvents } from './room-events.js';
-
-/** Who acted through the admin API: the admin, and the API token when one was used. */
-export interface AdminActor {
-  actorId: string;
-  tokenId: string | null;
-}
 
 /** A room the admin API names by code, resolved to its id. */
 export interface RoomRef {
@@ -140,7 +135,7 @@ export class AdminRoomsService {
    * admissions with 409 while blocked). Members stay; waiting requests stay and can be admitted once
    * unblocked. Audited when it changes.
    */
-  async setJoinsBlocked(room: RoomRef, blocked: boolean, by: AdminActor): Promise<void> {
+  async setJoinsBlocked(room: RoomRef, blocked: boolean, by: Actor): Promise<void> {
     const [changed]: [unknown[], number] = await this.db.query(`UPDATE rooms SET joins_blocked = $2 WHERE id = $1 AND joins_blocked <> $2 RETURNING id`, [room.id, blocked]);
     if (!changed.length) {
       if (!(await this.find(room.code))) throw new NotFoundException('This room no longer exists');
@@ -154,7 +149,7 @@ export class AdminRoomsService {
    * not a member (an admin cannot put anyone into a room). The new owner may go over ROOMS_OWNED_MAX,
    * as an heir does: the cap limits creating rooms. Handing it to its owner changes nothing.
    */
-  async transferOwnership(room: RoomRef, userId: string, by: AdminActor): Promise<void> {
+  async transferOwnership(room: RoomRef, userId: string, by: Actor): Promise<void> {
     const from = await this.db.transaction(async (tx) => {
       const [locked]: Array<{ owner_id: string }> = await tx.query(`SELECT owner_id FROM rooms WHERE id = $1 FOR UPDATE`, [room.id]);
       if (!locked) throw new NotFoundException('This room no longer exists');

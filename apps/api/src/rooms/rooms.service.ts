@@ -3,6 +3,7 @@ import { BadRequestException, ConflictException, Inject, Injectable, NotFoundExc
 import { InjectDataSource } from '@nestjs/typeorm';
 import { JOINS_BLOCKED_MESSAGE, ROOM_CODE_ALPHABET, ROOM_MEMBERS_MAX, type RoomDetail, type RoomHistory, type RoomRole, type RoomSummary, type SealedVerifier } from '@conclave/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from '../auth/principal/principal.js';
 import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuditService } from '../security/audit/audit.service.js';
@@ -111,12 +112,12 @@ export class RoomsService {
    * A site admin (or an API token) removes a member: the same removal as the owner's, without being
    * a member. Removing the last member deletes the room, as their leaving would.
    */
-  async removeMemberAsAdmin(room: { id: string; code: string }, memberId: string, by: { actorId: string; tokenId: string | null }): Promise<void> {
+  async removeMemberAsAdmin(room: { id: string; code: string }, memberId: string, by: Actor): Promise<void> {
     await this.exclude(room, memberId, { ...by, by: 'admin' });
   }
 
   /** A removal: a new key epoch, open invites revoked, the member's sockets cut off (404 when they are not a member). */
-  private async exclude(room: { id: string; code: string }, memberId: string, by: { actorId: string; tokenId: string | null; by: 'owner' | 'admin' }): Promise<void> {
+  private async exclude(room: { id: string; code: string }, memberId: string, by: Actor & { by: 'owner' | 'admin' }): Promise<void> {
     const deleted = await this.db.transaction(async (tx) => {
       const roomDeleted = await this.removeMembership(tx, room.id, memberId, () => new NotFoundException('This person is not a member of this room'));
       // The removed member held the epoch keys the open invites' verifiers are sealed under, so could

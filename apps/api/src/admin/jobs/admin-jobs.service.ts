@@ -2,7 +2,8 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AdminJob } from '@conclave/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AdminActor, RoomRef } from '../../rooms/admin-rooms.service.js';
+import type { Actor } from '../../auth/principal/principal.js';
+import type { RoomRef } from '../../rooms/admin-rooms.service.js';
 
 export type RoomDeletionResult = NonNullable<AdminJob['result']>;
 
@@ -11,7 +12,7 @@ export interface RoomDeletionJob {
   id: string;
   state: AdminJob['state'];
   target: { roomId: string; code: string };
-  requestedBy: AdminActor;
+  requestedBy: Actor;
   attempts: number;
   /** Written in the transaction that deleted the room (the counts cannot be read afterwards); shown once the job succeeded. */
   removed: RoomDeletionResult | null;
@@ -22,7 +23,7 @@ interface JobRow {
   kind: 'room-deletion';
   state: AdminJob['state'];
   target: { roomId: string; code: string };
-  requested_by: AdminActor;
+  requested_by: Actor;
   created_at: Date;
   finished_at: Date | null;
   attempts: number;
@@ -41,7 +42,7 @@ export class AdminJobsService {
    * Queues the deletion of a room, or returns the one already queued or running for it (asking
    * twice deletes once). `created` says which.
    */
-  async queueRoomDeletion(room: RoomRef, by: AdminActor): Promise<{ job: AdminJob; created: boolean }> {
+  async queueRoomDeletion(room: RoomRef, by: Actor): Promise<{ job: AdminJob; created: boolean }> {
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`admin-job:room-deletion:${room.id}`]);
       const [existing]: JobRow[] = await tx.query(

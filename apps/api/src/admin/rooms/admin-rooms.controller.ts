@@ -2,8 +2,8 @@ import { Body, Delete, Get, HttpCode, Put, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam } from '@nestjs/swagger';
 import { ADMIN_API_PREFIX, ADMIN_PATHS, type AdminJob, type AdminRoomDetail, type AdminRoomMember, type AdminRoomSummary, type Page } from '@conclave/contracts';
 import type { Response } from 'express';
-import { CurrentPrincipal } from '../../auth/principal/decorators.js';
-import { actorOf, type Principal } from '../../auth/principal/principal.js';
+import { CurrentActor } from '../../auth/principal/decorators.js';
+import type { Actor } from '../../auth/principal/principal.js';
 import type { RoomRef } from '../../rooms/admin-rooms.service.js';
 import { AdminController } from '../common/admin-controller.js';
 import { AdminRoute, BadInput, Conflict, IdParam, NotFound } from '../common/admin-docs.js';
@@ -69,9 +69,9 @@ export class AdminRoomsController {
   async removeMember(
     @TargetRoom() room: RoomRef,
     @UuidParam('userId', 'userId must be a user id (a UUID)') userId: string,
-    @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
   ): Promise<void> {
-    await this.rooms.removeMember(room, userId, actorOf(principal));
+    await this.rooms.removeMember(room, userId, actor);
   }
 
   @Put(ADMIN_PATHS.roomJoins)
@@ -80,8 +80,8 @@ export class AdminRoomsController {
   @ApiOkResponse({ type: AdminRoomDetailDto, description: 'The room, with joinsBlocked as asked' })
   @BadInput(`${BAD_CODE}, or blocked missing or not true/false`)
   @NotFound(NO_ROOM)
-  setJoinsBlocked(@TargetRoom() room: RoomRef, @Body() { blocked }: SetJoinsBlockedDto, @CurrentPrincipal() principal: Principal): Promise<AdminRoomDetail> {
-    return this.rooms.setJoinsBlocked(room, blocked, actorOf(principal));
+  setJoinsBlocked(@TargetRoom() room: RoomRef, @Body() { blocked }: SetJoinsBlockedDto, @CurrentActor() actor: Actor): Promise<AdminRoomDetail> {
+    return this.rooms.setJoinsBlocked(room, blocked, actor);
   }
 
   @Put(ADMIN_PATHS.roomOwner)
@@ -91,8 +91,8 @@ export class AdminRoomsController {
   @BadInput(`${BAD_CODE}, or userId missing or not a UUID`)
   @NotFound(NO_ROOM)
   @Conflict('userId is not a member of the room')
-  transferOwnership(@TargetRoom() room: RoomRef, @Body() { userId }: TransferOwnershipDto, @CurrentPrincipal() principal: Principal): Promise<AdminRoomDetail> {
-    return this.rooms.transferOwnership(room, userId, actorOf(principal));
+  transferOwnership(@TargetRoom() room: RoomRef, @Body() { userId }: TransferOwnershipDto, @CurrentActor() actor: Actor): Promise<AdminRoomDetail> {
+    return this.rooms.transferOwnership(room, userId, actor);
   }
 
   @Delete(ADMIN_PATHS.room)
@@ -105,8 +105,8 @@ export class AdminRoomsController {
   @ApiAcceptedResponse({ type: AdminJobDto, description: 'The deletion job, queued (or the one already under way)', headers: { Location: { description: 'The job: /api/admin/v1/jobs/{jobId}', schema: { type: 'string' } } } })
   @BadInput(BAD_CODE)
   @NotFound(NO_ROOM)
-  async delete(@TargetRoom() room: RoomRef, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<AdminJob> {
-    const job = await this.rooms.delete(room, actorOf(principal));
+  async delete(@TargetRoom() room: RoomRef, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response): Promise<AdminJob> {
+    const job = await this.rooms.delete(room, actor);
     res.setHeader('Location', `/${ADMIN_API_PREFIX}/${ADMIN_PATHS.job.replace(':jobId', job.id)}`);
     return job;
   }

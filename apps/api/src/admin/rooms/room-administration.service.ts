@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { type AdminJob, type AdminRoomDetail, type AdminRoomMember, type AdminRoomSummary, type Page } from '@conclave/contracts';
 import { FilesService } from '../../files/files.service.js';
 import { MessagesService } from '../../messages/messages.service.js';
-import { type AdminActor, AdminRoomsService, type RoomRef } from '../../rooms/admin-rooms.service.js';
+import type { Actor } from '../../auth/principal/principal.js';
+import { AdminRoomsService, type RoomRef } from '../../rooms/admin-rooms.service.js';
 import { RoomsService } from '../../rooms/rooms.service.js';
 import { AdminJobsService } from '../jobs/admin-jobs.service.js';
 import { RoomDeletionRunner } from '../jobs/room-deletion.runner.js';
@@ -37,22 +38,22 @@ export class RoomAdministration {
     return this.adminRooms.members(room.id);
   }
 
-  removeMember(room: RoomRef, memberId: string, by: AdminActor): Promise<void> {
+  removeMember(room: RoomRef, memberId: string, by: Actor): Promise<void> {
     return this.rooms.removeMemberAsAdmin(room, memberId, by);
   }
 
-  async setJoinsBlocked(room: RoomRef, blocked: boolean, by: AdminActor): Promise<AdminRoomDetail> {
+  async setJoinsBlocked(room: RoomRef, blocked: boolean, by: Actor): Promise<AdminRoomDetail> {
     await this.adminRooms.setJoinsBlocked(room, blocked, by);
     return this.detail(room);
   }
 
-  async transferOwnership(room: RoomRef, userId: string, by: AdminActor): Promise<AdminRoomDetail> {
+  async transferOwnership(room: RoomRef, userId: string, by: Actor): Promise<AdminRoomDetail> {
     await this.adminRooms.transferOwnership(room, userId.toLowerCase(), by);
     return this.detail(room);
   }
 
   /** Queues the room's deletion (or finds the one under way) and starts it. */
-  async delete(room: RoomRef, by: AdminActor): Promise<AdminJob> {
+  async delete(room: RoomRef, by: Actor): Promise<AdminJob> {
     const { job } = await this.jobs.queueRoomDeletion(room, by);
     this.runner.schedule(job.id);
     return job;

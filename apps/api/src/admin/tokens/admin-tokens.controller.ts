@@ -1,8 +1,8 @@
 import { Body, Delete, Get, Ip, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
 import { ADMIN_PATHS, API_TOKEN_MAX_DAYS, type ApiTokenSummary, type CreatedApiToken } from '@conclave/contracts';
-import { CurrentPrincipal } from '../../auth/principal/decorators.js';
-import type { Principal } from '../../auth/principal/principal.js';
+import { CurrentActor } from '../../auth/principal/decorators.js';
+import type { Actor } from '../../auth/principal/principal.js';
 import { AdminController } from '../common/admin-controller.js';
 import { AdminRoute, BadInput, IdParam, NotFound } from '../common/admin-docs.js';
 import { ADMIN_TAGS } from '../common/admin-tags.js';
@@ -29,8 +29,8 @@ export class AdminTokensController {
   )
   @ApiCreatedResponse({ type: CreatedApiTokenDto, description: 'The token with its secret (CreatedApiToken): the only time it is shown' })
   @BadInput(`A missing or too long name; scopes empty, repeated or unknown; expiresAt not an ISO time, in the past, or more than ${API_TOKEN_MAX_DAYS} days away`)
-  create(@Body() body: CreateApiTokenDto, @CurrentPrincipal() caller: Principal, @Ip() ip: string): Promise<CreatedApiToken> {
-    return this.tokens.create(body, caller, ip);
+  create(@Body() body: CreateApiTokenDto, @CurrentActor() actor: Actor, @Ip() ip: string): Promise<CreatedApiToken> {
+    return this.tokens.create(body, actor, ip);
   }
 
   @Delete(ADMIN_PATHS.token)
@@ -39,7 +39,7 @@ export class AdminTokensController {
   @IdParam('tokenId', "The token's id (the 32 hex digits after cnk_, as a UUID)")
   @BadInput('tokenId is not a UUID')
   @NotFound('No API token has this id')
-  revoke(@UuidParam('tokenId') tokenId: string, @CurrentPrincipal() caller: Principal, @Ip() ip: string): Promise<ApiTokenSummary> {
-    return this.tokens.revoke(tokenId, caller, ip);
+  revoke(@UuidParam('tokenId') tokenId: string, @CurrentActor() actor: Actor, @Ip() ip: string): Promise<ApiTokenSummary> {
+    return this.tokens.revoke(tokenId, actor, ip);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ApiTokenSummary, CreatedApiToken } from '@conclave/contracts';
-import { actorOf, type Principal } from '../../auth/principal/principal.js';
+import type { Actor } from '../../auth/principal/principal.js';
 import { ApiTokensService } from '../../auth/tokens/api-tokens.service.js';
 import { AuditService } from '../../security/audit/audit.service.js';
 import type { CreateApiTokenDto } from './dto.js';
@@ -17,8 +17,7 @@ export class AdminTokensService {
     return this.tokens.list();
   }
 
-  async create(request: CreateApiTokenDto, caller: Principal, ip: string | undefined): Promise<CreatedApiToken> {
-    const actor = actorOf(caller);
+  async create(request: CreateApiTokenDto, actor: Actor, ip: string | undefined): Promise<CreatedApiToken> {
     const created = await this.tokens.create(actor.actorId, request);
     await this.audit.record({
       event: 'token.created',
@@ -30,9 +29,9 @@ export class AdminTokensService {
     return created;
   }
 
-  async revoke(tokenId: string, caller: Principal, ip: string | undefined): Promise<ApiTokenSummary> {
+  async revoke(tokenId: string, actor: Actor, ip: string | undefined): Promise<ApiTokenSummary> {
     const { token, changed } = await this.tokens.revoke(tokenId);
-    if (changed) await this.audit.record({ event: 'token.revoked', ...actorOf(caller), target: token.id, ip: ip ?? null, details: { name: token.name } });
+    if (changed) await this.audit.record({ event: 'token.revoked', ...actor, target: token.id, ip: ip ?? null, details: { name: token.name } });
     return token;
   }
 }

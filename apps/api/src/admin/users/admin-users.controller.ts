@@ -1,8 +1,8 @@
 import { Body, Delete, Get, HttpCode, Ip, Post, Put, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 import { ADMIN_PATHS, type AdminUserDetail, type AdminUserSummary, type Page } from '@conclave/contracts';
-import { CurrentPrincipal } from '../../auth/principal/decorators.js';
-import type { Principal } from '../../auth/principal/principal.js';
+import { CurrentActor } from '../../auth/principal/decorators.js';
+import type { Actor } from '../../auth/principal/principal.js';
 import { AdminController } from '../common/admin-controller.js';
 import { AdminRoute, BadInput, Conflict, IdParam, NotFound } from '../common/admin-docs.js';
 import { ADMIN_TAGS } from '../common/admin-tags.js';
@@ -47,8 +47,8 @@ export class AdminUsersController {
   @BadInput(BAD_USER_ID)
   @NotFound(NO_USER)
   @Conflict('The caller is this user (an admin, or the admin who made the token): an admin cannot disable their own account')
-  disable(@UuidParam('userId') userId: string, @CurrentPrincipal() caller: Principal, @Ip() ip: string): Promise<AdminUserDetail> {
-    return this.users.disable(userId, caller, ip);
+  disable(@UuidParam('userId') userId: string, @CurrentActor() actor: Actor, @Ip() ip: string): Promise<AdminUserDetail> {
+    return this.users.disable(userId, actor, ip);
   }
 
   @Post(ADMIN_PATHS.userEnable)
@@ -58,8 +58,8 @@ export class AdminUsersController {
   @IdParam('userId', "The user's id")
   @BadInput(BAD_USER_ID)
   @NotFound(NO_USER)
-  enable(@UuidParam('userId') userId: string, @CurrentPrincipal() caller: Principal, @Ip() ip: string): Promise<AdminUserDetail> {
-    return this.users.enable(userId, caller, ip);
+  enable(@UuidParam('userId') userId: string, @CurrentActor() actor: Actor, @Ip() ip: string): Promise<AdminUserDetail> {
+    return this.users.enable(userId, actor, ip);
   }
 
   @Delete(ADMIN_PATHS.userSessions)
@@ -69,8 +69,8 @@ export class AdminUsersController {
   @IdParam('userId', "The user's id")
   @BadInput(BAD_USER_ID)
   @NotFound(NO_USER)
-  endSessions(@UuidParam('userId') userId: string, @CurrentPrincipal() caller: Principal, @Ip() ip: string): Promise<void> {
-    return this.users.endSessions(userId, caller, ip);
+  endSessions(@UuidParam('userId') userId: string, @CurrentActor() actor: Actor, @Ip() ip: string): Promise<void> {
+    return this.users.endSessions(userId, actor, ip);
   }
 
   @Put(ADMIN_PATHS.userAdmin)
@@ -80,7 +80,7 @@ export class AdminUsersController {
   @BadInput(`${BAD_USER_ID}, or admin is not true or false`)
   @NotFound(NO_USER)
   @Conflict('An admin revoking their own admin rights: another admin must')
-  setAdmin(@UuidParam('userId') userId: string, @Body() body: SetAdminDto, @CurrentPrincipal() caller: Principal, @Ip() ip: string): Promise<AdminUserDetail> {
-    return this.users.setAdmin(userId, body.admin, caller, ip);
+  setAdmin(@UuidParam('userId') userId: string, @Body() body: SetAdminDto, @CurrentActor() actor: Actor, @Ip() ip: string): Promise<AdminUserDetail> {
+    return this.users.setAdmin(userId, body.admin, actor, ip);
   }
 }

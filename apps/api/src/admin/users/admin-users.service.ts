@@ -1,6 +1,6 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import type { AdminUserDetail, AdminUserSummary, Page } from '@conclave/contracts';
-import { actorOf, type Principal } from '../../auth/principal/principal.js';
+import type { Actor } from '../../auth/principal/principal.js';
 import { SessionStoreService } from '../../auth/session/session-store.service.js';
 import { type AdminUserRecord, UsersService } from '../../auth/users/users.service.js';
 import { RoomsService } from '../../rooms/rooms.service.js';
@@ -36,34 +36,34 @@ export class AdminUsersService {
   }
 
   /** Refuses sign-in and ends every session (their sockets close at the chat gateway's next sweep). */
-  async disable(userId: string, caller: Principal, ip: string | undefined): Promise<AdminUserDetail> {
-    if (actorOf(caller).actorId === userId) throw new ConflictException(NOT_YOURSELF);
+  async disable(userId: string, actor: Actor, ip: string | undefined): Promise<AdminUserDetail> {
+    if (actor.actorId === userId) throw new ConflictException(NOT_YOURSELF);
     const { changed, sessionsEnded } = await this.users.disable(userId);
-    if (changed) await this.record('user.disabled', caller, userId, ip, { sessionsEnded });
+    if (changed) await this.record('user.disabled', actor, userId, ip, { sessionsEnded });
     return this.detail(userId);
   }
 
-  async enable(userId: string, caller: Principal, ip: string | undefined): Promise<AdminUserDetail> {
-    if (await this.users.enable(userId)) await this.record('user.enabled', caller, userId, ip);
+  async enable(userId: string, actor: Actor, ip: string | undefined): Promise<AdminUserDetail> {
+    if (await this.users.enable(userId)) await this.record('user.enabled', actor, userId, ip);
     return this.detail(userId);
   }
 
   /** Signs the user out everywhere (they can sign in again). */
-  async endSessions(userId: string, caller: Principal, ip: string | undefined): Promise<void> {
+  async endSessions(userId: string, actor: Actor, ip: string | undefined): Promise<void> {
     await this.users.adminUser(userId);
     const sessions = await this.users.endSessions(userId);
-    await this.record('user.sessions_ended', caller, userId, ip, { sessions });
+    await this.record('user.sessions_ended', actor, userId, ip, { sessions });
   }
 
   /** Grants or revokes site admin (an admin's session only: AdminPolicy). */
-  async setAdmin(userId: string, admin: boolean, caller: Principal, ip: string | undefined): Promise<AdminUserDetail> {
-    if (!admin && actorOf(caller).actorId === userId) throw new ConflictException(NOT_YOUR_OWN_ADMIN);
-    if (await this.users.setAdmin(userId, admin)) await this.record(admin ? 'admin.granted' : 'admin.revoked', caller, userId, ip, { by: 'api' });
+  async setAdmin(userId: string, admin: boolean, actor: Actor, ip: string | undefined): Promise<AdminUserDetail> {
+    if (!admin && actor.actorId === userId) throw new ConflictException(NOT_YOUR_OWN_ADMIN);
+    if (await this.users.setAdmin(userId, admin)) await this.record(admin ? 'admin.granted' : 'admin.revoked', actor, userId, ip, { by: 'api' });
     return this.detail(userId);
   }
 
-  private record(event: string, caller: Principal, target: string, ip: string | undefined, details: Record<string, string | number> = {}): Promise<void> {
-    return this.audit.record({ event, ...actorOf(caller), target, ip: ip ?? null, details });
+  private record(event: string, actor: Actor, target: string, ip: string | undefined, details: Record<string, string | number> = {}): Promise<void> {
+    return this.audit.record({ event, ...actor, target, ip: ip ?? null, details });
   }
 }
 

@@ -30,7 +30,12 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** For the audit log: who acted. */
-export function actorOf(principal: Principal): { actorId: string; tokenId: string | null } {
+/** Who acted, for the audit log: a user, and the API token when one was used (the user is then its creator). */
+export interface Actor {
+  readonly actorId: string;
+  readonly tokenId: string | null;
+}
+
+export function actorOf(principal: Principal): Actor {
   return principal.kind === 'session' ? { actorId: principal.userId, tokenId: null } : { actorId: principal.createdBy, tokenId: principal.tokenId };
 }
