@@ -87,8 +87,8 @@ export class UsersService {
   }
 
   /** Ends every session of the user (all devices); resolves to how many there were. */
-  async endSessions(userId: string): Promise<number> {
-    const [, ended]: [unknown, number] = await this.db.query(`DELETE FROM session WHERE sess ->> 'userId' = $1`, [userId]);
+  async endSessions(userId: string, tx: EntityManager = this.db.manager): Promise<number> {
+    const [, ended]: [unknown, number] = await tx.query(`DELETE FROM session WHERE sess ->> 'userId' = $1`, [userId]);
     return ended;
   }
 
@@ -124,8 +124,7 @@ export class UsersService {
   async disable(userId: string): Promise<{ changed: boolean; sessionsEnded: number }> {
     return this.db.transaction(async (tx) => {
       const changed = await this.updateOne(tx, `UPDATE users SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL RETURNING id`, userId);
-      const [, sessionsEnded]: [unknown, number] = await tx.query(`DELETE FROM session WHERE sess ->> 'userId' = $1`, [userId]);
-      return { changed, sessionsEnded };
+      return { changed, sessionsEnded: await this.endSessions(userId, tx) };
     });
   }
 
