@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { AuditRecord, Page } from '@conclave/contracts';
+import type { AuditRecord } from '@conclave/contracts';
 import { IsOptional, IsUUID, Matches } from 'class-validator';
 import { Checked, IsCursorOf, isoTimeProblem, PageQueryDto } from '../common/admin-query.js';
 import { isRecordOf, KeysetCursor } from '../common/keyset-cursor.js';
+import { PageDto } from '../common/page.dto.js';
 
 /** GET audit pages by id, newest first: the cursor is the last id of a page. */
 export const AUDIT_CURSOR = new KeysetCursor('audit', isRecordOf({ id: (v) => /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= 9_223_372_036_854_775_807n }));
@@ -78,10 +79,4 @@ export class AuditRecordDto implements AuditRecord {
   details!: Record<string, string | number | boolean | null>;
 }
 
-export class AuditPageDto implements Page<AuditRecord> {
-  @ApiProperty({ type: [AuditRecordDto] })
-  items!: AuditRecordDto[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next (older) page; null on the last page', example: 'eyJpZCI6IjEwNDIifQ' })
-  nextCursor!: string | null;
-}
+export class AuditPageDto extends PageDto(AuditRecordDto, { order: 'Newest first', cursorExample: 'eyJpZCI6IjEwNDIifQ' }) {}

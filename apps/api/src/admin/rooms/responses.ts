@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { AdminJob, AdminRoomDetail, AdminRoomMember, AdminRoomSummary, Page } from '@conclave/contracts';
+import type { AdminJob, AdminRoomDetail, AdminRoomMember, AdminRoomSummary } from '@conclave/contracts';
+import { PageDto } from '../common/page.dto.js';
 
 /** The response schemas of the rooms half of the admin API (Swagger), implementing the contract types. */
 
@@ -36,13 +37,10 @@ export class AdminRoomSummaryDto implements AdminRoomSummary {
   lastActivityAt!: string;
 }
 
-export class AdminRoomPageDto implements Page<AdminRoomSummary> {
-  @ApiProperty({ type: [AdminRoomSummaryDto], description: 'Newest activity first' })
-  items!: AdminRoomSummaryDto[];
-
-  @ApiProperty({ type: String, nullable: true, example: 'eyJhIjoiMjAyNi0xMi0wM1QxNjoyMjowNS4xMjM0NTZaIiwiaSI6IjBiN2U2YTUyLTNjMWYtNGQyYS05ZThiLTVmNGMzZDJiMWEwMCJ9', description: 'Pass as cursor for the next page; null on the last page' })
-  nextCursor!: string | null;
-}
+export class AdminRoomPageDto extends PageDto(AdminRoomSummaryDto, {
+  order: 'Newest activity first',
+  cursorExample: 'eyJhIjoiMjAyNi0xMi0wM1QxNjoyMjowNS4xMjM0NTZaIiwiaSI6IjBiN2U2YTUyLTNjMWYtNGQyYS05ZThiLTVmNGMzZDJiMWEwMCJ9',
+}) {}
 
 export class AdminRoomDetailDto extends AdminRoomSummaryDto implements AdminRoomDetail {
   @ApiProperty({ example: 1, description: 'Join requests waiting for a member to admit them' })

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { type AdminUserDetail, type AdminUserSummary, type Page, type SetAdminRequest, USERNAME_PATTERN } from '@conclave/contracts';
+import { type AdminUserDetail, type AdminUserSummary, type SetAdminRequest, USERNAME_PATTERN } from '@conclave/contracts';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, Matches } from 'class-validator';
 import { IsCursorOf, PageQueryDto } from '../common/admin-query.js';
 import { isRecordOf, KeysetCursor } from '../common/keyset-cursor.js';
+import { PageDto } from '../common/page.dto.js';
 
 /** GET users pages by username: the cursor is the last username of a page. */
 export const USERS_CURSOR = new KeysetCursor('users', isRecordOf({ username: (v) => USERNAME_PATTERN.test(v) }));
@@ -75,10 +76,4 @@ export class AdminUserDetailDto extends AdminUserSummaryDto implements AdminUser
   rooms!: AdminUserRoomDto[];
 }
 
-export class AdminUserPageDto implements Page<AdminUserSummary> {
-  @ApiProperty({ type: [AdminUserSummaryDto] })
-  items!: AdminUserSummaryDto[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last page', example: 'eyJ1c2VybmFtZSI6ImFsaWNlIn0' })
-  nextCursor!: string | null;
-}
+export class AdminUserPageDto extends PageDto(AdminUserSummaryDto, { order: 'By username', cursorExample: 'eyJ1c2VybmFtZSI6ImFsaWNlIn0' }) {}
