@@ -1,10 +1,11 @@
 import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
-import { API_TOKEN_PATTERN, ROOM_CODE_PATTERN } from '@conclave/contracts';
 import { isUUID } from 'class-validator';
 import type { NextFunction, Request, Response } from 'express';
 import { actorOf } from '../../auth/principal/principal.js';
+import { bearerOf, parseApiToken } from '../../auth/tokens/presented-token.js';
 import { logFailure } from '../../database/background-work.js';
 import { AdminRoomsService } from '../../rooms/admin-rooms.service.js';
+import { roomCodeOf } from '../../rooms/room-code.pipe.js';
 import { AuditService } from '../../security/audit/audit.service.js';
 
 declare module 'express-serve-static-core' {
@@ -48,7 +49,7 @@ export class AdminCallRecorder implements NestMiddleware {
       const { actorId, tokenId } = actorOf(req.principal);
       await this.audit.record({ event: 'admin.call', actorId, tokenId, target: await this.targetOf(req), ip, details });
     } else if (req.headers.authorization !== undefined && res.statusCode === 401) {
-      await this.audit.record({ event: 'admin.token_refused', tokenId: claimedTokenId(req.headers.authorization), ip, details });
+      await this.audit.record({ event: 'admin.token_refused', tokenId: parseApiToken(bearerOf(req.headers.authorization) ?? '')?.id ?? null, ip, details });
     }
   }
 
@@ -59,19 +60,12 @@ export class AdminCallRecorder implements NestMiddleware {
   private async targetOf(req: Request): Promise<string | null> {
     if (req.adminTarget) return req.adminTarget;
     const params = (req.params ?? {}) as Record<string, unknown>;
-    const code = typeof params.code === 'string' ? params.code.trim().toUpperCase() : undefined;
-    if (code && ROOM_CODE_PATTERN.test(code)) return (await this.rooms.find(code))?.id ?? null;
+    const code = roomCodeOf(params.code);
+    if (code) return (await this.rooms.find(code))?.id ?? null;
     for (const name of TARGET_PARAMS) {
       const value = params[name];
       if (typeof value === 'string' && isUUID(value, 'loose')) return value.toLowerCase();
     }
     return null;
   }
-}
-
-/** The token id a `Bearer cnk_<id>_<secret>` header claims, as a UUID; null when it does not have that shape. */
-function claimedTokenId(authorization: string): string | null {
-  const presented = /^Bearer\s+(\S+)$/i.exec(authorization.trim())?.[1];
-  const hex = presented ? API_TOKEN_PATTERN.exec(presented)?.[1] : undefined;
-  return hex ? hex.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5') : null;
 }
