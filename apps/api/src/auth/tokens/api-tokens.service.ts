@@ -3,7 +3,6 @@ import { Injectable, NotFoundException, UnauthorizedException } from '@nestjs/co
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   API_TOKEN_LAST_USED_GRANULARITY_MS,
-  API_TOKEN_PATTERN,
   type ApiTokenScope,
   type ApiTokenSummary,
   type CreatedApiToken,
@@ -11,6 +10,7 @@ import {
 } from '@conclave/contracts';
 import type { DataSource } from 'typeorm';
 import type { TokenPrincipal } from '../principal/principal.js';
+import { bearerOf, parseApiToken } from './presented-token.js';
 
 interface TokenRow {
   id: string;
@@ -78,19 +78,19 @@ export class ApiTokensService {
 
   /** The principal of an `Authorization: Bearer cnk_…` header; 401 with one message for every way it can be wrong. */
   async authenticate(authorization: string, ip: string | undefined): Promise<TokenPrincipal> {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-    const parts = match ? API_TOKEN_PATTERN.exec(match[1]!) : null;
-    if (!parts) throw new UnauthorizedException(match ? INVALID : 'The Authorization header must be "Bearer cnk_…"');
-    const id = parts[1]!.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    const presented = bearerOf(authorization);
+    const token = presented === undefined ? undefined : parseApiToken(presented);
+    if (!token) throw new UnauthorizedException(presented === undefined ? 'The Authorization header must be "Bearer cnk_…"' : INVALID);
+    const { id } = token;
     const [row]: Array<{ secret_sha256: Buffer; scopes: ApiTokenScope[]; created_by: string; active: boolean }> = await this.db.query(
       `SELECT t.secret_sha256, t.scopes, t.created_by,
               (t.revoked_at IS NULL AND t.expires_at > now() AND u.is_admin AND u.disabled_at IS NULL) AS active
          FROM api_tokens t JOIN users u ON u.id = t.created_by WHERE t.id = $1`,
       [id],
     );
-    const presented = sha256(parts[2]!);
+    const secret = sha256(token.secret);
     // Compared even for an unknown id, so the answer takes as long either way.
-    const matches = timingSafeEqual(presented, row?.secret_sha256 ?? Buffer.alloc(presented.length));
+    const matches = timingSafeEqual(secret, row?.secret_sha256 ?? Buffer.alloc(secret.length));
     if (!row || !matches || !row.active) throw new UnauthorizedException(INVALID);
     await this.noteUse(id, ip);
     return { kind: 'token', tokenId: id, scopes: row.scopes, createdBy: row.created_by };
