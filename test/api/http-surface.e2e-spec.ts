@@ -229,6 +229,10 @@ describe('bad input never gives a 5xx', () => {
     // The admin API (the prober is no admin: the shape check comes before any guard).
     { method: 'put', path: '/api/admin/v1/rooms/{code}/joins', withNul: () => ({ blocked: '\u0000' }), field: 'blocked' },
     { method: 'put', path: '/api/admin/v1/rooms/{code}/owner', withNul: () => ({ userId: '\u0000' }), field: 'userId' },
+    { method: 'post', path: '/api/admin/v1/tokens', withNul: () => ({ name: 'Null\u0000token', scopes: ['rooms:read'], expiresAt: new Date(Date.now() + 86_400_000).toISOString() }), field: 'name' },
+    { method: 'put', path: '/api/admin/v1/users/{userId}/admin', withNul: () => ({ admin: '\u0000' }), field: 'admin' },
+    { method: 'post', path: '/api/admin/v1/users/{userId}/disable', withNul: () => ({ note: '\u0000' }), field: 'note' },
+    { method: 'post', path: '/api/admin/v1/users/{userId}/enable', withNul: () => ({ note: '\u0000' }), field: 'note' },
     // Last: on a server without the check these two would end the room and the session.
     { method: 'post', path: '/api/rooms/{code}/leave', withNul: () => ({ note: '\u0000' }), field: 'note' },
     { method: 'post', path: '/api/auth/logout', withNul: () => ({ note: 'bye\u0000' }), field: 'note' },
