@@ -297,7 +297,7 @@ describe('principal: sessions, API tokens, owner and admin policies', () => {
       expect(await sql(server, `SELECT rotation_pending FROM rooms WHERE id = $1`, [room.id])).toEqual([{ rotation_pending: true }]);
       expect(await sql(server, `SELECT count(*)::int AS open FROM room_invites WHERE room_id = $1 AND revoked_at IS NULL`, [room.id])).toEqual([{ open: 0 }]);
       expect(await sql(server, `SELECT actor_id, details FROM audit_log WHERE event = 'room.member_removed' AND details ->> 'memberId' = $1`, [idOf('cat')])).toEqual([
-        { actor_id: idOf('ann'), details: { roomId: room.id, memberId: idOf('cat') } },
+        { actor_id: idOf('ann'), details: { roomId: room.id, memberId: idOf('cat'), by: 'owner' } },
       ]);
       // The owner removes others; leaving is how they go themselves.
       expect((await as('ann').post(`/api/rooms/${room.code}/members/${idOf('ann')}/remove`).expect(400)).body.message).toBe('Leave the room rather than removing yourself');
