@@ -4,6 +4,7 @@ import type { KeyBackup, LoginResponse, MeResponse, RegisterResponse, SealedCont
 import { importPublicKeys } from '@conclave/crypto';
 import { compare, hash } from 'bcrypt';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { AuditService } from '../security/audit/audit.service.js';
 import { CaptchaService } from './captcha/captcha.service.js';
 import type { RegisterDto } from './dto.js';
@@ -27,6 +28,7 @@ export class AuthService {
     private readonly lockout: LoginLockoutService,
     private readonly devices: DeviceTokenService,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {
     this.noSuchUserHash = hash(randomUUID(), config.auth.bcryptCost);
   }
@@ -106,6 +108,7 @@ export class AuthService {
   }
 
   private async failed(attempt: ReservedAttempt, username: string, ip: string, event: string, message: string): Promise<never> {
+    this.metrics.signInFailed(attempt.attemptsLeft === 0);
     await this.audit.record({ event, ip, details: { username, device: attempt.trusted } });
     if (attempt.attemptsLeft > 0) throw new SignInFailedException(message, attempt.attemptsLeft);
     await this.audit.record({ event: 'auth.lockout', ip, details: { username, device: attempt.trusted, seconds: attempt.lockoutSeconds } });
