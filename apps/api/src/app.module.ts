@@ -9,6 +9,7 @@ import { FilesModule } from './files/files.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MessagesModule } from './messages/messages.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
 import { SecurityModule } from './security/security.module.js';
 import { WebModule } from './web/web.module.js';
@@ -27,6 +28,7 @@ export class AppModule {
       imports: [
         // Logging first, so its request middleware wraps every other module's.
         LoggingModule.forRoot(logger),
+        MetricsModule,
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(databaseUrl),
         SecurityModule,

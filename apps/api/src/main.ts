@@ -13,6 +13,8 @@ import { loadConfig, redactUrl } from './config/load-config.js';
 import { openDatabase } from './database/database.js';
 import { setupSwagger } from './docs/swagger.js';
 import { ConclaveSocketAdapter } from './messages/socket-adapter.js';
+import { startMetricsListener } from './metrics/metrics-listener.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { createRootLogger } from './logging/root-logger.js';
 import { FILE_STORAGE, type FileStorage } from './files/file-storage.js';
 import { securityHeaders } from './security/headers.js';
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
   );
 }
 
-/** The Nest app on PORT (HTTPS, or HTTP behind the proxy) and the redirect listener on HTTP_PORT. */
+/** The Nest app on PORT (HTTPS, or HTTP behind the proxy), the redirect listener on HTTP_PORT and the metrics one on METRICS_ADDRESS. */
 async function serveHttp(config: AppConfig, tls: TlsMaterial | undefined, databaseUrl: string, log: Logger): Promise<{ close(): Promise<void> }> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl, logger: log }), {
     httpsOptions: tls ? httpsServerOptions(tls) : undefined,
@@ -57,9 +59,11 @@ async function serveHttp(config: AppConfig, tls: TlsMaterial | undefined, databa
     configureHttp(app, config, log);
     await (config.host ? app.listen(config.port, config.host) : app.listen(config.port)).catch(portError('PORT', config.port));
     const redirect = config.httpPort ? await startRedirectServer(config).catch(portError('HTTP_PORT', config.httpPort)) : undefined;
+    const metrics = config.metrics.listen ? await startMetricsListener(app.get(MetricsService), config.metrics.listen) : undefined;
     return {
       close: async () => {
         redirect?.close();
+        await metrics?.close();
         await app.close();
       },
     };

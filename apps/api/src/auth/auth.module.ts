@@ -2,9 +2,11 @@ import { Inject, type MiddlewareConsumer, Module, type NestModule, type OnApplic
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { METRICS_PATH } from '@conclave/contracts';
 import type { Pool } from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DATABASE_POOL } from '../database/database.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { SecurityModule } from '../security/security.module.js';
 import { ServerSecretsService } from '../security/secrets/server-secrets.service.js';
 import { AdminUsernames } from './admins/admin-usernames.js';
@@ -34,6 +36,7 @@ import { UsersService } from './users/users.service.js';
     TypeOrmModule.forFeature([User]),
     PassportModule,
     SecurityModule,
+    MetricsModule,
   ],
   controllers: [AuthController, UsersController, ContactBookController],
   providers: [
@@ -66,7 +69,8 @@ export class AuthModule implements NestModule, OnApplicationShutdown {
   constructor(@Inject(SESSION_HANDLER) private readonly sessions: SessionHandler) {}
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(this.sessions.middleware).forRoutes('api/{*path}');
+    // And /metrics, where a site admin's session may scrape.
+    consumer.apply(this.sessions.middleware).forRoutes('api/{*path}', METRICS_PATH);
   }
 
   onApplicationShutdown(): Promise<void> {

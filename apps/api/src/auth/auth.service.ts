@@ -4,6 +4,7 @@ import { ACCOUNT_DISABLED_MESSAGE, type KeyBackup, type LoginResponse, type MeRe
 import { importPublicKeys } from '@conclave/crypto';
 import { compare, hash } from 'bcrypt';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { AuditService } from '../security/audit/audit.service.js';
 import { AdminUsernames } from './admins/admin-usernames.js';
 import { CaptchaService } from './captcha/captcha.service.js';
@@ -29,6 +30,7 @@ export class AuthService {
     private readonly devices: DeviceTokenService,
     private readonly audit: AuditService,
     private readonly adminUsernames: AdminUsernames,
+    private readonly metrics: MetricsService,
   ) {
     this.noSuchUserHash = hash(randomUUID(), config.auth.bcryptCost);
   }
@@ -110,6 +112,7 @@ export class AuthService {
   }
 
   private async failed(attempt: ReservedAttempt, username: string, ip: string, event: string, message: string): Promise<never> {
+    this.metrics.signInFailed(attempt.attemptsLeft === 0);
     await this.audit.record({ event, ip, details: { username, device: attempt.trusted } });
     if (attempt.attemptsLeft > 0) throw new SignInFailedException(message, attempt.attemptsLeft);
     await this.audit.record({ event: 'auth.lockout', ip, details: { username, device: attempt.trusted, seconds: attempt.lockoutSeconds } });

@@ -1,4 +1,4 @@
-import { Inject, Logger, type OnModuleDestroy, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Inject, Logger, type OnModuleDestroy, UseFilters, UseGuards, UseInterceptors, UsePipes, ValidationPipe } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -29,6 +29,8 @@ import { EnteredRoom, EnteredRoomGuard } from './entered-room.guard.js';
 import { logFailure, oneAtATime } from '../database/background-work.js';
 import { MessageRateLimiter } from './message-rate-limiter.js';
 import { MessagesService, type StoreOutcome } from './messages.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { SendAckTimer } from './send-ack-timer.interceptor.js';
 import { SocketQuota } from './socket-quota.js';
 
 /** How often live sockets are checked against their sessions (sign-out, password change, expiry). */
@@ -64,9 +66,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly roomEvents: RoomEvents,
     private readonly messages: MessagesService,
     private readonly rateLimiter: MessageRateLimiter,
+    private readonly metrics: MetricsService,
   ) {}
 
   afterInit(server: ConclaveServer): void {
+    this.metrics.countSocketsWith(() => server.sockets.sockets.size);
     this.quota = new SocketQuota(this.config.quotas.socketsPerUser, async (userId) => (await server.in(userChannel(userId)).fetchSockets()).length);
     server.use((socket, next) => {
       this.authenticate(socket)
@@ -157,6 +161,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   @SubscribeMessage(CHAT_EVENTS.send)
   @UseGuards(EnteredRoomGuard)
+  @UseInterceptors(SendAckTimer)
   async send(@ConnectedSocket() socket: ConclaveSocket, @MessageBody() envelope: SendMessageDto): Promise<AckOf<typeof CHAT_EVENTS.send>> {
     const limited = await this.rateLimiter.check(socket.data.userId);
     if (limited) {

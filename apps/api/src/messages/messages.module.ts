@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { RoomsModule } from '../rooms/rooms.module.js';
 import { SecurityModule } from '../security/security.module.js';
 import { ChatGateway } from './chat.gateway.js';
@@ -9,7 +10,7 @@ import { MessagesService } from './messages.service.js';
 
 /** The message store (signatures checked), history and the chat gateway. */
 @Module({
-  imports: [AuthModule, RoomsModule, SecurityModule],
+  imports: [AuthModule, RoomsModule, SecurityModule, MetricsModule],
   providers: [ChatGateway, MessagesService, MessageRateLimiter, MessageSignatures],
   exports: [MessagesService],
 })

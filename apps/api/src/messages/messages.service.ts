@@ -4,6 +4,7 @@ import { HISTORY_PAGE_SIZE, type HistoryPage, RESYNC_MAX, type SendMessageReques
 import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DATABASE_POOL } from '../database/database.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { COLUMNS, type MessageRow, STORE_BATCH, toMessage } from './message-rows.js';
 import { MessageSignatures } from './message-signatures.js';
 
@@ -43,6 +44,7 @@ export class MessagesService {
     /** TypeORM's own pg pool: the send path talks to it directly (no per-query wrapping). */
     @Inject(DATABASE_POOL) private readonly pool: Pool,
     private readonly signatures: MessageSignatures,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -116,6 +118,7 @@ export class MessagesService {
       text: STORE_BATCH,
       values: [column('roomId'), batch.map((p) => p.senderId), column('clientMsgId'), column('epoch'), column('iv'), column('ct'), column('sig'), column('fileId')],
     });
+    this.metrics.messagesCommitted(rows.filter((row) => !row.duplicate).length);
     const byKey = new Map(rows.map((row) => [`${row.room_id} ${row.sender_id} ${row.client_msg_id}`, row]));
     return Promise.all(
       batch.map(async ({ senderId, envelope }) => {

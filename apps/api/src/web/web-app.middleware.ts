@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { API_PREFIX, PING_PATH } from '@conclave/contracts';
+import { API_PREFIX, METRICS_PATH, PING_PATH } from '@conclave/contracts';
 
 /** Where `ng build` puts the browser bundle (apps/web/dist/browser), from apps/api/dist/web. */
 export const WEB_ROOT = fileURLToPath(new URL('../../../web/dist/browser/', import.meta.url));
@@ -14,7 +14,7 @@ const HASHED_ASSET = /-[A-Za-z0-9_]{8}\.(?:js|css)$/;
 
 /**
  * Serves the built Angular app: hashed assets, then index.html for any other path the client-side
- * router owns (not /api/*, not /ping, not something that looks like a file), with the CSP nonce
+ * router owns (not /api/*, not /ping or /metrics, not something that looks like a file), with the CSP nonce
  * filled in so Angular can tag the styles it inserts.
  */
 @Injectable()
@@ -50,7 +50,7 @@ export class WebAppMiddleware implements NestMiddleware {
 }
 
 function isServerRoute(path: string): boolean {
-  return path === PING_PATH || path === `/${API_PREFIX}` || path.startsWith(`/${API_PREFIX}/`);
+  return path === PING_PATH || path === METRICS_PATH || path === `/${API_PREFIX}` || path.startsWith(`/${API_PREFIX}/`);
 }
 
 function readIndex(): string | undefined {
