@@ -1,14 +1,16 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { METRICS_PATH } from '@conclave/contracts';
 import type { Response } from 'express';
 import { AdminAccess } from '../auth/principal/admin.policy.js';
 import { AcceptsApiTokens } from '../auth/principal/decorators.js';
+import { API_TOKEN_SCHEME, SESSION_SCHEME } from '../docs/security-schemes.js';
 import { MetricsService } from './metrics.service.js';
 
 /** Prometheus scrapes on the main port: an API token with metrics:read, or a site admin's session. */
 @ApiTags('metrics')
-@ApiBearerAuth()
+@ApiBearerAuth(API_TOKEN_SCHEME)
+@ApiCookieAuth(SESSION_SCHEME)
 @Controller()
 @AcceptsApiTokens()
 @AdminAccess('metrics:read')
