@@ -40,6 +40,7 @@ export function rateLimitDefinitions(config: AppConfig): ThrottlerOptions[] {
     // Chat messages per user; going over mutes for blockMs.
     { name: 'messages', ttl: windowMs, limit, blockDuration: blockMs, skipIf: only('messages') },
     // Admin API calls per token (or per admin, for a session).
-    { name: 'admin', ttl: MINUTE_MS, limit: config.admin.ratePerMinute, skipIf: only('admin'), getTracker: adminTracker },
+    // One budget per caller over every admin route (the library's default key is per route handler).
+    { name: 'admin', ttl: MINUTE_MS, limit: config.admin.ratePerMinute, skipIf: only('admin'), getTracker: adminTracker, generateKey: (_context, tracker, name) => `${name}:${tracker}` },
   ];
 }
