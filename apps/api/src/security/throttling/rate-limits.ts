@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import type { AppConfig } from '../../config/app-config.js';
 
 /** The deployment's named rate limits, all counted in @nestjs/throttler's one storage (README "Rate limits"). */
-export type RateLimitName = 'register' | 'joins' | 'joins-by-address' | 'messages' | 'admin';
+export type RateLimitName = 'register' | 'joins' | 'joins-by-address' | 'messages' | 'admin' | 'admin-refusals';
 
 /** The rate limit a REST route is counted against (with RateLimitGuard); socket events use RateLimits.take. */
 export const RateLimit = Reflector.createDecorator<RateLimitName>();
@@ -42,5 +42,8 @@ export function rateLimitDefinitions(config: AppConfig): ThrottlerOptions[] {
     // Admin API calls per token (or per admin, for a session).
     // One budget per caller over every admin route (the library's default key is per route handler).
     { name: 'admin', ttl: MINUTE_MS, limit: config.admin.ratePerMinute, skipIf: only('admin'), getTracker: adminTracker, generateKey: (_context, tracker, name) => `${name}:${tracker}` },
+    // Audit rows of refused admin calls (401, 403) per client address: 60 a minute (enough for a person or a broken script;
+    // the global guards refuse these before the admin limit counts, so this bounds what a flood writes). Past it: logged only.
+    { name: 'admin-refusals', ttl: MINUTE_MS, limit: 60, skipIf: only('admin-refusals') },
   ];
 }
