@@ -28,7 +28,7 @@ import { ChangePasswordDto, KeyBackupDto, KeyBackupRequestDto, RegisterDto } fro
 import { LocalAuthGuard, LoginAttemptGuard } from './login.guard.js';
 import { CurrentUserId, Public } from './principal/decorators.js';
 import { AltchaCaptchaDto, LoginResponseDto, MeResponseDto, RecaptchaCaptchaDto, RegisterResponseDto, SessionResponseDto } from './response.dto.js';
-import { SessionGuard } from './session/session.guard.js';
+import { SessionLifetime } from './session/session-lifetime.js';
 import type { User } from './users/user.entity.js';
 import { UsersService } from './users/users.service.js';
 
@@ -40,7 +40,7 @@ export class AuthController {
     private readonly captcha: CaptchaService,
     private readonly users: UsersService,
     private readonly audit: AuditService,
-    private readonly sessionGuard: SessionGuard,
+    private readonly sessionLifetime: SessionLifetime,
     private readonly devices: DeviceTokenService,
   ) {}
 
@@ -125,7 +125,7 @@ export class AuthController {
   @ApiOkResponse({ type: SessionResponseDto })
   @ApiMalformedBodyResponse()
   async session(@Req() req: Request): Promise<SessionResponse> {
-    const userId = await this.sessionGuard.liveUserId(req);
+    const userId = await this.sessionLifetime.liveUserId(req);
     const user = userId ? await this.users.findById(userId) : null;
     return { user: user && this.auth.me(user) };
   }

@@ -23,7 +23,7 @@ import { LoginAttemptGuard } from './login.guard.js';
 import { AdminPolicy } from './principal/admin.policy.js';
 import { AuthenticationGuard } from './principal/authentication.guard.js';
 import { createSessionHandler, SESSION_HANDLER, type SessionHandler } from './session/session.js';
-import { SessionGuard } from './session/session.guard.js';
+import { SessionLifetime } from './session/session-lifetime.js';
 import { SessionStoreService } from './session/session-store.service.js';
 import { ApiTokensService } from './tokens/api-tokens.service.js';
 import { UsersController } from './users.controller.js';
@@ -49,7 +49,7 @@ import { UsersService } from './users/users.service.js';
     { provide: DEVICE_TOKEN_SECRET, inject: [APP_CONFIG], useFactory: loadDeviceTokenSecret },
     LocalStrategy,
     LoginAttemptGuard,
-    SessionGuard,
+    SessionLifetime,
     SessionStoreService,
     ApiTokensService,
     AdminUsernames,
@@ -63,7 +63,7 @@ import { UsersService } from './users/users.service.js';
         createSessionHandler(config, pool, await secrets.sessionCookie()),
     },
   ],
-  exports: [UsersService, SessionGuard, SessionStoreService, SESSION_HANDLER, ApiTokensService],
+  exports: [UsersService, SessionLifetime, SessionStoreService, SESSION_HANDLER, ApiTokensService],
 })
 export class AuthModule implements NestModule, OnApplicationShutdown {
   constructor(@Inject(SESSION_HANDLER) private readonly sessions: SessionHandler) {}

@@ -5,6 +5,7 @@ import { API_TOKEN_SCOPES, type ApiTokenScope } from '@conclave/contracts';
 import type { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
 import { AdminAccess, AdminPolicy } from './admin.policy.js';
+import { AcceptsApiTokens } from './decorators.js';
 import type { Principal } from './principal.js';
 
 @Controller('plain')
@@ -40,7 +41,17 @@ class RoomsProbeController {
   }
 }
 
-@Module({ controllers: [PlainController, UsersProbeController, RoomsProbeController], providers: [{ provide: APP_GUARD, useClass: AdminPolicy }] })
+/** A token-accepting route someone forgot to give an @AdminAccess: refused to everyone (fail closed). */
+@Controller('forgotten')
+@AcceptsApiTokens()
+class ForgottenAccessController {
+  @Get()
+  list() {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [PlainController, UsersProbeController, RoomsProbeController, ForgottenAccessController], providers: [{ provide: APP_GUARD, useClass: AdminPolicy }] })
 class ProbeModule {}
 
 /** Stands in for AuthenticationGuard: `x-principal` is the resolved principal, as JSON. */
@@ -75,6 +86,8 @@ describe('AdminPolicy: what a principal may do on the admin API', () => {
   it.each([
     ['a route without @AdminAccess, a user', 200, '/plain', userSession, undefined],
     ['a route without @AdminAccess, nobody', 200, '/plain', undefined, undefined],
+    ['a token-accepting route without @AdminAccess, an admin session', 403, '/forgotten', adminSession, 'This route names no admin access: refused'],
+    ['a token-accepting route without @AdminAccess, a token with every scope', 403, '/forgotten', token(...API_TOKEN_SCOPES), 'This route names no admin access: refused'],
     ['a scope route, an admin session', 200, '/rooms', adminSession, undefined],
     ['a scope route, a user who is not an admin', 403, '/rooms', userSession, NOT_ADMIN],
     ['a scope route, nobody', 403, '/rooms', undefined, NOT_ADMIN],

@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable
 import { Reflector } from '@nestjs/core';
 import type { ApiTokenScope } from '@conclave/contracts';
 import type { Request } from 'express';
+import { AcceptsApiTokens } from './decorators.js';
 
 /**
  * What an admin route needs: a scope (an admin's session, or a token carrying that scope), or
@@ -17,8 +18,13 @@ export class AdminPolicy implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const needed = this.reflector.getAllAndOverride(AdminAccess, [context.getHandler(), context.getClass()]);
-    if (needed === undefined) return true;
+    const targets = [context.getHandler(), context.getClass()];
+    const needed = this.reflector.getAllAndOverride(AdminAccess, targets);
+    if (needed === undefined) {
+      // Fail closed: a route that takes API tokens is an admin route, and one without its access named is a mistake.
+      if (this.reflector.getAllAndOverride(AcceptsApiTokens, targets)) throw new ForbiddenException('This route names no admin access: refused');
+      return true;
+    }
     const principal = context.switchToHttp().getRequest<Request>().principal;
     if (principal?.kind === 'session') {
       if (principal.admin) return true;

@@ -5,7 +5,7 @@ import { ACCOUNT_DISABLED_MESSAGE } from '@conclave/contracts';
 import type { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
 import { APP_CONFIG } from '../../config/app-config.js';
-import { SessionGuard } from '../session/session.guard.js';
+import { SessionLifetime } from '../session/session-lifetime.js';
 import { ApiTokensService } from '../tokens/api-tokens.service.js';
 import { UsersService } from '../users/users.service.js';
 import { AdminAccess, AdminPolicy } from './admin.policy.js';
@@ -67,7 +67,7 @@ class ProbeController {
 @Module({
   controllers: [ProbeController],
   providers: [
-    SessionGuard,
+    SessionLifetime,
     { provide: APP_CONFIG, useValue: { auth: { sessionMaxSeconds: SESSION_MAX_SECONDS } } },
     { provide: UsersService, useValue: { findById: async (id: string) => ACCOUNTS.get(id) ?? null } },
     { provide: ApiTokensService, useValue: tokens },
@@ -129,6 +129,8 @@ describe('AuthenticationGuard and AdminPolicy: who may call what', () => {
     ['a user route, with a session of a deleted account', 401, '/user', session('nobody'), { message: 'Your session has expired: sign in again' }],
     ['a user route, with a session of a disabled account', 401, '/user', session('gone'), { message: ACCOUNT_DISABLED_MESSAGE }],
     ['a user route, with a valid token', 401, '/user', bearer('cnk_rooms'), { message: expect.stringContaining('API tokens are accepted only on the admin API') }],
+    ['a user route, with a proxy\'s Basic credentials and a session (not a token: ignored)', 200, '/user', { Authorization: 'Basic dXNlcjpwYXNz', ...session('ann') }, { principal: ann }],
+    ['an admin-session route, with a proxy\'s Basic credentials and an admin session', 200, '/admin/tokens', { Authorization: 'Basic dXNlcjpwYXNz', ...session('root') }, { principal: root }],
     ['a user route, with a valid token and a session', 401, '/user', { ...bearer('cnk_rooms'), ...session('ann') }, { message: expect.stringContaining('API tokens are accepted only on the admin API') }],
     ['a token-accepting route, with a valid token that has the scope', 200, '/admin/rooms', bearer('cnk_rooms'), { principal: ROOMS_TOKEN }],
     ['a token-accepting route, with a token the service refuses', 401, '/admin/rooms', bearer('cnk_other'), { message: 'This API token is not valid' }],

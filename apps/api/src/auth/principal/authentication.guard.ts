@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedExcept
 import { Reflector } from '@nestjs/core';
 import { ACCOUNT_DISABLED_MESSAGE } from '@conclave/contracts';
 import type { Request } from 'express';
-import { SessionGuard } from '../session/session.guard.js';
+import { SessionLifetime } from '../session/session-lifetime.js';
 import { ApiTokensService } from '../tokens/api-tokens.service.js';
 import { UsersService } from '../users/users.service.js';
 import { AcceptsApiTokens, Public } from './decorators.js';
@@ -28,7 +28,7 @@ const TOKENS_NOT_HERE = 'API tokens are accepted only on the admin API (/api/adm
 export class AuthenticationGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly sessions: SessionGuard,
+    private readonly sessions: SessionLifetime,
     private readonly tokens: ApiTokensService,
     private readonly users: UsersService,
   ) {}
@@ -39,7 +39,8 @@ export class AuthenticationGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride(Public, targets) ?? false;
     const authorization = req.headers.authorization;
-    if (authorization !== undefined && !isPublic) {
+    // Only the Bearer scheme is a token: a proxy's Basic credentials (sent by the browser on every request) are not ours to judge.
+    if (authorization !== undefined && /^Bearer\s/i.test(authorization.trim()) && !isPublic) {
       if (!this.reflector.getAllAndOverride(AcceptsApiTokens, targets)) throw new UnauthorizedException(TOKENS_NOT_HERE);
       req.principal = await this.tokens.authenticate(authorization, req.ip);
       return true;

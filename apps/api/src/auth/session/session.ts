@@ -24,7 +24,7 @@ export interface SessionHandler {
 /**
  * express-session on the `session` table. The cookie is __Host- prefixed, HttpOnly, Secure,
  * SameSite=Strict; it rolls with each request up to the idle timeout (the absolute limit is checked
- * by SessionGuard). The Socket.IO handshake reuses this handler. The store uses the app's one pg
+ * by SessionLifetime). The Socket.IO handshake reuses this handler. The store uses the app's one pg
  * Pool (DATABASE_POOL: its timeouts and error handling), which TypeORM opens and closes.
  */
 export function createSessionHandler(config: AppConfig, pool: Pool, secret: string): SessionHandler {
