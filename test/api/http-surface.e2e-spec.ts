@@ -1,6 +1,7 @@
 import { PAYLOAD_MAX_DEPTH, type RoomSummary } from '@conclave/contracts';
 import request from 'supertest';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registerBody, registeredClient } from '../support/accounts.js';
+import { makeAdmin } from '../support/api-tokens.js';
 import { sql } from '../support/db.js';
 import { errorOutputSince, type LogMark, logMark, pingAndReadLog } from '../support/logs.js';
 import { rawExchange, tlsHandshake } from '../support/raw.js';
@@ -273,6 +274,35 @@ describe('bad input never gives a 5xx', () => {
     expect([joinKey.status, joinKey.body.message]).toEqual([400, ['joinKey must be well-formed Unicode (it has an unpaired surrogate)']]);
     // A whole pair (an emoji) is text like any other.
     await client.post('/api/rooms', { name: 'Whole \ud83d\ude00 pair', history: 'shared' }).expect(201);
+  });
+
+  it('refuses U+0000 in a query string or the path with 400 before any route runs (PostgreSQL refuses it: it was a 500)', async () => {
+    const warden = await newAccount('warden');
+    const admin = await registeredClient(target, warden);
+    await makeAdmin(target, warden.userId);
+    // An admin's searches and audit filters go to SQL as they are.
+    for (const [path, field] of [
+      ['/api/admin/v1/rooms?q=%00', 'q'],
+      ['/api/admin/v1/rooms?q=Pro%00bed', 'q'],
+      ['/api/admin/v1/users?q=prober%00', 'q'],
+      ['/api/admin/v1/audit?target=%00', 'target'],
+      ['/api/admin/v1/audit?action=room.%00created', 'action'],
+    ]) {
+      const res = await admin.get(path!);
+      expect([path, res.status, res.body.message]).toEqual([path, 400, [`query.${field} must not contain U+0000`]]);
+    }
+    await admin.get('/api/admin/v1/rooms?q=Probed').expect(200);
+    // A user route, whether or not it reads the query; a repeated parameter and a parameter's name too.
+    for (const [path, message] of [
+      [`/api/rooms/${room.code}?view=%00`, 'query.view must not contain U+0000'],
+      [`/api/rooms?view=ok&view=%00`, 'query.view[1] must not contain U+0000'],
+      [`/api/rooms?%00=1`, 'A field name in query must not contain U+0000'],
+      [`/api/files/${FILE_ID}?expires=1&sig=%00`, 'query.sig must not contain U+0000'],
+      [`/api/users/%00/keys`, 'The URL path must not contain U+0000'],
+    ]) {
+      const res = await client.get(path!);
+      expect([path, res.status, res.body.message]).toEqual([path, 400, [message]]);
+    }
   });
 
   it(`lets a body ${PAYLOAD_MAX_DEPTH} levels deep through to validation, and refuses one level more`, async () => {

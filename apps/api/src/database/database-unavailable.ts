@@ -52,7 +52,7 @@ export abstract class DatabaseUnavailable {
   }
 }
 
-interface ErrorLike {
+export interface ErrorLike {
   code?: unknown;
   message?: unknown;
   cause?: unknown;
@@ -61,7 +61,7 @@ interface ErrorLike {
 }
 
 /** The error and what it wraps: TypeORM's driverError, `cause`, an AggregateError's errors (both address families refused). */
-function causes(error: unknown): ErrorLike[] {
+export function causes(error: unknown): ErrorLike[] {
   const seen = new Set<unknown>();
   const pending = [error];
   while (pending.length) {

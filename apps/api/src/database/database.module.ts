@@ -7,6 +7,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { DatabaseUnavailableFilter } from './database-unavailable.filter.js';
+import { UnstorableTextFilter } from './unstorable-text.filter.js';
 
 /**
  * TypeORM's pg Pool: the process's only pool. The few clients that are not TypeORM (the session
@@ -37,6 +38,7 @@ export class DatabaseModule {
       providers: [
         { provide: DATABASE_POOL, inject: [getDataSourceToken()], useFactory: (db: DataSource): Pool => (db.driver as PostgresDriver).master as Pool },
         { provide: APP_FILTER, useClass: DatabaseUnavailableFilter },
+        { provide: APP_FILTER, useClass: UnstorableTextFilter },
       ],
       exports: [DATABASE_POOL],
       imports: [

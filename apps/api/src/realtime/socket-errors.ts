@@ -4,6 +4,7 @@ import { CHAT_EVENTS, type HandshakeRefusal, type SocketError, type SocketErrorC
 import type { Socket } from 'socket.io';
 import { logFailure } from '../database/background-work.js';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable.js';
+import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../database/unstorable-text.js';
 import { RetryLaterException } from '../security/retry-later.js';
 
 /** A refusal with a code from the contract. */
@@ -50,6 +51,8 @@ function toCodeAndMessage(exception: unknown, log: Logger): Refusal {
     log.warn(`event refused while the database is unavailable (${exception instanceof Error ? exception.message : String(exception)})`);
     return { code: 'unavailable', message: UNAVAILABLE_MESSAGE, retryAfterMs: DATABASE_RETRY_AFTER_SECONDS * 1000 };
   }
+  // Text PostgreSQL refused (U+0000) that the adapter's payload check let through: the client's, as a 400 is.
+  if (isUnstorableText(exception)) return { code: 'invalid-payload', message: UNSTORABLE_TEXT_MESSAGE };
   if (exception instanceof BadRequestException) return { code: 'invalid-payload', message: flatten(exception) };
   if (exception instanceof RetryLaterException) return { code: 'rate-limited', message: exception.message, retryAfterMs: exception.retryAfterSeconds * 1000 };
   if (exception instanceof NotFoundException) return { code: 'no-such-room', message: exception.message };

@@ -43,6 +43,29 @@ export function payloadProblem(payload: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The same check for what the URL carries: Express decodes `?q=%00` into a query string with U+0000
+ * (which PostgreSQL refuses, SQLSTATE 22021) and a path segment `%00` into a route parameter with
+ * it. `path` is the raw (still percent-encoded) path; a segment that does not decode is left to
+ * Express, which refuses it with 400 itself.
+ */
+export function urlProblem(query: unknown, path: string): string | undefined {
+  for (const segment of path.split('/')) {
+    const problem = textProblem(decoded(segment));
+    if (problem) return `The URL path ${problem}`;
+  }
+  // Named as the DTO messages name a query's fields: `query.q`.
+  return payloadProblem({ query });
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'must not contain U+0000';
   if (UNPAIRED_SURROGATE.test(text)) return 'must be well-formed Unicode (it has an unpaired surrogate)';
