@@ -38,6 +38,8 @@ export interface JoinTarget {
   /** The password's admitKey sealed for members: null until the owner has set the password. */
   passwordSealed: SealedVerifier | null;
   role: RoomRole | null;
+  /** An administrator blocked joins (read again under the room's lock before a request is stored). */
+  joinsBlocked: boolean;
 }
 
 /** A room's row as locked for a join request, an admission or a new epoch. */
@@ -134,13 +136,13 @@ export class RoomsService {
   /** The room with this code as a would-be joiner sees it, with the caller's role (null: not a member), in one query. */
   async joinTarget(code: string, userId: string): Promise<JoinTarget | undefined> {
     const [room] = await this.db.query(
-      `SELECT r.id, r.code, r.name, r.password_hash, r.password_sealed_epoch, r.password_sealed_iv, r.password_sealed_ct, m.role
+      `SELECT r.id, r.code, r.name, r.password_hash, r.password_sealed_epoch, r.password_sealed_iv, r.password_sealed_ct, r.joins_blocked, m.role
          FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.code = $1`,
       [code, userId],
     );
     if (!room) return undefined;
     const sealed = room.password_sealed_ct === null ? null : { epoch: room.password_sealed_epoch, iv: room.password_sealed_iv, ct: room.password_sealed_ct };
-    return { id: room.id, code: room.code, name: room.name, passwordHash: room.password_hash, passwordSealed: sealed, role: room.role };
+    return { id: room.id, code: room.code, name: room.name, passwordHash: room.password_hash, passwordSealed: sealed, role: room.role, joinsBlocked: room.joins_blocked };
   }
 
   /** The caller's summary of a room they are a member of. */

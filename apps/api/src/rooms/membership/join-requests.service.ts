@@ -1,6 +1,6 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { AdmissionVia, JoinRequest, JoinResult, PendingRoom, SealedVerifier } from '@conclave/contracts';
+import { type AdmissionVia, JOINS_BLOCKED_MESSAGE, type JoinRequest, type JoinResult, type PendingRoom, type SealedVerifier } from '@conclave/contracts';
 import type { DataSource } from 'typeorm';
 import { UsersService } from '../../auth/users/users.service.js';
 import { AuditService } from '../../security/audit/audit.service.js';
@@ -50,10 +50,14 @@ export class JoinRequestsService {
    * An unknown code, a password room without the right joinKey and an invite the room does not have
    * get one answer (and a joinKey takes one bcrypt comparison either way), so a code alone reveals
    * only rooms without a password. Asking again replaces the request (an invite is counted once per request).
+   * While an administrator blocks joins, everyone who names the room gets the same 409 before any
+   * password or invite is looked at: refused after the password check, the 409 would confirm a
+   * right password (so a code alone does reveal a blocked room, as it does a room without a password).
    */
   async request(code: string, userId: string, dto: JoinRoomDto): Promise<JoinResult> {
     const room = await this.rooms.joinTarget(code, userId);
     if (room?.role) return { status: 'member', room: await this.rooms.summaryOf(code, userId) };
+    if (room?.joinsBlocked) throw new ConflictException(JOINS_BLOCKED_MESSAGE);
     const unknown = () => new NotFoundException(`No room with code ${code}, or ${dto.invite ? 'this invite is not valid' : dto.joinKey ? 'the password is wrong' : 'it needs a password'}`);
     let via: RequestVia = 'approval';
     if (dto.invite) via = 'invite';
