@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import request from 'supertest';
+import { freePort } from '../support/ports.js';
 import { newDataDir, ServerProcess } from '../support/server.js';
 
 const DAY = 86_400_000;
@@ -39,7 +40,7 @@ const warnings = (server: ServerProcess) =>
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as { level: number; msg: string })
-    .filter((line) => line.level === 40 && /^(TLS_CERT_FILE|PUBLIC_ORIGIN)\b/.test(line.msg))
+    .filter((line) => line.level === 40 && /^(TLS_CERT_FILE|PUBLIC_ORIGIN|METRICS_ADDRESS)\b/.test(line.msg))
     .map((line) => line.msg);
 
 /**
@@ -147,6 +148,33 @@ describe('PUBLIC_ORIGIN', () => {
       expect(server.stdout).not.toMatch(/PUBLIC_ORIGIN/);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('METRICS_ADDRESS', () => {
+  // In development (no PUBLIC_ORIGIN warning beside it), with the production's JSON log lines to read.
+  it('on every interface: a warning at start that the metrics are served without a token to whoever reaches them', async () => {
+    const port = await freePort();
+    const server = await ServerProcess.start({ env: { NODE_ENV: 'development', LOG_FORMAT: 'json', METRICS_ADDRESS: `0.0.0.0:${port}` } });
+    try {
+      expect(warnings(server)).toEqual([
+        `METRICS_ADDRESS=0.0.0.0:${port} serves the metrics without a token on an address that is neither loopback nor private: anyone who reaches port ${port} reads them. Bind it to 127.0.0.1 or an address of a private network (10/8, 172.16/12, 192.168/16, fc00::/7), or leave it unset and scrape with a metrics:read token`,
+      ]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('on loopback (an address or localhost): no warning', async () => {
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const server = await ServerProcess.start({ env: { NODE_ENV: 'development', LOG_FORMAT: 'json', METRICS_ADDRESS: `${host}:${await freePort()}` } });
+      try {
+        expect(server.stdout).toMatch(/Conclave listening/);
+        expect(warnings(server)).toEqual([]);
+      } finally {
+        await server.stop();
+      }
     }
   });
 });
