@@ -219,10 +219,11 @@ describe('API tokens', () => {
     await call('get', url(ADMIN_PATHS.users), token(ops.token)).expect(200);
     await conforming<AdminUserDetail>('put', ADMIN_PATHS.userAdmin, session(root), 200, { params: { userId: accounts.ops.userId }, body: { admin: false } });
     await call('get', url(ADMIN_PATHS.users), token(ops.token)).expect(401);
+    // Revoked with the admin right, for good: made admin again, ops does not get the old token back.
     const listed = (await call('get', url(ADMIN_PATHS.tokens), session(root)).expect(200)).body as ApiTokenSummary[];
-    expect(listed.find((t) => t.id === ops.id)).toMatchObject({ active: false, revokedAt: null });
+    expect(listed.find((t) => t.id === ops.id)).toMatchObject({ active: false, revokedAt: expect.any(String) });
     await makeAdmin(server, accounts.ops.userId);
-    await call('get', url(ADMIN_PATHS.users), token(ops.token)).expect(200);
+    await call('get', url(ADMIN_PATHS.users), token(ops.token)).expect(401);
   });
 
   it('can never manage tokens or admins (403, nothing changed), nor reach a user route (401)', async () => {
@@ -391,7 +392,7 @@ describe('users', () => {
     // Disabling again changes nothing and is not audited again.
     await conforming('post', ADMIN_PATHS.userDisable, session(root), 200, { params: { userId: alice.userId } });
     expect(await auditOf({ event: 'user.disabled', target: alice.userId })).toEqual([
-      { event: 'user.disabled', actor_id: accounts.root.userId, token_id: writer.id, target: alice.userId, details: { sessionsEnded: sessions } },
+      { event: 'user.disabled', actor_id: accounts.root.userId, token_id: writer.id, target: alice.userId, details: { sessionsEnded: sessions, tokensRevoked: 0 } },
     ]);
 
     const enabled = await conforming<AdminUserDetail>('post', ADMIN_PATHS.userEnable, session(root), 200, { params: { userId: alice.userId } });
@@ -400,6 +401,38 @@ describe('users', () => {
     expect(await auditOf({ event: 'user.enabled', target: alice.userId })).toEqual([
       { event: 'user.enabled', actor_id: accounts.root.userId, token_id: null, target: alice.userId, details: {} },
     ]);
+  });
+
+  it("a users:write token cannot disable, enable or end the sessions of an admin (403, nothing changed); an admin's session can, and the admin's tokens are revoked for good", async () => {
+    const dave = accounts.dave;
+    await makeAdmin(server, dave.userId);
+    const davesToken = await mintApiToken(server, dave.userId, ['rooms:read']);
+    const writer = await mintApiToken(server, accounts.root.userId, ['users:write']);
+    const before = await userRow(dave.userId);
+    for (const [method, path] of [
+      ['post', ADMIN_PATHS.userDisable],
+      ['post', ADMIN_PATHS.userEnable],
+      ['delete', ADMIN_PATHS.userSessions],
+    ] as const) {
+      const refused = await call(method, url(path, { userId: dave.userId }), token(writer.token)).expect(403);
+      expect(refused.body.message).toMatch(/^An API token cannot disable, enable or end the sessions of a site admin/);
+    }
+    expect(await userRow(dave.userId)).toEqual(before);
+    await call('get', url(ADMIN_PATHS.rooms), token(davesToken.token)).expect(200);
+
+    // Disabled by an admin's session: dave's tokens are revoked, and stay so once he is enabled again.
+    await conforming('post', ADMIN_PATHS.userDisable, session(root), 200, { params: { userId: dave.userId } });
+    await conforming('post', ADMIN_PATHS.userEnable, session(root), 200, { params: { userId: dave.userId } });
+    expect((await call('get', url(ADMIN_PATHS.rooms), token(davesToken.token)).expect(401)).body.message).toMatch(/not valid/);
+    expect((await sql<{ revoked: boolean }>(server, `SELECT revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE id = $1`, [davesToken.id]))[0]?.revoked).toBe(true);
+    expect(await auditOf({ event: 'user.disabled', target: dave.userId }).then((rows) => rows.at(-1)?.details)).toEqual({ sessionsEnded: expect.any(Number), tokensRevoked: 1 });
+
+    // Losing admin revokes the tokens too: granting admin again does not bring them back.
+    const second = await mintApiToken(server, dave.userId, ['rooms:read']);
+    await conforming('put', ADMIN_PATHS.userAdmin, session(root), 200, { params: { userId: dave.userId }, body: { admin: false } });
+    await conforming('put', ADMIN_PATHS.userAdmin, session(root), 200, { params: { userId: dave.userId }, body: { admin: true } });
+    await call('get', url(ADMIN_PATHS.rooms), token(second.token)).expect(401);
+    await makeAdmin(server, dave.userId, false);
   });
 
   it('an admin cannot disable themselves, nor through a token they made (409, nothing changed)', async () => {

@@ -14,7 +14,7 @@ import { AuthenticationGuard } from '../../apps/api/src/auth/principal/authentic
 import { AcceptsApiTokens, CurrentPrincipal } from '../../apps/api/src/auth/principal/decorators.js';
 import type { Principal } from '../../apps/api/src/auth/principal/principal.js';
 import { ContactBookService } from '../../apps/api/src/auth/contacts/contact-book.service.js';
-import { SessionGuard } from '../../apps/api/src/auth/session/session.guard.js';
+import { SessionLifetime } from '../../apps/api/src/auth/session/session-lifetime.js';
 import { ApiTokensService } from '../../apps/api/src/auth/tokens/api-tokens.service.js';
 import { User } from '../../apps/api/src/auth/users/user.entity.js';
 import { UsersService } from '../../apps/api/src/auth/users/users.service.js';
@@ -199,7 +199,7 @@ describe('principal: sessions, API tokens, owner and admin policies', () => {
         controllers: [ProbeController],
         providers: [
           { provide: APP_CONFIG, useValue: { auth: { sessionMaxSeconds: 3600 } } },
-          SessionGuard,
+          SessionLifetime,
           ContactBookService,
           UsersService,
           ApiTokensService,
@@ -222,7 +222,8 @@ describe('principal: sessions, API tokens, owner and admin policies', () => {
 
     it('refuses a malformed header or token', async () => {
       const token = await mintApiToken(server, idOf('ann'), ['rooms:read']);
-      await expectRefused(`Basic ${Buffer.from('ann:secret').toString('base64')}`, 'The Authorization header must be "Bearer cnk_…"');
+      // Another scheme is not a token (a proxy's Basic credentials): the request is judged as if it had none.
+      await expectRefused(`Basic ${Buffer.from('ann:secret').toString('base64')}`, 'Sign in first');
       await expectRefused('Bearer', 'The Authorization header must be "Bearer cnk_…"');
       await expectRefused('Bearer not-a-token');
       await expectRefused(`Bearer ${token.token.replace('cnk_', 'cnx_')}`);
@@ -371,8 +372,10 @@ describe('principal: sessions, API tokens, owner and admin policies', () => {
       expect(await admin('list')).toEqual({ code: 0, output: expect.stringContaining('conclave admin: 2 site admins: ann, ben') });
     }, 60_000);
 
-    it('revokes: the user is no longer an admin, audited', async () => {
-      expect(await admin('revoke', 'ben')).toEqual({ code: 0, output: expect.stringContaining('conclave admin: ben is no longer a site admin') });
+    it('revokes: the user is no longer an admin, their API tokens are revoked, audited', async () => {
+      const bens = await mintApiToken(server, idOf('ben'), ['rooms:read']);
+      expect(await admin('revoke', 'ben')).toEqual({ code: 0, output: expect.stringContaining('conclave admin: ben is no longer a site admin (the API tokens they created are revoked)') });
+      expect((await sql<{ revoked: boolean }>(server, `SELECT revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE id = $1`, [bens.id]))[0]?.revoked).toBe(true);
       expect(await me('ben')).toMatchObject({ admin: false });
       expect(await audits('admin.revoked')).toEqual([{ actor_id: null, target: idOf('ben'), details: { by: 'cli', username: 'ben' } }]);
       expect(await admin('revoke', 'ben')).toEqual({ code: 0, output: expect.stringContaining('ben is not a site admin') });
@@ -416,35 +419,45 @@ describe('ADMIN_USERNAMES', () => {
   const grants = (username: string) =>
     sql(server!, `SELECT actor_id, details FROM audit_log WHERE event = 'admin.granted' AND details ->> 'username' = $1 ORDER BY id`, [username]);
 
-  it('makes the named existing accounts admins at start, the named new ones at registration, and never revokes', async () => {
-    server = await ServerProcess.start({ env: ENV });
-    for (const name of ['fay', 'gus', 'hal', 'ivy']) accounts[name] = await newAccount(name);
+  it('bootstraps admins: a named account at start unless an admin revoked it, a named newcomer at registration only while there is no admin, and never revokes', async () => {
+    // A fresh deployment has no admin: the named username becomes one the moment it registers.
+    server = await ServerProcess.start({ env: { ...ENV, ADMIN_USERNAMES: 'kim' } });
+    for (const name of ['kim', 'fay', 'gus', 'hal', 'ivy']) accounts[name] = await newAccount(name);
+    await registeredClient(server, accounts.kim!);
+    expect((await signIn('kim')).login.admin).toBe(true);
+    expect(await grants('kim')).toEqual([{ actor_id: null, details: { by: 'ADMIN_USERNAMES', username: 'kim' } }]);
     for (const name of ['fay', 'gus']) await registeredClient(server, accounts[name]!);
     expect(await adminOf('fay')).toBe(false);
     await server.stop();
 
-    // Names are matched whatever their case and spacing in the setting.
+    // Names are matched whatever their case and spacing in the setting; a named username nobody has is warned about.
     server = await ServerProcess.start({ dataDir: server.dataDir, env: { ...ENV, ADMIN_USERNAMES: ' Fay , hal' } });
     expect(await adminOf('fay')).toBe(true);
     expect(await adminOf('gus')).toBe(false);
     expect(await grants('fay')).toEqual([{ actor_id: null, details: { by: 'ADMIN_USERNAMES', username: 'fay' } }]);
+    expect(server.stdout).toMatch(/ADMIN_USERNAMES names \\?"hal\\?", which nobody has registered/);
 
-    // hal did not exist at start: an admin from the moment they register.
+    // The deployment has admins now: registering a named username makes nobody an admin (a stranger could have taken the name).
     await registeredClient(server, accounts.hal!);
-    expect((await signIn('hal')).login.admin).toBe(true);
-    expect(await adminOf('hal')).toBe(true);
-    expect(await grants('hal')).toEqual([{ actor_id: null, details: { by: 'ADMIN_USERNAMES', username: 'hal' } }]);
+    expect((await signIn('hal')).login.admin).toBe(false);
+    expect(await grants('hal')).toEqual([]);
     await registeredClient(server, accounts.ivy!);
     expect(await adminOf('ivy')).toBe(false);
+    // An admin revokes fay explicitly (the CLI, as the API does).
+    expect(await npmRunAdmin(['revoke', 'fay'], { DATA_DIR: server.dataDir })).toMatchObject({ code: 0 });
     await server.stop();
 
-    // Restarted with the same list: nothing new to grant or audit. Without the list: nobody is revoked.
+    // Restarted with the same list: hal (now registered, never revoked) is granted; fay's revocation stands; nothing is audited twice.
     server = await ServerProcess.start({ dataDir: server.dataDir, env: { ...ENV, ADMIN_USERNAMES: 'fay,hal' } });
+    expect(await adminOf('hal')).toBe(true);
+    expect(await adminOf('fay')).toBe(false);
     expect(await grants('fay')).toHaveLength(1);
+    expect(await grants('hal')).toHaveLength(1);
     await server.stop();
+    // Without the list: nobody is revoked.
     server = await ServerProcess.start({ dataDir: server.dataDir, env: ENV });
-    expect(await adminOf('fay')).toBe(true);
+    expect(await adminOf('kim')).toBe(true);
     expect(await adminOf('hal')).toBe(true);
     expect(await adminOf('gus')).toBe(false);
-  }, 240_000);
+  }, 300_000);
 });

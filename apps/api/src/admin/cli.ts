@@ -75,14 +75,16 @@ async function setAdmin(client: pg.Client, username: string, admin: boolean): Pr
       await client.query('ROLLBACK');
       return admin ? `${username} is already a site admin` : `${username} is not a site admin`;
     }
-    await client.query(`UPDATE users SET is_admin = $2 WHERE id = $1`, [user.id, admin]);
+    // As UsersService.setAdmin: a revocation is remembered (ADMIN_USERNAMES does not grant it back) and revokes the account's tokens.
+    await client.query(`UPDATE users SET is_admin = $2, admin_revoked_at = CASE WHEN $2 THEN NULL ELSE now() END WHERE id = $1`, [user.id, admin]);
+    if (!admin) await client.query(`UPDATE api_tokens SET revoked_at = now() WHERE created_by = $1 AND revoked_at IS NULL`, [user.id]);
     await client.query(`INSERT INTO audit_log (event, target, details) VALUES ($1, $2, $3)`, [
       admin ? 'admin.granted' : 'admin.revoked',
       user.id,
       JSON.stringify({ by: 'cli', username }),
     ]);
     await client.query('COMMIT');
-    if (!admin) return `${username} is no longer a site admin (the API tokens they created stop working)`;
+    if (!admin) return `${username} is no longer a site admin (the API tokens they created are revoked)`;
     return user.disabled ? `${username} is now a site admin (the account is disabled: enable it to use the admin API)` : `${username} is now a site admin`;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -53,7 +53,7 @@ export class AuthService {
     if (outcome === 'username-taken') throw new ConflictException(`The username "${dto.username}" is taken`);
     if (outcome === 'id-taken') throw new ConflictException('This user id is taken: generate a new identity and retry');
     await this.audit.record({ event: 'auth.registered', actorId: dto.userId, ip, details: { username: dto.username } });
-    if (this.adminUsernames.names(dto.username)) await this.adminUsernames.granted(dto.username);
+    if (outcome === 'created-admin') await this.adminUsernames.granted(dto.username);
     return { id: dto.userId, username: dto.username };
   }
 

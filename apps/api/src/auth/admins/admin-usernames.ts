@@ -4,9 +4,10 @@ import { AuditService } from '../../security/audit/audit.service.js';
 import { UsersService } from '../users/users.service.js';
 
 /**
- * ADMIN_USERNAMES (README "Site admins"): how the first site admin is made. At start every named
- * account that exists and is not an admin becomes one; a named username not taken yet becomes an
- * admin when it registers. A name removed from the list keeps its admin right: revoking is explicit.
+ * ADMIN_USERNAMES (README "Administration"): how the first site admins are made. At start every
+ * named account that exists, is not an admin and never had its admin right revoked becomes one; a
+ * named username not taken yet becomes an admin when it registers, but only while the deployment
+ * has no admin at all. A name removed from the list keeps its admin right: revoking is explicit.
  */
 @Injectable()
 export class AdminUsernames implements OnApplicationBootstrap {
@@ -30,6 +31,10 @@ export class AdminUsernames implements OnApplicationBootstrap {
     for (const user of await this.users.grantAdminByUsername([...this.named])) {
       await this.granted(user.username);
       this.log.log(`${user.username} is a site admin (ADMIN_USERNAMES)`);
+    }
+    // Until then, whoever registers such a name first becomes the first admin: say so, loudly.
+    for (const name of await this.users.unregistered([...this.named])) {
+      this.log.warn(`ADMIN_USERNAMES names "${name}", which nobody has registered: register it now (while this deployment has no admin, whoever registers it first becomes a site admin)`);
     }
   }
 

@@ -40,7 +40,7 @@ export class AuthenticationGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride(Public, targets) ?? false;
     const authorization = req.headers.authorization;
     // Only the Bearer scheme is a token: a proxy's Basic credentials (sent by the browser on every request) are not ours to judge.
-    if (authorization !== undefined && /^Bearer\s/i.test(authorization.trim()) && !isPublic) {
+    if (authorization !== undefined && /^Bearer(\s|$)/i.test(authorization.trim()) && !isPublic) {
       if (!this.reflector.getAllAndOverride(AcceptsApiTokens, targets)) throw new UnauthorizedException(TOKENS_NOT_HERE);
       req.principal = await this.tokens.authenticate(authorization, req.ip);
       return true;

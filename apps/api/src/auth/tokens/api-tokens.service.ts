@@ -8,7 +8,7 @@ import {
   type CreatedApiToken,
   type CreateApiTokenRequest,
 } from '@conclave/contracts';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { TokenPrincipal } from '../principal/principal.js';
 import { bearerOf, parseApiToken } from './presented-token.js';
 
@@ -74,6 +74,12 @@ export class ApiTokensService {
   async revoke(tokenId: string): Promise<{ token: ApiTokenSummary; changed: boolean }> {
     const [rows]: [unknown[], number] = await this.db.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [tokenId]);
     return { token: await this.get(tokenId), changed: rows.length > 0 };
+  }
+
+  /** Revokes every live token `userId` made (their creator was disabled or lost admin); how many. */
+  async revokeAllOf(userId: string, tx: Pick<EntityManager, 'query'> = this.db.manager): Promise<number> {
+    const [rows]: [unknown[], number] = await tx.query(`UPDATE api_tokens SET revoked_at = now() WHERE created_by = $1 AND revoked_at IS NULL RETURNING id`, [userId]);
+    return rows.length;
   }
 
   /** The principal of an `Authorization: Bearer cnk_…` header; 401 with one message for every way it can be wrong. */

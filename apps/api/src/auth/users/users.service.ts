@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { AdminUserSummary, KeyBackup, PublicKeys, SealedContactBook } from '@conclave/contracts';
 import { type DataSource, type EntityManager, In, type Repository } from 'typeorm';
 import { ContactBookService } from '../contacts/contact-book.service.js';
+import { ApiTokensService } from '../tokens/api-tokens.service.js';
 import { sessionKey } from '../session/hashed-session-store.js';
 import { User } from './user.entity.js';
 
@@ -29,7 +30,7 @@ export interface NewUser {
   authHash: string;
   publicKeys: PublicKeys;
   keyBackup: KeyBackup;
-  /** A site admin from the start (a username named in ADMIN_USERNAMES). */
+  /** Named in ADMIN_USERNAMES: a site admin from the start if the deployment has no admin yet. */
   admin?: boolean;
 }
 
@@ -40,6 +41,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly db: DataSource,
     private readonly contactBooks: ContactBookService,
+    private readonly tokens: ApiTokensService,
   ) {}
 
   findById(id: string): Promise<User | null> {
@@ -55,13 +57,14 @@ export class UsersService {
   }
 
   /** Inserts the user; resolves to 'username-taken' / 'id-taken' when a unique key already exists. */
-  async create(user: NewUser): Promise<'created' | 'username-taken' | 'id-taken'> {
-    const rows: Array<{ id: string }> = await this.db.query(
+  async create(user: NewUser): Promise<'created' | 'created-admin' | 'username-taken' | 'id-taken'> {
+    // A username ADMIN_USERNAMES lists becomes an admin only while the deployment has none (the first admin's bootstrap).
+    const rows: Array<{ id: string; is_admin: boolean }> = await this.db.query(
       `INSERT INTO users (id, username, auth_hash, enc_public_key, sig_public_key, key_backup, is_admin)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7 AND NOT EXISTS (SELECT 1 FROM users WHERE is_admin)) ON CONFLICT DO NOTHING RETURNING id, is_admin`,
       [user.id, user.username, user.authHash, user.publicKeys.enc, user.publicKeys.sig, JSON.stringify(user.keyBackup), user.admin ?? false],
     );
-    if (rows.length === 1) return 'created';
+    if (rows.length === 1) return rows[0]!.is_admin ? 'created-admin' : 'created';
     return (await this.findByUsername(user.username)) ? 'username-taken' : 'id-taken';
   }
 
@@ -121,10 +124,10 @@ export class UsersService {
    * sockets close at the chat gateway's next session sweep, sign-in is refused. `changed` is false
    * when it was disabled already (its sessions are ended all the same). 404 for an unknown id.
    */
-  async disable(userId: string): Promise<{ changed: boolean; sessionsEnded: number }> {
+  async disable(userId: string): Promise<{ changed: boolean; sessionsEnded: number; tokensRevoked: number }> {
     return this.db.transaction(async (tx) => {
       const changed = await this.updateOne(tx, `UPDATE users SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL RETURNING id`, userId);
-      return { changed, sessionsEnded: await this.endSessions(userId, tx) };
+      return { changed, sessionsEnded: await this.endSessions(userId, tx), tokensRevoked: await this.tokens.revokeAllOf(userId, tx) };
     });
   }
 
@@ -133,9 +136,22 @@ export class UsersService {
     return this.updateOne(this.db.manager, `UPDATE users SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL RETURNING id`, userId);
   }
 
-  /** Grants or revokes site admin; false when it already was so. 404 for an unknown id. */
+  /**
+   * Grants or revokes site admin; false when it already was so. 404 for an unknown id. A revocation
+   * also revokes the tokens the account made (they must not come back if it is made admin again) and
+   * is remembered, so that ADMIN_USERNAMES never grants it back at a restart.
+   */
   setAdmin(userId: string, admin: boolean): Promise<boolean> {
-    return this.updateOne(this.db.manager, `UPDATE users SET is_admin = $2 WHERE id = $1 AND is_admin <> $2 RETURNING id`, userId, [admin]);
+    return this.db.transaction(async (tx) => {
+      const changed = await this.updateOne(
+        tx,
+        `UPDATE users SET is_admin = $2, admin_revoked_at = CASE WHEN $2 THEN NULL ELSE now() END WHERE id = $1 AND is_admin <> $2 RETURNING id`,
+        userId,
+        [admin],
+      );
+      if (changed && !admin) await this.tokens.revokeAllOf(userId, tx);
+      return changed;
+    });
   }
 
   /** Whether the UPDATE … RETURNING id changed the row; 404 when no user has the id. */
@@ -153,11 +169,20 @@ export class UsersService {
    */
   async grantAdminByUsername(usernames: readonly string[]): Promise<Array<{ id: string; username: string }>> {
     if (!usernames.length) return [];
+    // Never one whose admin right was revoked explicitly: the list bootstraps admins, it does not overrule them.
     const [rows]: [Array<{ id: string; username: string }>, number] = await this.db.query(
-      `UPDATE users SET is_admin = true WHERE username = ANY($1::text[]) AND NOT is_admin RETURNING id, username`,
+      `UPDATE users SET is_admin = true WHERE username = ANY($1::text[]) AND NOT is_admin AND admin_revoked_at IS NULL RETURNING id, username`,
       [usernames],
     );
     return rows;
+  }
+
+  /** Of these usernames, those no account has yet. */
+  async unregistered(usernames: readonly string[]): Promise<string[]> {
+    if (!usernames.length) return [];
+    const rows: Array<{ username: string }> = await this.db.query(`SELECT username FROM users WHERE username = ANY($1::text[])`, [usernames]);
+    const taken = new Set(rows.map((r) => r.username));
+    return usernames.filter((name) => !taken.has(name));
   }
 
   /** users.last_seen_at = now(): at sign-in and when a socket connects or disconnects. */
