@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -693,5 +693,51 @@ describe('the per-caller rate limit', () => {
     await until('the 429 in the audit log', async () =>
       (await sql(limited, `SELECT 1 FROM audit_log WHERE event = 'admin.call' AND token_id = $1 AND (details->>'status')::int = 429`, [first.id])).length === 1,
     );
+  });
+});
+
+describe('refused calls: audited up to a bound per client address', () => {
+  /** The 'admin-refusals' limit (apps/api/src/security/throttling/rate-limits.ts): refusals audited per address and minute. */
+  const AUDITED_PER_MINUTE = 60;
+  let flooded: ServerProcess;
+
+  afterAll(async () => {
+    await flooded?.stop();
+  });
+
+  it('past 60 refusals a minute from one address (made-up tokens, a non-admin), logs them instead, with one admin.refusals_suppressed row', async () => {
+    flooded = await ServerProcess.start({ env: FAST_AUTH_ENV });
+    const account = await newAccount('rex');
+    const rex = await registeredClient(flooded, account);
+    const madeUp = randomUUID();
+    const forged = `cnk_${madeUp.replaceAll('-', '')}_${randomBytes(32).toString('base64url')}`;
+    const rooms = adminPath(ADMIN_PATHS.rooms);
+    // Each caller refused by a global guard, before the admin rate limit counts: 40 + 30 refusals.
+    for (let i = 0; i < 40; i++) await request(flooded.origin).get(rooms).ca(flooded.certificate).set(bearer(forged)).expect(401);
+    for (let i = 0; i < 30; i++) await rex.get(rooms).expect(403);
+
+    const count = async (event: string) => (await sql<{ n: number }>(flooded, `SELECT count(*)::int AS n FROM audit_log WHERE event = $1`, [event]))[0]!.n;
+    await until('the suppression notice', async () => (await count('admin.refusals_suppressed')) === 1);
+    expect(await count('admin.token_refused')).toBe(40);
+    expect(await count('admin.call')).toBe(AUDITED_PER_MINUTE - 40);
+    expect(await sql(flooded, `SELECT actor_id, token_id, ip IS NOT NULL AS has_ip, details FROM audit_log WHERE event = 'admin.refusals_suppressed'`)).toEqual([
+      { actor_id: null, token_id: null, has_ip: true, details: { auditedPerMinute: AUDITED_PER_MINUTE } },
+    ]);
+    // The calls past the bound are in the log, each one.
+    const notAudited = () =>
+      flooded.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg?: string; event?: string; actorId?: string; status?: number })
+        .filter((line) => line.msg?.startsWith(`a refused admin call past ${AUDITED_PER_MINUTE} a minute`));
+    await until('the log lines', async () => notAudited().length === 10);
+    expect(notAudited().map(({ event, actorId, status }) => ({ event, actorId, status }))).toEqual(Array(10).fill({ event: 'admin.call', actorId: account.userId, status: 403 }));
+
+    // More of them this minute: no more rows, no second notice; what is not a refusal is audited as ever.
+    await request(flooded.origin).get(rooms).ca(flooded.certificate).set(bearer(forged)).expect(401);
+    await makeAdmin(flooded, account.userId);
+    await rex.get(rooms).expect(200);
+    await until('the admin call', async () => (await sql(flooded, `SELECT 1 FROM audit_log WHERE event = 'admin.call' AND (details->>'status')::int = 200`)).length === 1);
+    expect([await count('admin.token_refused'), await count('admin.refusals_suppressed')]).toEqual([40, 1]);
   });
 });

@@ -7,6 +7,7 @@ import { logFailure } from '../../database/background-work.js';
 import { AdminRoomsService } from '../../rooms/admin-rooms.service.js';
 import { roomCodeOf } from '../../rooms/room-code.pipe.js';
 import { AuditService } from '../../security/audit/audit.service.js';
+import { RateLimits } from '../../security/throttling/rate-limits.service.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -14,6 +15,9 @@ declare module 'express-serve-static-core' {
     adminTarget?: string;
   }
 }
+
+/** The refusals of the global guards: an unknown credential (401), a caller who may not (403). */
+const REFUSED = new Set([401, 403]);
 
 /** Route parameters that name a target themselves, first match wins (a room's code is resolved to the room's id). */
 const TARGET_PARAMS = ['userId', 'tokenId', 'jobId'];
@@ -26,6 +30,11 @@ const TARGET_PARAMS = ['userId', 'tokenId', 'jobId'];
  * pattern), status}. A bearer token refused there is recorded as 'admin.token_refused' with the id
  * it claimed (never its secret). A call with no credential at all identifies nobody: the request
  * log has it.
+ *
+ * Refusals (401, 403) come from the global guards, before the admin rate limit counts anything, so
+ * their rows are bounded per client address by the 'admin-refusals' limit: past it a refused call
+ * is only logged, and one 'admin.refusals_suppressed' row a minute per address says that rows are
+ * missing. A flood of made-up tokens, or a signed-in user retrying, cannot grow the audit log without end.
  */
 @Injectable()
 export class AdminCallRecorder implements NestMiddleware {
@@ -34,6 +43,7 @@ export class AdminCallRecorder implements NestMiddleware {
   constructor(
     private readonly audit: AuditService,
     private readonly rooms: AdminRoomsService,
+    private readonly limits: RateLimits,
   ) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
@@ -47,10 +57,31 @@ export class AdminCallRecorder implements NestMiddleware {
     const ip = req.ip ?? null;
     if (req.principal) {
       const { actorId, tokenId } = actorOf(req.principal);
+      if (REFUSED.has(res.statusCode) && !(await this.refusalAudited(ip, { event: 'admin.call', actorId, tokenId, ...details }))) return;
       await this.audit.record({ event: 'admin.call', actorId, tokenId, target: await this.targetOf(req), ip, details });
     } else if (req.headers.authorization !== undefined && res.statusCode === 401) {
-      await this.audit.record({ event: 'admin.token_refused', tokenId: parseApiToken(bearerOf(req.headers.authorization) ?? '')?.id ?? null, ip, details });
+      const tokenId = parseApiToken(bearerOf(req.headers.authorization) ?? '')?.id ?? null;
+      if (!(await this.refusalAudited(ip, { event: 'admin.token_refused', tokenId, ...details }))) return;
+      await this.audit.record({ event: 'admin.token_refused', tokenId, ip, details });
     }
+  }
+
+  /**
+   * Whether a refused call gets its audit row: yes within the address's 'admin-refusals' budget;
+   * past it the call is logged instead, and the first such call of a minute is audited as
+   * 'admin.refusals_suppressed'.
+   */
+  private async refusalAudited(ip: string | null, call: Record<string, unknown>): Promise<boolean> {
+    const address = ip ?? 'unknown';
+    const { blocked, limit } = await this.limits.take('admin-refusals', address);
+    if (!blocked) return true;
+    // An object: the JSON log line carries the row's fields as its own.
+    this.log.log({ ...call, ip, msg: `a refused admin call past ${limit} a minute from ${address}: logged, not audited` });
+    if (await this.limits.firstInWindow('admin-refusals', address)) {
+      this.log.warn(`more than ${limit} refused admin calls a minute from ${address}: the rest of this minute's are logged, not audited`);
+      await this.audit.record({ event: 'admin.refusals_suppressed', ip, details: { auditedPerMinute: limit } });
+    }
+    return false;
   }
 
   /**
