@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -9,29 +8,13 @@ import type { Socket } from 'socket.io-client';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { askToJoin, createRoom, grantAdmission, passwordJoin, setRoomPassword } from '../support/membership.js';
 import { ExternalPostgres } from '../support/postgres.js';
-import { processesMentioning } from '../support/processes.js';
-import { newDataDir, REPO_ROOT, ServerProcess } from '../support/server.js';
+import { processesMentioning, runScript } from '../support/processes.js';
+import { newDataDir, ServerProcess } from '../support/server.js';
 import { ask, CHAT_EVENTS, connect, connected, makeFirstEpoch, resultOf, sessionCookie } from '../support/sockets.js';
 
 const ENV = { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst', REGISTER_LIMIT_PER_HOUR: '1000' };
 /** Tests that run several backups and restores, each a process that may start a PostgreSQL. */
 const SLOW = 180_000;
-
-/** `npm run backup|restore -- args` as an operator runs it (the script behind the npm command), with only `env`. */
-function npmRun(script: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts', `${script}.mjs`), ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
 
 async function signIn(server: ServerProcess, account: Account): Promise<Client> {
   const client = browserClient(server);
@@ -121,12 +104,12 @@ describe('npm run backup / npm run restore', () => {
     expect(before.keys).toMatchObject({ boxes: [{ epoch: 1 }], epochs: [{ epoch: 1, makerId: ann.userId }] });
     const benRoomsBefore = (await (await signIn(source, ben)).get('/api/rooms').expect(200)).body as RoomSummary[];
     backupFile = join(newDataDir(), 'conclave.backup.gz');
-    const backup = await npmRun('backup', [backupFile], { DATA_DIR: source.dataDir });
+    const backup = await runScript('backup', [backupFile], { DATA_DIR: source.dataDir });
     expect(backup).toMatchObject({ code: 0, output: expect.stringContaining(`(server pid ${source.child.pid} running: online backup)`) });
     expect(statSync(backupFile).mode & 0o777).toBe(0o600);
 
     const dataDir = newDataDir();
-    expect(await npmRun('restore', [backupFile], { DATA_DIR: dataDir })).toMatchObject({ code: 0, output: expect.stringMatching(/restored \d+ rows in \d+ tables/) });
+    expect(await runScript('restore', [backupFile], { DATA_DIR: dataDir })).toMatchObject({ code: 0, output: expect.stringMatching(/restored \d+ rows in \d+ tables/) });
     const restored = await ServerProcess.start({ dataDir, env: ENV });
     try {
       // Signing in reads the user, writes a session and the audit log (whose identity sequence must follow the restored rows).
@@ -151,29 +134,29 @@ describe('npm run backup / npm run restore', () => {
 
   it('restores into an empty DATABASE_URL database and backs it up from there: every row and sequence as in the first backup', async () => {
     const url = await external.createDatabase('restored');
-    expect(await npmRun('restore', [backupFile], { DATABASE_URL: url })).toMatchObject({ code: 0 });
+    expect(await runScript('restore', [backupFile], { DATABASE_URL: url })).toMatchObject({ code: 0 });
     const again = join(newDataDir(), 'again.backup.gz');
-    expect(await npmRun('backup', [again], { DATABASE_URL: url })).toMatchObject({ code: 0 });
+    expect(await runScript('backup', [again], { DATABASE_URL: url })).toMatchObject({ code: 0 });
     expect(body(again)).toEqual(body(backupFile));
     expect(body(again)).toContain(room.id);
   }, SLOW);
 
   it('refuses a target that is not empty unless told to replace it, and a DATA_DIR a running server holds', async () => {
     const url = await external.createDatabase('target');
-    expect(await npmRun('restore', [backupFile], { DATABASE_URL: url })).toMatchObject({ code: 0 });
-    expect(await npmRun('restore', [backupFile], { DATABASE_URL: url })).toMatchObject({ code: 1, output: expect.stringMatching(/is not empty \(.*audit_log.*\): .* --replace/) });
+    expect(await runScript('restore', [backupFile], { DATABASE_URL: url })).toMatchObject({ code: 0 });
+    expect(await runScript('restore', [backupFile], { DATABASE_URL: url })).toMatchObject({ code: 1, output: expect.stringMatching(/is not empty \(.*audit_log.*\): .* --replace/) });
     // What --replace must also clear: a table whose identity sequence sorts before it, a type, a function, a view.
     await query(url, `CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE zz_extra (id int GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME aa_extra_seq), m mood);
                       CREATE FUNCTION extra() RETURNS int LANGUAGE sql AS 'SELECT 1'; CREATE VIEW extra_view AS SELECT 1 AS one`);
-    expect(await npmRun('restore', [backupFile, '--replace'], { DATABASE_URL: url })).toMatchObject({ code: 0 });
+    expect(await runScript('restore', [backupFile, '--replace'], { DATABASE_URL: url })).toMatchObject({ code: 0 });
     expect(await query(url, `SELECT to_regtype('mood') AS t, to_regclass('zz_extra') AS z, to_regclass('extra_view') AS v, to_regprocedure('extra()') AS f`)).toEqual([
       { t: null, z: null, v: null, f: null },
     ]);
     const check = join(newDataDir(), 'check.backup.gz');
-    expect(await npmRun('backup', [check], { DATABASE_URL: url })).toMatchObject({ code: 0 });
+    expect(await runScript('backup', [check], { DATABASE_URL: url })).toMatchObject({ code: 0 });
     expect(body(check)).toEqual(body(backupFile));
 
-    expect(await npmRun('restore', [backupFile], { DATA_DIR: source.dataDir })).toMatchObject({
+    expect(await runScript('restore', [backupFile], { DATA_DIR: source.dataDir })).toMatchObject({
       code: 1,
       output: expect.stringContaining(`is in use by a running Conclave (pid ${source.child.pid}): stop it before restoring`),
     });
@@ -194,7 +177,7 @@ describe('npm run backup / npm run restore', () => {
     for (const [name, content] of Object.entries(broken)) {
       const file = join(dir, `${name.replaceAll(' ', '-')}.gz`);
       writeFileSync(file, content);
-      const run = await npmRun('restore', [file], { DATABASE_URL: empty });
+      const run = await runScript('restore', [file], { DATABASE_URL: empty });
       expect({ name, code: run.code }).toEqual({ name, code: 1 });
       messages.push(run.output.split('\n').find((line) => line.startsWith('conclave restore:') && !line.includes('running on'))!);
       expect(await tableCount(empty)).toBe(0);
@@ -210,7 +193,7 @@ describe('npm run backup / npm run restore', () => {
   it('backs up a stopped server’s DATA_DIR by starting its PostgreSQL, and stops it again for the server', async () => {
     await source.stop();
     const offline = join(newDataDir(), 'offline.backup.gz');
-    const run = await npmRun('backup', [offline], { DATA_DIR: source.dataDir });
+    const run = await runScript('backup', [offline], { DATA_DIR: source.dataDir });
     expect(run).toMatchObject({ code: 0, output: expect.not.stringContaining('online') });
     expect(body(offline)).toContain(room.id);
     expect(processesMentioning(source.dataDir)).toEqual([]);
