@@ -1,7 +1,5 @@
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -23,7 +21,8 @@ import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, re
 import { bearer, makeAdmin, mintApiToken } from '../support/api-tokens.js';
 import { sql } from '../support/db.js';
 import { createRoom, joinAndAdmit, setRoomPassword } from '../support/membership.js';
-import { REPO_ROOT, ServerProcess } from '../support/server.js';
+import { runScript } from '../support/processes.js';
+import { ServerProcess } from '../support/server.js';
 import { connect, connected, sessionCookie } from '../support/sockets.js';
 
 const ENV = { ...FAST_AUTH_ENV, REGISTER_LIMIT_PER_HOUR: '1000', ROOM_PROBES_PER_ADDRESS_PER_MINUTE: '1000' };
@@ -72,20 +71,6 @@ async function databaseState(server: ServerProcess, except: string[] = []): Prom
 }
 
 /** `npm run admin -- args` as an operator runs it (the script behind the npm command), with only `env`. */
-function npmRunAdmin(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'admin.mjs'), ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -354,7 +339,7 @@ describe('principal: sessions, API tokens, owner and admin policies', () => {
   });
 
   describe('npm run admin, against the running server', () => {
-    const admin = (...args: string[]) => npmRunAdmin(args, { DATA_DIR: server.dataDir });
+    const admin = (...args: string[]) => runScript('admin', args, { DATA_DIR: server.dataDir });
     const audits = (event: string) => sql(server, `SELECT actor_id, target, details FROM audit_log WHERE event = $1 AND details ->> 'by' = 'cli' ORDER BY id`, [event]);
 
     it('grants, while the server runs: the signed-in user is an admin at their next request, audited', async () => {
@@ -444,7 +429,7 @@ describe('ADMIN_USERNAMES', () => {
     await registeredClient(server, accounts.ivy!);
     expect(await adminOf('ivy')).toBe(false);
     // An admin revokes fay explicitly (the CLI, as the API does).
-    expect(await npmRunAdmin(['revoke', 'fay'], { DATA_DIR: server.dataDir })).toMatchObject({ code: 0 });
+    expect(await runScript('admin', ['revoke', 'fay'], { DATA_DIR: server.dataDir })).toMatchObject({ code: 0 });
     await server.stop();
 
     // Restarted with the same list: hal (now registered, never revoked) is granted; fay's revocation stands; nothing is audited twice.
