@@ -83,15 +83,22 @@ export class AdminJobsService {
 
   /** What the deletion removed, in the transaction that deletes the room (or on its own when the room was already gone). */
   async recordRemoval(jobId: string, removed: RoomDeletionResult, tx: EntityManager = this.db.manager): Promise<void> {
-    await tx.query(`UPDATE admin_jobs SET result = $2 WHERE id = $1`, [jobId, removed]);
+    // Written once: a second runner of the same job (or a retry that finds the room gone) must not replace the real counts with zeros.
+    await tx.query(`UPDATE admin_jobs SET result = $2 WHERE id = $1 AND result IS NULL`, [jobId, removed]);
   }
 
-  async succeed(jobId: string): Promise<void> {
-    await this.db.query(`UPDATE admin_jobs SET state = 'succeeded', finished_at = now(), error = NULL WHERE id = $1`, [jobId]);
+  /** running → succeeded; false when the job was not running (another runner finished it first). */
+  async succeed(jobId: string): Promise<boolean> {
+    const [rows]: [unknown[], number] = await this.db.query(
+      `UPDATE admin_jobs SET state = 'succeeded', finished_at = now(), error = NULL WHERE id = $1 AND state = 'running' RETURNING id`,
+      [jobId],
+    );
+    return rows.length > 0;
   }
 
+  /** running → failed (never a job that succeeded meanwhile). */
   async fail(jobId: string, error: string): Promise<void> {
-    await this.db.query(`UPDATE admin_jobs SET state = 'failed', finished_at = now(), error = $2 WHERE id = $1`, [jobId, error]);
+    await this.db.query(`UPDATE admin_jobs SET state = 'failed', finished_at = now(), error = $2 WHERE id = $1 AND state = 'running'`, [jobId, error]);
   }
 }
 

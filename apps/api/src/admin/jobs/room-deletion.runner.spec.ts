@@ -158,6 +158,23 @@ describe('RoomDeletionRunner', () => {
     expect(audit).toEqual([{ actor_id: ADMIN, token_id: TOKEN, target: target.id, details: { roomId: target.id, code: 'K7QX', jobId: job.id, ...counts } }]);
   });
 
+  it('finishes a job once: a second runner (or a late retry) neither replaces its counts, nor fails it, nor audits it again', async () => {
+    const target = room();
+    h.rooms.existing.add(target.id);
+    const { job } = await h.jobs.queueRoomDeletion(target, by);
+    h.runner.schedule(job.id);
+    await h.runner.settled();
+    const finished = await h.jobs.get(job.id);
+    // What a second runner of the same job would do after the first finished it.
+    await h.jobs.recordRemoval(job.id, { members: 0, messages: 0, files: 0, fileBytes: 0 });
+    await h.jobs.fail(job.id, 'a late failure');
+    expect(await h.jobs.succeed(job.id)).toBe(false);
+    expect(await h.jobs.get(job.id)).toEqual(finished);
+    h.runner.schedule(job.id);
+    await h.runner.settled();
+    expect(await h.db.query(`SELECT 1 FROM audit_log WHERE event = 'room.deleted' AND target = $1`, [target.id])).toHaveLength(1);
+  });
+
   it('shows no result while the job is unfinished, and returns the job under way when asked again', async () => {
     const target = room();
     const first = await h.jobs.queueRoomDeletion(target, by);

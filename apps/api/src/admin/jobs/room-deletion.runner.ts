@@ -89,6 +89,8 @@ export class RoomDeletionRunner implements OnApplicationBootstrap, BeforeApplica
       try {
         const removed = job.removed ?? (await this.deleteRoom(job));
         await this.files.purgeDeletedRooms();
+        // Audited by whoever moves the job to succeeded, so once, even if a retry or a second runner got here too.
+        if (!(await this.jobs.succeed(jobId))) return;
         await this.audit.record({
           event: 'room.deleted',
           actorId: job.requestedBy.actorId,
@@ -96,7 +98,6 @@ export class RoomDeletionRunner implements OnApplicationBootstrap, BeforeApplica
           target: job.target.roomId,
           details: { roomId: job.target.roomId, code: job.target.code, jobId, ...removed },
         });
-        await this.jobs.succeed(jobId);
         return;
       } catch (err) {
         const reason = describe(err);
