@@ -223,10 +223,14 @@ describe('encrypted files, local storage (docs/protocol.md §10)', () => {
 
   describe('storage failure', () => {
     it('answers an upload the driver cannot store with 503 and Retry-After, keeps no row, and the process lives on', async () => {
-      const fileId = `ff${randomUUID().slice(2)}`;
+      // An id whose object directory no earlier upload has made (one in 256 ids shares any given prefix).
+      let fileId: string;
+      do fileId = randomUUID();
+      while (existsSync(join(server.dataDir, 'files', fileId.slice(0, 2))));
+      const blocked = join(server.dataDir, 'files', fileId.slice(0, 2));
       // The object's directory cannot be made: a plain file stands where it would be.
       mkdirSync(join(server.dataDir, 'files'), { recursive: true, mode: 0o700 });
-      writeFileSync(join(server.dataDir, 'files', 'ff'), 'in the way');
+      writeFileSync(blocked, 'in the way');
       try {
         const res = await upload(ann.rest, room.code, fileId, randomBytes(4096), 'image/png').expect(503);
         expect(res.headers['retry-after']).toBe('10');
@@ -234,7 +238,7 @@ describe('encrypted files, local storage (docs/protocol.md §10)', () => {
         expect(await filesRows(server, fileId)).toEqual([]);
         expect(server.stdout).toMatch(/file storage \(local\) failed at upload/);
       } finally {
-        rmSync(join(server.dataDir, 'files', 'ff'));
+        rmSync(blocked);
       }
       await upload(ann.rest, room.code, fileId, randomBytes(4096), 'image/png').expect(201);
     });
