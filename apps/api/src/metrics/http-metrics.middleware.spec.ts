@@ -51,9 +51,9 @@ function passing(_req: Request, _res: Response, next: NextFunction): void {
   next();
 }
 
-/** A pool that is never connected: the metrics read its counts only. */
+/** A pool that is never connected: the metrics read its counts only (an error listener all the same, as every pool has). */
 @Global()
-@Module({ providers: [{ provide: DATABASE_POOL, useFactory: () => new pg.Pool() }], exports: [DATABASE_POOL] })
+@Module({ providers: [{ provide: DATABASE_POOL, useFactory: () => new pg.Pool().on('error', () => undefined) }], exports: [DATABASE_POOL] })
 class PoolModule {}
 
 @Module({ imports: [PoolModule, MetricsModule], controllers: [ThingsController] })
