@@ -4,6 +4,8 @@
  * joins and deleting a room only exclude.
  */
 
+import type { ErrorResponse } from './auth.js';
+
 /** Every admin route lives under this prefix (versioned: a breaking change is /v2). */
 export const ADMIN_API_PREFIX = 'api/admin/v1';
 
@@ -169,12 +171,8 @@ export interface AuditRecord {
   details: Record<string, string | number | boolean | null>;
 }
 
-/** Every error of the API, admin routes included. */
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string | string[];
-}
+/** Every error of the API, admin routes included: ErrorResponse with its always-present fields. */
+export type ErrorBody = Required<Pick<ErrorResponse, 'statusCode' | 'error' | 'message'>>;
 
 /** A disabled account's refusal: signing in (403) and any request of a session it still holds (401). */
 export const ACCOUNT_DISABLED_MESSAGE = 'This account has been disabled by an administrator';
