@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
+import { CLUSTER, type ClusterConnection } from '../cluster/cluster-connection.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DATABASE_POOL } from '../database/database.module.js';
 import { AuditEvent } from './audit/audit-event.entity.js';
@@ -29,8 +30,12 @@ import { RateLimits } from './throttling/rate-limits.service.js';
     TypeOrmModule.forFeature([AuditEvent]),
     // The deployment's named rate limits (register, joins, messages, admin), counted in the storage every instance shares.
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG, DATABASE_POOL],
-      useFactory: (config: AppConfig, pool: Pool) => ({ throttlers: rateLimitDefinitions(config), storage: rateLimitStorage(pool) }),
+      inject: [APP_CONFIG, DATABASE_POOL, CLUSTER],
+      useFactory: (config: AppConfig, pool: Pool, { redis }: ClusterConnection) => ({
+        throttlers: rateLimitDefinitions(config),
+        // A hit waits for Redis no longer than a statement may run on PostgreSQL; then 503 (docs/deployment.md).
+        storage: rateLimitStorage(pool, redis?.withCommandOptions({ timeout: config.databaseTimeouts.statementMs })),
+      }),
     }),
   ],
   providers: [AuditService, LifecycleAudit, ServerSecretsService, DeploymentWarnings, RateLimits, RateLimitGuard, { provide: APP_FILTER, useClass: RetryAfterFilter }],

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { ErrorReply } from 'redis';
+import { RedisUnavailable } from '../../database/database-unavailable.js';
 import { type ThrottlerStorageRecord, toRecord } from './counter-state.js';
 
 /** Where the counters live in Redis: `conclave:rl:<throttler>:<key>`, one hash each. */
@@ -34,6 +36,15 @@ return { hits, blocked and 1 or 0, resets_at - now }`;
 
 const HIT_SHA1 = createHash('sha1').update(HIT).digest('hex');
 
+/** Replies by which Redis says it cannot serve now, rather than that the script is wrong. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|OOM)\b/;
+
+/** A failure of Redis itself (no connection, the command timeout, a transient refusal) as RedisUnavailable (503); a reply refusing the script is a bug and stays as it is. */
+function unavailableOr(err: unknown): unknown {
+  if (err instanceof ErrorReply && !TRANSIENT_REPLY.test(err.message)) return err;
+  return new RedisUnavailable(err);
+}
+
 /** What the storage needs of a `redis` (v5) client: scripts, by hash first. */
 export interface RedisScripting {
   evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
@@ -43,17 +54,23 @@ export interface RedisScripting {
 /**
  * The rate limits' counters in Redis (REDIS_URL), shared by every instance. The script is sent by
  * hash (EVALSHA) and in full only when this Redis does not know it yet (after a restart, a failover).
- * A failing Redis fails the hit with the client's error.
+ * A Redis that does not answer (the client is given a command timeout) fails the hit with
+ * RedisUnavailable, which the API answers as it does PostgreSQL being down: 503 with Retry-After.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly redis: RedisScripting) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const call = { keys: [`${REDIS_KEY_PREFIX}${throttlerName}:${key}`], arguments: [String(ttl), String(limit), String(blockDuration)] };
-    const reply = await this.redis.evalSha(HIT_SHA1, call).catch((err: unknown) => {
-      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return this.redis.eval(HIT, call);
-      throw err;
-    });
+    const reply = await this.redis
+      .evalSha(HIT_SHA1, call)
+      .catch((err: unknown) => {
+        if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return this.redis.eval(HIT, call);
+        throw err;
+      })
+      .catch((err: unknown) => {
+        throw unavailableOr(err);
+      });
     const [hits, blocked, msLeft] = reply as [number, number, number];
     return toRecord({ hits, blocked: blocked === 1, msLeft });
   }
