@@ -52,10 +52,13 @@ async function query<T>(text: string, values: unknown[] = []): Promise<T[]> {
 const listening = async () =>
   (await query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'conclave-fanout' AND query LIKE 'LISTEN%'`))[0]!.n;
 
-async function untilListening(instances: number, timeoutMs = 20_000): Promise<void> {
+async function untilListening(instances: number, timeoutMs = 40_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Number(await listening()) < instances) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${instances} fan-out connections listening after ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const seen = await query(`SELECT pid, state, query FROM pg_stat_activity WHERE application_name = 'conclave-fanout'`);
+      throw new Error(`fewer than ${instances} fan-out connections listening after ${timeoutMs} ms: ${JSON.stringify(seen)}`);
+    }
     await sleep(200);
   }
 }
@@ -81,5 +84,5 @@ describe('the PostgreSQL fan-out when its connections are cut', () => {
       first.close();
       second.close();
     }
-  }, 120_000);
+  }, 240_000);
 });
