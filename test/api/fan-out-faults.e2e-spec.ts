@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { sqlAt } from '../support/db.js';
 import { ExternalPostgres } from '../support/postgres.js';
 import { ServerProcess } from '../support/server.js';
 import { connect, connected, sessionCookie } from '../support/sockets.js';
@@ -38,15 +38,7 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-async function query<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => sqlAt<T>(url, text, values);
 
 /** The fan-out connections that are listening (one per instance once each has LISTENed). */
 const listening = async () =>
