@@ -1,8 +1,8 @@
 import { clusterScenarios } from '../support/cluster-scenarios.js';
 
 /**
- * Two Conclave instances behind Debian's HAProxy (docs/deployment/haproxy.cfg), sharing REDIS_URL: fan-out and rate-limit counters in Debian's redis-server.
- * The scenarios are the issue's proof that several instances behave as one (test/support/cluster-scenarios.ts).
+ * The same scenarios as cluster-postgres.e2e-spec.ts with REDIS_URL set (Debian's redis-server):
+ * fan-out through Redis streams, rate-limit counters in Redis, the rest in PostgreSQL.
  */
 describe('two instances behind HAProxy, with Redis', () => {
   clusterScenarios({ redis: true });
