@@ -96,7 +96,7 @@ export function clusterScenarios(options: ClusterOptions): void {
     let benSocket: Socket;
 
     beforeAll(async () => {
-      [ann, ben] = [await person('ann'), await person('ben')];
+      [ann, ben] = await Promise.all([person('ann'), person('ben')]);
       room = await roomOf(ann, 'Across', [ben]);
     });
 
@@ -155,7 +155,7 @@ export function clusterScenarios(options: ClusterOptions): void {
     let jackSocket: Socket;
 
     beforeAll(async () => {
-      [olga, jack, mia] = [await person('olga'), await person('jack'), await person('mia')];
+      [olga, jack, mia] = await Promise.all([person('olga'), person('jack'), person('mia')]);
       room = await roomOf(olga, 'Admissions');
       olgaSocket = await on(0, olga);
       await ask(olgaSocket, CHAT_EVENTS.enter, { code: room.code });
@@ -233,7 +233,7 @@ export function clusterScenarios(options: ClusterOptions): void {
         }
         return BURST + 3;
       }
-      const [one, two] = [await person('uno'), await person('duo')];
+      const [one, two] = await Promise.all([person('uno'), person('duo')]);
       const [roomOne, roomTwo] = [await roomOf(one, 'One instance'), await roomOf(two, 'Two instances')];
       const oneSocket = await on(0, one);
       await ask(oneSocket, CHAT_EVENTS.enter, { code: roomOne.code });
@@ -260,7 +260,7 @@ export function clusterScenarios(options: ClusterOptions): void {
     });
 
     it("an admin disabling a user ends that user's sockets on both instances", async () => {
-      const [root, zoe] = [await person('root'), await person('zoe')];
+      const [root, zoe] = await Promise.all([person('root'), person('zoe')]);
       await makeAdmin(cluster.proxy, root.account.userId);
       const token = await mintApiToken(cluster.proxy, root.account.userId, ['users:write']);
       const zoeSockets = [await on(0, zoe), await on(1, zoe)];
@@ -351,7 +351,7 @@ export function clusterScenarios(options: ClusterOptions): void {
             if (reply && !['rate-limited', 'unavailable', 'not-entered'].includes(reply.error.code)) throw new Error(`send refused: ${JSON.stringify(reply.error)}`);
             await sleep(500); // no answer (the instance died with it) or a pause asked for: send the same envelope again
           }
-          await sleep(PACE_MS);
+          for (let paused = 0; paused < PACE_MS && sending; paused += 100) await sleep(100);
         }
       }
       const senders = clients.map((client) => sender(client));
@@ -413,7 +413,7 @@ export function clusterScenarios(options: ClusterOptions): void {
 
     it('the killed instance, started again, is back in rotation and its users chat with the other instance’s', async () => {
       await cluster.restart(0);
-      const [rae, sam] = [await person('rae'), await person('sam')];
+      const [rae, sam] = await Promise.all([person('rae'), person('sam')]);
       const room = await roomOf(rae, 'After restart', [sam]);
       const [raeSocket, samSocket] = [await on(0, rae), await on(1, sam)];
       for (const socket of [raeSocket, samSocket]) await ask(socket, CHAT_EVENTS.enter, { code: room.code });
