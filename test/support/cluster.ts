@@ -135,7 +135,9 @@ export class Cluster {
         ...(redis ? { REDIS_URL: redis.url } : {}),
         ...options.env,
       };
-      // One after the other: the first creates the schema, the second finds it made.
+      // One after the other, as a rolling start does: the second announces itself to the first, which
+      // answers at once. Started together, each may miss the other's first announcement and count
+      // only itself for up to a heartbeat (2 s): a roster asked then lacks the other's users.
       for (const port of instancePorts) {
         started.push(await ServerProcess.start({ env: { ...shared, PORT: String(port) } }));
       }
