@@ -1,10 +1,11 @@
-import { ADMIN_API_PREFIX, ADMIN_PATHS, AUTH_PATHS, type RoomSummary, type StoredMessage } from '@conclave/contracts';
+import { ADMIN_API_PREFIX, ADMIN_PATHS, AUTH_PATHS, FILE_BODY_TYPE, FILE_PATHS, FILE_TYPE_PARAM, type FileLink, type RoomSummary, type StoredMessage } from '@conclave/contracts';
 import { announceEpoch, decryptMessage, encryptMessage, generateEpochKey, importPublicKeys, openKeyBox, sealKeyBox, textContent } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, newAccount, registeredClient } from './accounts.js';
 import { bearer, makeAdmin, mintApiToken } from './api-tokens.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 import { sql } from './db.js';
+import { encryptedFile, sampleFiles, sendFileMessage } from './files.js';
 import { admissionFor, createRoom, joinAndAdmit, withSocket } from './membership.js';
 import { ask, CHAT_EVENTS, connected, makeFirstEpoch, next, resultOf, sessionCookie } from './sockets.js';
 
@@ -143,6 +144,36 @@ export function clusterScenarios(options: ClusterOptions): void {
       const toAnn = next(annSocket, CHAT_EVENTS.message);
       resultOf(await ask(benSocket, CHAT_EVENTS.send, await seal(ben, room.id, 1, 'and back from instance 1')));
       expect(await read(await toAnn, ann, ben)).toBe('and back from instance 1');
+    });
+
+    it('share a file: uploaded through one instance, its link issued by the other, downloaded through either (one FILE_STORAGE_DIR, one FILE_LINK_SECRET)', async () => {
+      const [sample] = sampleFiles('across-instances');
+      const file = await encryptedFile(room.id, sample!.name, sample!.bytes);
+      await cluster
+        .direct(0, 'put', `${FILE_PATHS.upload(room.code, file.fileId)}?${FILE_TYPE_PARAM}=text%2Fplain`)
+        .set('Cookie', ann.cookie)
+        .set('Content-Type', FILE_BODY_TYPE)
+        .send(Buffer.from(file.ciphertext))
+        .expect(201);
+      const toBen = next(benSocket, CHAT_EVENTS.message, (m) => m.fileId === file.fileId);
+      const { reply } = await sendFileMessage(annSocket, ann.account, { id: room.id, epoch: 1, epochKey: ann.keys.get(1)! }, file);
+      expect(reply.ok).toBe(true);
+      await toBen;
+
+      const link = (await cluster.direct(1, 'post', FILE_PATHS.link(room.code, file.fileId)).set('Cookie', ben.cookie).expect(200)).body as FileLink;
+      for (const index of [0, 1]) {
+        const download = await cluster
+          .direct(index, 'get', link.url)
+          .set('Cookie', ben.cookie)
+          .buffer(true)
+          .parse((res, done) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => done(null, Buffer.concat(chunks)));
+          })
+          .expect(200);
+        expect(Buffer.compare(download.body as Buffer, Buffer.from(file.ciphertext))).toBe(0);
+      }
     });
   });
 
