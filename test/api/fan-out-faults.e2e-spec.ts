@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sqlAt } from '../support/db.js';
 import { ExternalPostgres } from '../support/postgres.js';
@@ -63,6 +64,9 @@ describe('the PostgreSQL fan-out when its connections are cut', () => {
       await untilListening(2);
     }
     await Promise.all([a.ready(5_000), b.ready(5_000)]);
+    // One listener per instance, no more: a second would deliver every event twice.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(Number(await listening())).toBe(2);
 
     const user = await newAccount('cut-twice');
     await registeredClient(a, user);
@@ -77,4 +81,36 @@ describe('the PostgreSQL fan-out when its connections are cut', () => {
       second.close();
     }
   }, 240_000);
+
+  it('carries no session cookie and no session id between instances (only ciphertext and metadata cross)', async () => {
+    const listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    const notified: string[] = [];
+    listener.on('notification', (n) => notified.push(n.payload ?? ''));
+    await listener.query(`LISTEN "socket.io#/"`);
+    try {
+      const user = await newAccount('nosy-neighbour');
+      await registeredClient(a, user);
+      const cookie = await sessionCookie(a, user);
+      const sessionId = decodeURIComponent(cookie.split('=')[1]!).replace(/^s:/, '').split('.')[0]!;
+      const first = connect(a, cookie);
+      await connected(first);
+      // b asks every instance how many sockets the user has: a answers with its socket, handshake included.
+      const second = connect(b, cookie);
+      await expect(connected(second)).rejects.toThrow(/too many connections/);
+      first.close();
+      second.close();
+      await new Promise((r) => setTimeout(r, 1_000));
+      const attachments = await query<{ payload: Buffer }>(`SELECT payload FROM socket_io_attachments`);
+      const crossed = [...notified, ...attachments.map((row) => row.payload.toString('latin1'))];
+      // The answer did cross (it names the user), and it held neither the cookie nor the session's id.
+      expect(crossed.some((payload) => payload.includes('nosy-neighbour'))).toBe(true);
+      for (const payload of crossed) {
+        expect(payload).not.toContain(sessionId);
+        expect(payload.toLowerCase()).not.toContain('cookie');
+      }
+    } finally {
+      await listener.end();
+    }
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { KEEPALIVE_DELAY_MS } from '../database/database-pool.js';
 import type { AdapterFactory } from './cluster-connection.js';
 import { FAN_OUT_TIMING } from './cluster-connection.js';
 import { throttledWarning } from './throttled-warning.js';
@@ -29,7 +30,12 @@ export function openPostgresFanOut(url: string, timeouts: { statementMs: number;
     application_name: 'conclave-fanout',
     connectionTimeoutMillis: timeouts.connectMs,
     statement_timeout: timeouts.statementMs,
-    query_timeout: timeouts.statementMs + 1000,
+    // No client-side query_timeout: the adapter never gives back a client whose LISTEN failed, so a
+    // LISTEN given up on while PostgreSQL hangs would take a place in this pool for good.
+    // TCP keepalives: a LISTEN connection to a host that vanished (no FIN, no RST) ends within a
+    // minute or two and is opened again, instead of silently receiving nothing.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
   });
   pool.on('error', warn);
   pool.on('connect', (client) => {

@@ -6,7 +6,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ClusterLocks, LOCK_KEY } from './cluster-locks.js';
-import { DATABASE_POOL } from './database-pool.js';
+import { DATABASE_POOL, KEEPALIVE_DELAY_MS } from './database-pool.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { DatabaseUnavailableFilter } from './database-unavailable.filter.js';
 import { UnstorableTextFilter } from './unstorable-text.filter.js';
@@ -50,7 +50,8 @@ export class DatabaseModule {
             // main.ts already proved the database reachable; fail fast rather than retry for 30 s.
             retryAttempts: 0,
             connectTimeoutMS: connectMs,
-            extra: { statement_timeout: statementMs, query_timeout: statementMs + UNANSWERED_MARGIN_MS },
+            // TCP keepalives: a connection to a host that vanished (an advisory lock's, too) is found dead rather than waited on for hours.
+            extra: { statement_timeout: statementMs, query_timeout: statementMs + UNANSWERED_MARGIN_MS, keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS },
             // A connection lost while idle in the pool (a restart, pg_terminate_backend): the pool drops it.
             poolErrorHandler: (err: Error) => log.warn(`an idle database connection was lost (${err.message})`),
           }),

@@ -13,11 +13,13 @@ import { type AckOf, CHAT_EVENTS, type PresenceChange, type RosterEntry } from '
 import type { Request } from 'express';
 import type { Subscription } from 'rxjs';
 import { SESSION_HANDLER, type SessionHandler } from '../auth/session/session.js';
+import { sessionKey } from '../auth/session/hashed-session-store.js';
 import { SessionStoreService } from '../auth/session/session-store.service.js';
 import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import type { ConclaveServer, ConclaveSocket } from '../realtime/conclave-socket.js';
-import { membersChannel, roomChannel, socketsIn, userChannel, usersIn } from '../realtime/presence.js';
+import type { ConclaveRemoteSocket, ConclaveServer, ConclaveSocket } from '../realtime/conclave-socket.js';
+import { census, membersChannel, roomChannel, socketsIn, userChannel, usersIn } from '../realtime/presence.js';
+import { FAN_OUT_TIMING } from '../cluster/cluster-connection.js';
 import { ChatError, connectionFailed, handshakeRefusal, SocketErrorFilter } from '../realtime/socket-errors.js';
 import { endSession, SocketSessionGuard, SocketUserId } from '../realtime/socket-session.guard.js';
 import { type MembershipChange, RoomEvents } from '../rooms/room-events.js';
@@ -56,6 +58,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   private idleSweeper?: ReturnType<typeof setInterval>;
   private membership?: Subscription;
   private quota!: SocketQuota;
+  /** Presence checks asked again after an instance did not answer (cleared at shutdown). */
+  private readonly pending = new Set<NodeJS.Timeout>();
 
   constructor(
     @Inject(SESSION_HANDLER) private readonly sessions: SessionHandler,
@@ -88,6 +92,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   onModuleDestroy(): void {
+    for (const timer of this.pending) clearTimeout(timer);
     clearInterval(this.sweeper);
     clearInterval(this.idleSweeper);
     this.membership?.unsubscribe();
@@ -117,14 +122,18 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const ownChannel = userChannel(userId);
     const roomChannels = roomIds.map(membersChannel);
     // One question to every instance, not one per room: each may wait for an instance that just died (realtime/presence.ts).
-    const others = await socketsIn(this.server, [ownChannel, ...roomChannels]);
+    const { sockets: others, complete } = await census(this.server, [ownChannel, ...roomChannels]);
     const firstSocket = !others.some((other) => other.rooms.has(ownChannel));
     await socket.join([ownChannel, ...roomChannels]);
     this.quota.joined(socket);
-    const online = new Map<string, RosterEntry>(roomIds.length ? [[userId, { userId, username }]] : []);
-    for (const other of others) if (roomChannels.some((channel) => other.rooms.has(channel))) online.set(other.data.userId, { userId: other.data.userId, username: other.data.username });
-    socket.emit(CHAT_EVENTS.online, { online: [...online.values()].sort((a, b) => a.username.localeCompare(b.username)) });
+    socket.emit(CHAT_EVENTS.online, { online: onlineIn(others, roomChannels, roomIds.length ? { userId, username } : undefined) });
     if (firstSocket && roomIds.length) this.announcePresence(socket, roomIds, { userId, username, online: true });
+    // Some instance did not answer: once the others have counted it out (or it answers again), the list is asked for once more.
+    if (!complete) this.later(async () => {
+      if (!socket.connected) return;
+      const again = await census(this.server, roomChannels);
+      if (again.complete) socket.emit(CHAT_EVENTS.online, { online: onlineIn(again.sockets, roomChannels, { userId, username }) });
+    });
   }
 
   private async disconnected(socket: ConclaveSocket): Promise<void> {
@@ -132,10 +141,33 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (!userId) return;
     this.touchLastSeen(userId);
     for (const [code, roomId] of Object.entries<string>(entered ?? {})) await this.broadcastRoster(code, roomId);
-    if ((await socketsIn(this.server, userChannel(userId))).length === 0) {
-      const roomIds = await this.rooms.roomIdsOf(userId);
-      if (roomIds.length) this.announcePresence(socket, roomIds, { userId, username, online: false });
+    await this.announceIfOffline(userId, username, true);
+  }
+
+  /**
+   * 'offline' only when every instance says the user has no socket left: with an instance silent,
+   * the user may well be connected there, so the question is asked once more after the others
+   * have counted it out, rather than announcing someone offline who is not.
+   */
+  private async announceIfOffline(userId: string, username: string, mayAskAgain: boolean): Promise<void> {
+    const { sockets, complete } = await census(this.server, userChannel(userId));
+    if (sockets.length) return;
+    if (!complete) {
+      if (mayAskAgain) this.later(() => this.announceIfOffline(userId, username, false));
+      return;
     }
+    const roomIds = await this.rooms.roomIdsOf(userId);
+    if (roomIds.length) this.server.to(roomIds.map(membersChannel)).except(userChannel(userId)).emit(CHAT_EVENTS.presence, { userId, username, online: false });
+  }
+
+  /** Runs `work` once the fan-out has counted a silent instance out (FAN_OUT_TIMING), unless the app is closing. */
+  private later(work: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      void work().catch(logFailure(this.log, 'a presence check'));
+    }, FAN_OUT_TIMING.heartbeatTimeoutMs + FAN_OUT_TIMING.heartbeatIntervalMs);
+    timer.unref();
+    this.pending.add(timer);
   }
 
   @SubscribeMessage(CHAT_EVENTS.enter)
@@ -214,11 +246,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (!user || user.disabledAt) throw new Error('no user');
     socket.data.userId = userId;
     socket.data.username = user.username;
-    socket.data.sessionId = req.sessionID;
+    socket.data.sessionKey = sessionKey(req.sessionID);
     socket.data.signedInAt = signedInAt;
     socket.data.address = clientAddress(socket.request, this.config.trustProxy);
     // Everything needed is copied. engine.io keeps the upgrade request as long as the connection
-    // lives; what the session added to it need not stay with it.
+    // lives; what the session added to it need not stay with it. The handshake's headers go too:
+    // another instance asking who is connected (fetchSockets) receives each socket's handshake
+    // through PostgreSQL or Redis, and they hold the session cookie (docs/deployment.md).
+    socket.handshake.headers = {};
     delete (req as Partial<Request>).session;
     delete (req as Partial<Request>).sessionStore;
     (socket.conn as unknown as { request: unknown }).request = null;
@@ -237,10 +272,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   private async sweepSessions(): Promise<void> {
     const sockets = await this.server.local.fetchSockets();
     if (!sockets.length) return;
-    const live = await this.sessionStore.liveSessionIds([...new Set(sockets.map((s) => s.data.sessionId))]);
+    const live = await this.sessionStore.liveSessionKeys([...new Set(sockets.map((s) => s.data.sessionKey))]);
     const maxMs = this.config.auth.sessionMaxSeconds * 1000;
     for (const socket of sockets) {
-      if (!live.has(socket.data.sessionId) || Date.now() - socket.data.signedInAt > maxMs) endSession(socket, 'Your session ended: sign in again');
+      if (!live.has(socket.data.sessionKey) || Date.now() - socket.data.signedInAt > maxMs) endSession(socket, 'Your session ended: sign in again');
     }
   }
 
@@ -290,6 +325,13 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   private announcePresence(socket: ConclaveSocket, roomIds: string[], change: PresenceChange): void {
     socket.broadcast.to(roomIds.map(membersChannel)).except(userChannel(change.userId)).emit(CHAT_EVENTS.presence, change);
   }
+}
+
+/** The users with a socket on any of `roomChannels` (and `self`), sorted by name: the 'online' list. */
+function onlineIn(sockets: ConclaveRemoteSocket[], roomChannels: string[], self: RosterEntry | undefined): RosterEntry[] {
+  const online = new Map<string, RosterEntry>(self ? [[self.userId, self]] : []);
+  for (const other of sockets) if (roomChannels.some((channel) => other.rooms.has(channel))) online.set(other.data.userId, { userId: other.data.userId, username: other.data.username });
+  return [...online.values()].sort((a, b) => a.username.localeCompare(b.username));
 }
 
 /** A message the store refused, as the coded socket error the client sees. */

@@ -41,10 +41,13 @@ export const COLUMNS = 'room_id, seq, sender_id, epoch, client_msg_id, iv, ct, s
  * not, by id (locked_rooms; `input` reads its count, so it is run before anything else touches a
  * room or a file), then the attachable files, by id (a row is locked as the sort returns it). A
  * room's deletion (the last member leaving, an admin's deletion) takes the same order: the room, then its files.
+ * The rooms are locked FOR NO KEY UPDATE, the strength the UPDATE of last_seq takes anyway: it does
+ * not wait for (nor hold up) the key-share locks of rows inserted that refer to the room (uploads,
+ * joins, key boxes).
  */
 export const STORE_BATCH = `
   WITH locked_rooms AS MATERIALIZED (
-    SELECT id FROM rooms WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+    SELECT id FROM rooms WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE
   ), input AS (
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::uuid[]) WITH ORDINALITY
       AS i (room_id, sender_id, client_msg_id, epoch, iv, ct, sig, file_id, ord)

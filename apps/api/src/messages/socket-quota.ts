@@ -34,6 +34,9 @@ export class SocketQuota {
       // Read before counting: a socket that joins meanwhile is then counted twice (a refusal at the very edge), never missed.
       const admitting = this.admitting.get(userId) ?? 0;
       if ((await this.countOpen(userId)) + admitting >= this.limit) throw new TooManySocketsError(this.limit);
+      // Closed while it was counted (a tab closed while another instance was slow to answer): its
+      // 'close' is past, so a place taken now would never be given back. Socket.IO drops it anyway.
+      if (socket.conn.readyState !== 'open') return;
       this.admitting.set(userId, admitting + 1);
       let released = false;
       const release = () => {

@@ -5,7 +5,12 @@ import type { DefaultEventsMap, RemoteSocket, Server, Socket } from 'socket.io';
 export interface SocketUser {
   userId: string;
   username: string;
-  sessionId: string;
+  /**
+   * The session's key in the session table (a hash of the cookie's id, never the id itself): socket
+   * data travels to other instances (fetchSockets answers, through PostgreSQL or Redis), and the key
+   * cannot be turned into a cookie.
+   */
+  sessionKey: string;
   signedInAt: number;
   /** The client's address, as REST sees it (for the per-address room probe budget). */
   address: string;

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { sessionKey } from './hashed-session-store.js';
 
 /** Read access to the `session` table: which of these sessions still exist (the live side), how many a user has (the admin API). */
 @Injectable()
@@ -12,12 +11,11 @@ export class SessionStoreService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** `ids` are the cookies' session ids; the table keys sessions by their hash (HashedSessionStore). */
-  async liveSessionIds(ids: string[]): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const idsByKey = new Map(ids.map((id) => [sessionKey(id), id]));
-    const rows: Array<{ sid: string }> = await this.db.query(`SELECT sid FROM session WHERE sid = ANY($1) AND expire > now()`, [[...idsByKey.keys()]]);
-    return new Set(rows.map((r) => idsByKey.get(r.sid)!));
+  /** Which of these session keys (sessionKey of a cookie's id: the table's keys, HashedSessionStore) are live sessions. */
+  async liveSessionKeys(keys: string[]): Promise<Set<string>> {
+    if (!keys.length) return new Set();
+    const rows: Array<{ sid: string }> = await this.db.query(`SELECT sid FROM session WHERE sid = ANY($1) AND expire > now()`, [keys]);
+    return new Set(rows.map((r) => r.sid));
   }
 
   /** How many live sessions (signed-in browsers) the user has: neither idle-expired nor past the absolute limit. */
