@@ -41,7 +41,6 @@ export interface ChatLine {
 /** A message in the outbox: a text, or a file message naming its uploaded file (kept for every retry). */
 type Outgoing = { roomId: string; clientMsgId: string } & ({ body: string; file?: undefined } | { file: FileContent; body?: undefined });
 
-/** Says whether a body may be sent: 1–150 code points, not only whitespace. */
 /**
  * The last seq of the unbroken run that starts at the oldest one shown: where a resync starts.
  * Not simply the newest: with several instances (docs/deployment.md) a message stored by another
@@ -58,6 +57,7 @@ export function lastUnbroken(seqs: ReadonlyArray<number | undefined>): number {
   return last;
 }
 
+/** Says whether a body may be sent: 1–150 code points, not only whitespace. */
 export function bodyProblem(body: string, count: (text: string) => number): string | null {
   if (!body.trim()) return 'Type a message first';
   const length = count(body);
@@ -243,9 +243,15 @@ export class ConversationService {
     const generation = this.generation;
     if (!this.lines().some((l) => l.stored || l.mine)) return this.loadPage(generation);
     // Back after a reconnection: fetch what was missed, from the first hole on.
-    const afterSeq = lastUnbroken(this.lines().map((l) => l.seq));
-    const page = await this.socket.request(CHAT_EVENTS.resync, { roomId: room.roomId, afterSeq }).catch(() => null);
-    if (page && generation === this.generation) for (const message of page.messages) await this.show(message);
+    let afterSeq = lastUnbroken(this.lines().map((l) => l.seq));
+    // Page by page (RESYNC_MAX each): a resync from an old hole may have more to fetch than one page.
+    for (let more = true; more && generation === this.generation; ) {
+      const page = await this.socket.request(CHAT_EVENTS.resync, { roomId: room.roomId, afterSeq }).catch(() => null);
+      if (!page || generation !== this.generation) return;
+      for (const message of page.messages) await this.show(message);
+      more = page.more && page.messages.length > 0;
+      afterSeq = page.messages.at(-1)?.seq ?? afterSeq;
+    }
   }
 
   private async loadPage(generation: number, before?: number): Promise<void> {
