@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import type { ClusterConnection } from './cluster/cluster-connection.js';
+import { ClusterModule } from './cluster/cluster.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -18,11 +20,12 @@ export interface AppModuleOptions {
   config: AppConfig;
   databaseUrl: string;
   logger: Logger;
+  cluster: ClusterConnection;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl, logger }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, logger, cluster }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -31,6 +34,7 @@ export class AppModule {
         MetricsModule,
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(databaseUrl),
+        ClusterModule.forRoot(cluster),
         SecurityModule,
         HealthModule,
         AuthModule,

@@ -7,6 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { type ClusterConnection, openCluster } from './cluster/cluster-connection.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigError } from './config/config-error.js';
 import { loadConfig, redactUrl } from './config/load-config.js';
@@ -34,29 +35,36 @@ async function main(): Promise<void> {
   shutdown.add(() => database.stop());
   log.info({ database: database.embedded ? 'embedded' : redactUrl(database.url) }, 'database ready');
 
-  await serveHttp(config, tls, database.url, log)
+  const cluster = await openCluster(config, database.url, log).catch(async (err: unknown) => {
+    await database.stop();
+    throw err;
+  });
+  shutdown.add(() => cluster.close());
+
+  await serveHttp(config, tls, database.url, cluster, log)
     .then((http) => shutdown.add(() => http.close()))
     .catch(async (err: unknown) => {
+      await cluster.close();
       await database.stop();
       throw err;
     });
 
   log.info(
-    { version: VERSION, port: config.port, httpPort: config.httpPort || null, tls: tls?.origin ?? 'terminated by the proxy (TRUST_PROXY)', sha256: tls?.fingerprint256 },
+    { version: VERSION, port: config.port, httpPort: config.httpPort || null, tls: tls?.origin ?? 'terminated by the proxy (TRUST_PROXY)', sha256: tls?.fingerprint256, fanOut: cluster.fanOut },
     `Conclave listening on ${config.trustProxy ? 'http' : 'https'}://localhost:${config.port}`,
   );
 }
 
 /** The Nest app on PORT (HTTPS, or HTTP behind the proxy), the redirect listener on HTTP_PORT and the metrics one on METRICS_ADDRESS. */
-async function serveHttp(config: AppConfig, tls: TlsMaterial | undefined, databaseUrl: string, log: Logger): Promise<{ close(): Promise<void> }> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl, logger: log }), {
+async function serveHttp(config: AppConfig, tls: TlsMaterial | undefined, databaseUrl: string, cluster: ClusterConnection, log: Logger): Promise<{ close(): Promise<void> }> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl, logger: log, cluster }), {
     httpsOptions: tls ? httpsServerOptions(tls) : undefined,
     bufferLogs: true,
     abortOnError: false,
     forceCloseConnections: true,
   });
   try {
-    configureHttp(app, config, log);
+    configureHttp(app, config, cluster, log);
     await (config.host ? app.listen(config.port, config.host) : app.listen(config.port)).catch(portError('PORT', config.port));
     const redirect = config.httpPort ? await startRedirectServer(config).catch(portError('HTTP_PORT', config.httpPort)) : undefined;
     const metrics = config.metrics.listen ? await startMetricsListener(app.get(MetricsService), config.metrics.listen) : undefined;
@@ -73,9 +81,9 @@ async function serveHttp(config: AppConfig, tls: TlsMaterial | undefined, databa
   }
 }
 
-function configureHttp(app: NestExpressApplication, config: AppConfig, log: Logger): void {
+function configureHttp(app: NestExpressApplication, config: AppConfig, cluster: ClusterConnection, log: Logger): void {
   app.useLogger(app.get(NestPinoLogger));
-  app.useWebSocketAdapter(new ConclaveSocketAdapter(app, config));
+  app.useWebSocketAdapter(new ConclaveSocketAdapter(app, config, cluster.adapter));
   app.disable('x-powered-by');
   const server = app.getHttpServer() as Server;
   // Failed handshakes are scanners and old clients, not our errors.

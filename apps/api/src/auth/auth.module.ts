@@ -23,6 +23,7 @@ import { LoginAttemptGuard } from './login.guard.js';
 import { AdminPolicy } from './principal/admin.policy.js';
 import { AuthenticationGuard } from './principal/authentication.guard.js';
 import { createSessionHandler, SESSION_HANDLER, type SessionHandler } from './session/session.js';
+import { SessionPruner } from './session/session-pruner.js';
 import { SessionLifetime } from './session/session-lifetime.js';
 import { SessionStoreService } from './session/session-store.service.js';
 import { ApiTokensService } from './tokens/api-tokens.service.js';
@@ -51,6 +52,7 @@ import { UsersService } from './users/users.service.js';
     LoginAttemptGuard,
     SessionLifetime,
     SessionStoreService,
+    SessionPruner,
     ApiTokensService,
     AdminUsernames,
     // Authentication first, then the admin policy (global guards run in this order).

@@ -26,6 +26,18 @@ export interface AppConfig {
   readonly files: FilesConfig;
   readonly admin: AdminConfig;
   readonly metrics: MetricsConfig;
+  readonly cluster: ClusterConfig;
+}
+
+/**
+ * Several instances (README "Deployment"): how Socket.IO events reach sockets on other instances.
+ * 'redis' when REDIS_URL is set; 'postgres' (LISTEN/NOTIFY) when DATABASE_URL is, since another
+ * instance may share that database; 'local' on the embedded database, which only this instance uses.
+ */
+export interface ClusterConfig {
+  readonly fanOut: 'local' | 'postgres' | 'redis';
+  /** REDIS_URL. */
+  readonly redisUrl: string | undefined;
 }
 
 /** Administration (README "Administration"). */
@@ -55,8 +67,8 @@ export interface FilesConfig {
 }
 
 export type FileStorageConfig =
-  /** Under dataDir/files; links are HMAC-signed with FILE_LINK_SECRET (undefined = DATA_DIR/file-link.secret). */
-  | { readonly driver: 'local'; readonly linkSecret: string | undefined }
+  /** In `directory` (FILE_STORAGE_DIR, default dataDir/files); links are HMAC-signed with FILE_LINK_SECRET (undefined = DATA_DIR/file-link.secret). */
+  | { readonly driver: 'local'; readonly directory: string; readonly linkSecret: string | undefined }
   | {
       readonly driver: 'firebase';
       readonly bucket: string;

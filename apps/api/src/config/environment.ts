@@ -53,6 +53,12 @@ export class Environment {
   @IntegerVar(100, 3_600_000, 'must be a whole number of milliseconds from 100 to 3600000')
   DATABASE_STATEMENT_TIMEOUT_MS = 10_000;
 
+  /** Several instances (README "Deployment"): Socket.IO fan-out and rate-limit counters in Redis. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  REDIS_URL?: string;
+
   @IntegerVar(100, 600_000, 'must be a whole number of milliseconds from 100 to 600000')
   DATABASE_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -173,6 +179,12 @@ export class Environment {
 
   @IntegerVar(1, 86_400, 'must be a whole number of seconds from 1 to 86400')
   FILE_SWEEP_INTERVAL_SECONDS = 300;
+
+  /** The local driver's directory; several instances must share one (a network mount). */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  FILE_STORAGE_DIR?: string;
 
   /** Signs local download links; unset = DATA_DIR/file-link.secret, made on first start. */
   @SecretVar()

@@ -1,10 +1,10 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { type AppConfig, type FileStorageConfig, ROOM_PROBES_PER_USER_PER_MINUTE, type TlsSource } from './app-config.js';
+import { type AppConfig, type ClusterConfig, type FileStorageConfig, ROOM_PROBES_PER_USER_PER_MINUTE, type TlsSource } from './app-config.js';
 import { ConfigError } from './config-error.js';
 import { Environment } from './environment.js';
 
@@ -81,7 +81,24 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
       ratePerMinute: env.ADMIN_RATE_LIMIT_PER_MINUTE,
     },
     metrics: { listen: env.METRICS_ADDRESS === undefined ? undefined : listenAddress(env.METRICS_ADDRESS) },
+    cluster: clusterOf(env),
   };
+}
+
+function clusterOf(env: Environment): ClusterConfig {
+  const redisUrl = env.REDIS_URL === undefined ? undefined : checkRedisUrl(env.REDIS_URL);
+  return { fanOut: redisUrl ? 'redis' : env.DATABASE_URL ? 'postgres' : 'local', redisUrl };
+}
+
+function checkRedisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'is not a URL (expected redis://[:password@]host:6379[/db] or rediss://…)');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', `must start with redis:// or rediss:// (got ${url.protocol}//)`);
+  return value;
 }
 
 /** METRICS_ADDRESS as host and port ('[::1]:9464' → '::1', 9464). */
@@ -93,7 +110,7 @@ function listenAddress(address: string): { host: string; port: number } {
 }
 
 function fileStorage(env: Environment): FileStorageConfig {
-  if (env.FILE_STORAGE === 'local') return { driver: 'local', linkSecret: env.FILE_LINK_SECRET };
+  if (env.FILE_STORAGE === 'local') return { driver: 'local', directory: resolve(env.FILE_STORAGE_DIR ?? join(env.DATA_DIR, 'files')), linkSecret: env.FILE_LINK_SECRET };
   if (!env.FIREBASE_STORAGE_BUCKET) throw new ConfigError('FIREBASE_STORAGE_BUCKET', 'is required with FILE_STORAGE=firebase (e.g. my-project.appspot.com)');
   if (!env.FIREBASE_SERVICE_ACCOUNT_FILE) {
     throw new ConfigError('FIREBASE_SERVICE_ACCOUNT_FILE', 'is required with FILE_STORAGE=firebase: the JSON key of a service account that may read and write the bucket');

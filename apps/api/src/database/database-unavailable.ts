@@ -34,8 +34,20 @@ const UNAVAILABLE_MESSAGES = new Set([
   'Cannot use a pool after calling end on the pool',
 ]);
 
+/**
+ * Redis (REDIS_URL) not answering within the command timeout, disconnected, or answering that it
+ * cannot serve now (loading its data, a failover under way): like PostgreSQL down, a 503 to try again.
+ */
+export class RedisUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`Redis is unavailable (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    this.name = 'RedisUnavailable';
+  }
+}
+
 export function isDatabaseUnavailable(error: unknown): boolean {
   return causes(error).some((e) => {
+    if (e instanceof RedisUnavailable) return true;
     const code = typeof e.code === 'string' ? e.code : '';
     // Class 08: connection exception (including the server refusing the connection).
     return code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code) || UNAVAILABLE_MESSAGES.has(String(e.message));

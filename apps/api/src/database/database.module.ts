@@ -1,19 +1,17 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
+import pg, { type Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ClusterLocks, LOCK_KEY } from './cluster-locks.js';
+import { DATABASE_POOL } from './database-pool.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { DatabaseUnavailableFilter } from './database-unavailable.filter.js';
 import { UnstorableTextFilter } from './unstorable-text.filter.js';
 
-/**
- * TypeORM's pg Pool: the process's only pool. The few clients that are not TypeORM (the session
- * store, the message writer) use it too, so every connection has the same timeouts and error handling.
- */
-export const DATABASE_POOL = Symbol('DATABASE_POOL');
+export { DATABASE_POOL };
 
 /**
  * A statement PostgreSQL does not answer at all (a hung server cannot enforce statement_timeout) is
@@ -37,10 +35,11 @@ export class DatabaseModule {
       global: true,
       providers: [
         { provide: DATABASE_POOL, inject: [getDataSourceToken()], useFactory: (db: DataSource): Pool => (db.driver as PostgresDriver).master as Pool },
+        ClusterLocks,
         { provide: APP_FILTER, useClass: DatabaseUnavailableFilter },
         { provide: APP_FILTER, useClass: UnstorableTextFilter },
       ],
-      exports: [DATABASE_POOL],
+      exports: [DATABASE_POOL, ClusterLocks],
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],
@@ -68,8 +67,22 @@ export class DatabaseModule {
 /**
  * Pending migrations run before the app takes requests, on a connection of their own without the
  * request timeouts: a migration of a large table may rightly take longer than any request should.
+ *
+ * Instances started together on one database (a rolling upgrade, a fresh deployment) would each
+ * find the same migrations pending and run them at once: the second CREATE TABLE fails and so
+ * does that instance's start. So they run under a blocking advisory lock: the others wait for it,
+ * then find nothing pending. The lock is its connection's: ending it (or the process) frees it.
  */
 async function runMigrations(url: string): Promise<void> {
-  const migrator = await new DataSource({ ...dataSourceOptions(url), migrationsRun: true }).initialize();
-  await migrator.destroy();
+  const lock = new pg.Client({ connectionString: url, application_name: 'conclave-migrations' });
+  // Lost while migrating (a database restart): the migrations' own connection fails too, and so does the start.
+  lock.on('error', (err) => new Logger('Database').warn(`the migration lock's connection was lost (${err.message})`));
+  await lock.connect();
+  try {
+    await lock.query(`SELECT pg_advisory_lock(${LOCK_KEY})`, ['migrations']);
+    const migrator = await new DataSource({ ...dataSourceOptions(url), migrationsRun: true }).initialize();
+    await migrator.destroy();
+  } finally {
+    await lock.end().catch(() => undefined);
+  }
 }

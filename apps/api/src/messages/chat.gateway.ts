@@ -17,7 +17,7 @@ import { SessionStoreService } from '../auth/session/session-store.service.js';
 import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { ConclaveServer, ConclaveSocket } from '../realtime/conclave-socket.js';
-import { membersChannel, roomChannel, userChannel, usersIn } from '../realtime/presence.js';
+import { membersChannel, roomChannel, socketsIn, userChannel, usersIn } from '../realtime/presence.js';
 import { ChatError, connectionFailed, handshakeRefusal, SocketErrorFilter } from '../realtime/socket-errors.js';
 import { endSession, SocketSessionGuard, SocketUserId } from '../realtime/socket-session.guard.js';
 import { type MembershipChange, RoomEvents } from '../rooms/room-events.js';
@@ -71,7 +71,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   afterInit(server: ConclaveServer): void {
     this.metrics.countSocketsWith(() => server.sockets.sockets.size);
-    this.quota = new SocketQuota(this.config.quotas.socketsPerUser, async (userId) => (await server.in(userChannel(userId)).fetchSockets()).length);
+    this.quota = new SocketQuota(this.config.quotas.socketsPerUser, async (userId) => (await socketsIn(server, userChannel(userId))).length);
     server.use((socket, next) => {
       this.authenticate(socket)
         .then(
@@ -114,7 +114,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       socket.data.warned = false;
     });
     const roomIds = await this.rooms.roomIdsOf(userId);
-    const firstSocket = (await this.server.in(userChannel(userId)).fetchSockets()).length === 0;
+    const firstSocket = (await socketsIn(this.server, userChannel(userId))).length === 0;
     await socket.join([userChannel(userId), ...roomIds.map(membersChannel)]);
     this.quota.joined(socket);
     const online = new Map<string, { userId: string; username: string }>();
@@ -128,7 +128,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (!userId) return;
     this.touchLastSeen(userId);
     for (const [code, roomId] of Object.entries<string>(entered ?? {})) await this.broadcastRoster(code, roomId);
-    if ((await this.server.in(userChannel(userId)).fetchSockets()).length === 0) {
+    if ((await socketsIn(this.server, userChannel(userId))).length === 0) {
       const roomIds = await this.rooms.roomIdsOf(userId);
       if (roomIds.length) this.announcePresence(socket, roomIds, { userId, username, online: false });
     }

@@ -36,14 +36,23 @@ export const COLUMNS = 'room_id, seq, sender_id, epoch, client_msg_id, iv, ct, s
  * files (the files module's table) for the same reason it reads rooms. Two messages naming one file
  * in a batch both pass the check and fail on messages_file_id_key: the one-at-a-time path then
  * refuses the second.
+ * Lock order, so that two instances storing batches for the same rooms cannot deadlock (each would
+ * otherwise lock rows in the order of its own batch): first every room the batch names, accepted or
+ * not, by id (locked_rooms; `input` reads its count, so it is run before anything else touches a
+ * room or a file), then the attachable files, by id (a row is locked as the sort returns it). A
+ * room's deletion (the last member leaving, an admin's deletion) takes the same order: the room, then its files.
  */
 export const STORE_BATCH = `
-  WITH input AS (
+  WITH locked_rooms AS MATERIALIZED (
+    SELECT id FROM rooms WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+  ), input AS (
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::uuid[]) WITH ORDINALITY
       AS i (room_id, sender_id, client_msg_id, epoch, iv, ct, sig, file_id, ord)
+     WHERE (SELECT count(*) FROM locked_rooms) >= 0
   ), attachable AS (
     SELECT i.ord FROM input i JOIN files f ON f.id = i.file_id
      WHERE f.room_id = i.room_id AND f.uploader_id = i.sender_id AND f.state = 'stored' AND f.message_seq IS NULL
+     ORDER BY f.id
        FOR UPDATE OF f
   ), earlier AS (
     SELECT m.* FROM input i JOIN messages m ON m.room_id = i.room_id AND m.sender_id = i.sender_id AND m.client_msg_id = i.client_msg_id

@@ -5,6 +5,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { defer, type Observable } from 'rxjs';
 import { SOCKET_PING_INTERVAL_MS, SOCKET_PING_TIMEOUT_MS } from '@conclave/contracts';
 import type { Server, ServerOptions, Socket } from 'socket.io';
+import type { AdapterFactory } from '../cluster/cluster-connection.js';
 import type { AppConfig } from '../config/app-config.js';
 import { arrivedOverTls } from '../security/https-only.js';
 import { payloadProblem } from '../security/payload-shape.js';
@@ -27,6 +28,8 @@ export class ConclaveSocketAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
+    /** The fan-out to other instances (cluster/); undefined = Socket.IO's in-memory adapter. */
+    private readonly fanOut?: AdapterFactory,
   ) {
     super(app);
   }
@@ -74,6 +77,7 @@ export class ConclaveSocketAdapter extends IoAdapter {
         if (origin !== undefined && origin !== expectedOrigin(this.config, req.headers)) return callback('cross-site socket refused', false);
         callback(null, true);
       },
+      ...(this.fanOut ? { adapter: this.fanOut } : {}),
     } as ServerOptions);
   }
 }

@@ -15,7 +15,7 @@ export class TooManyRoomProbesException extends RetryLaterException {
  * Budgets for look-ups of room codes the caller is not a member of (joins, and any route or event
  * that takes a code), shared by REST and the socket: the named rate limits 'joins' (per user,
  * ROOM_PROBES_PER_USER_PER_MINUTE) and 'joins-by-address' (ROOM_PROBES_PER_ADDRESS_PER_MINUTE), each
- * over any sliding minute. A member's look-ups of their own rooms cost nothing.
+ * in windows of a minute from the first look-up (README "Rate limits"). A member's look-ups of their own rooms cost nothing.
  */
 @Injectable()
 export class RoomProbeBudget {

@@ -6,7 +6,8 @@ import { certificateValidity, certificateWarning } from './tls.js';
 /**
  * Settings that start fine but leave a deployment weaker than it should be, logged as warnings once
  * at start: a configured certificate near or past its end (also in /api/health), in production no
- * PUBLIC_ORIGIN, and a METRICS_ADDRESS that is neither loopback nor private.
+ * PUBLIC_ORIGIN, a METRICS_ADDRESS that is neither loopback nor private, and, where other instances
+ * may share the database, secrets left to files in this instance's DATA_DIR.
  */
 @Injectable()
 export class DeploymentWarnings implements OnApplicationBootstrap {
@@ -15,7 +16,7 @@ export class DeploymentWarnings implements OnApplicationBootstrap {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   onApplicationBootstrap(): void {
-    for (const warning of [this.certificate(), this.publicOrigin(), this.metricsAddress()]) if (warning) this.log.warn(warning);
+    for (const warning of [this.certificate(), this.publicOrigin(), this.metricsAddress(), this.unsharedSecrets()]) if (warning) this.log.warn(warning);
   }
 
   private certificate(): string | undefined {
@@ -43,6 +44,24 @@ export class DeploymentWarnings implements OnApplicationBootstrap {
     if (!listen || isLoopbackOrPrivate(listen.host)) return undefined;
     const address = `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
     return `METRICS_ADDRESS=${address} serves the metrics without a token on an address that is neither loopback nor private: anyone who reaches port ${listen.port} reads them. Bind it to 127.0.0.1 or an address of a private network (10/8, 172.16/12, 192.168/16, fc00::/7), or leave it unset and scrape with a metrics:read token`;
+  }
+
+  /**
+   * With DATABASE_URL (or REDIS_URL) another instance may serve the same users (README "Deployment"),
+   * and each one that makes its own secret in its own DATA_DIR signs cookies, device tokens and file
+   * links the others reject: a user would be signed out, or a link refused, depending on which
+   * instance the proxy picked.
+   */
+  private unsharedSecrets(): string | undefined {
+    if (this.config.cluster.fanOut === 'local') return undefined;
+    const { auth, files } = this.config;
+    const unset = [
+      auth.sessionSecret === undefined && 'SESSION_SECRET',
+      auth.deviceTokens.secret === undefined && 'LOGIN_DEVICE_SECRET',
+      files.storage.driver === 'local' && files.storage.linkSecret === undefined && 'FILE_LINK_SECRET',
+    ].filter(Boolean);
+    if (!unset.length) return undefined;
+    return `${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set: this instance made its own in DATA_DIR. If several instances share this database, give each the same value (openssl rand -base64 32), or users are signed out and links refused depending on the instance that answers (README "Deployment")`;
   }
 }
 

@@ -2,7 +2,10 @@ import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common
 import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { CLUSTER, type ClusterConnection } from '../cluster/cluster-connection.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { DATABASE_POOL } from '../database/database.module.js';
 import { AuditEvent } from './audit/audit-event.entity.js';
 import { AuditService } from './audit/audit.service.js';
 import { LifecycleAudit } from './audit/lifecycle-audit.js';
@@ -13,6 +16,7 @@ import { RetryAfterFilter } from './retry-later.js';
 import { SameOriginMiddleware } from './same-origin.middleware.js';
 import { ServerSecretsService } from './secrets/server-secrets.service.js';
 import { RateLimitGuard } from './throttling/rate-limit.guard.js';
+import { rateLimitStorage } from './throttling/rate-limit-storage.js';
 import { rateLimitDefinitions } from './throttling/rate-limits.js';
 import { RateLimits } from './throttling/rate-limits.service.js';
 
@@ -24,8 +28,15 @@ import { RateLimits } from './throttling/rate-limits.service.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([AuditEvent]),
-    // The deployment's named rate limits (register, joins, messages, admin), in one storage.
-    ThrottlerModule.forRootAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => ({ throttlers: rateLimitDefinitions(config) }) }),
+    // The deployment's named rate limits (register, joins, messages, admin), counted in the storage every instance shares.
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG, DATABASE_POOL, CLUSTER],
+      useFactory: (config: AppConfig, pool: Pool, { redis }: ClusterConnection) => ({
+        throttlers: rateLimitDefinitions(config),
+        // A hit waits for Redis no longer than a statement may run on PostgreSQL; then 503 (docs/deployment.md).
+        storage: rateLimitStorage(pool, redis?.withCommandOptions({ timeout: config.databaseTimeouts.statementMs })),
+      }),
+    }),
   ],
   providers: [AuditService, LifecycleAudit, ServerSecretsService, DeploymentWarnings, RateLimits, RateLimitGuard, { provide: APP_FILTER, useClass: RetryAfterFilter }],
   exports: [AuditService, ServerSecretsService, RateLimits, RateLimitGuard],

@@ -6,6 +6,8 @@ import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ExternalPostgres } from '../../../../../test/support/postgres.js';
+import { ClusterLocks } from '../../database/cluster-locks.js';
+import { DATABASE_POOL } from '../../database/database-pool.js';
 import { dataSourceOptions } from '../../database/data-source-options.js';
 import { FileStorageUnavailable } from '../../files/files.errors.js';
 import { FilesService } from '../../files/files.service.js';
@@ -14,7 +16,7 @@ import { AdminRoomsService } from '../../rooms/admin-rooms.service.js';
 import { AuditEvent } from '../../security/audit/audit-event.entity.js';
 import { AuditService } from '../../security/audit/audit.service.js';
 import { AdminJobsService } from './admin-jobs.service.js';
-import { ROOM_DELETION_RETRY, RoomDeletionRunner, type RetryPolicy } from './room-deletion.runner.js';
+import { ROOM_DELETION_RESCAN_MS, ROOM_DELETION_RETRY, RoomDeletionRunner, type RetryPolicy } from './room-deletion.runner.js';
 
 /**
  * The room deletion job's state machine, in process, on a real PostgreSQL (admin_jobs and the audit
@@ -48,6 +50,8 @@ class RoomsStandIn {
 class FilesStandIn {
   failuresLeft = 0;
   purges = 0;
+  /** How long a purge takes (a room with many files). */
+  purgeMs = 0;
   /** What the purge saw of the job while it ran. */
   seen: Array<{ state: string; result: unknown }> = [];
   constructor(private readonly db: () => DataSource) {}
@@ -57,6 +61,7 @@ class FilesStandIn {
   }
   async purgeDeletedRooms() {
     this.purges++;
+    await new Promise((r) => setTimeout(r, this.purgeMs));
     this.seen.push(...(await this.db().query(`SELECT state, result FROM admin_jobs ORDER BY created_at DESC LIMIT 1`)));
     if (this.failuresLeft > 0) {
       this.failuresLeft--;
@@ -75,7 +80,11 @@ interface Harness {
 }
 
 /** The runner on the database, with stand-ins `prepare` sets up before the start resumes anything. */
-async function start(retry: RetryPolicy = { attempts: 3, firstDelayMs: 5 }, prepare: (rooms: RoomsStandIn) => void = () => undefined): Promise<Harness> {
+async function start(
+  retry: RetryPolicy = { attempts: 3, firstDelayMs: 5 },
+  prepare: (rooms: RoomsStandIn) => void = () => undefined,
+  rescanMs = 60_000,
+): Promise<Harness> {
   let db!: DataSource;
   const rooms = new RoomsStandIn(() => db);
   const files = new FilesStandIn(() => db);
@@ -90,6 +99,9 @@ async function start(retry: RetryPolicy = { attempts: 3, firstDelayMs: 5 }, prep
       { provide: MessagesService, useValue: { countOf: async () => 7 } },
       { provide: FilesService, useValue: files },
       { provide: ROOM_DELETION_RETRY, useValue: retry },
+      { provide: ROOM_DELETION_RESCAN_MS, useValue: rescanMs },
+      { provide: DATABASE_POOL, inject: [getDataSourceToken()], useFactory: (db: DataSource) => (db.driver as unknown as { master: pg.Pool }).master },
+      ClusterLocks,
     ],
   })
   class RunnerSpecModule {}
@@ -270,5 +282,67 @@ describe('RoomDeletionRunner at start and at shutdown', () => {
     expect(await row(again.db, job.id)).toMatchObject({ state: 'succeeded', attempts: 2 });
     expect(again.rooms.deletions).toBe(0);
     await again.app.close();
+  });
+});
+
+describe('RoomDeletionRunner on several instances (one database)', () => {
+  beforeEach(async () => {
+    await query(`DELETE FROM admin_jobs`);
+  });
+
+  it('runs a job once when two runners take it up at the same moment: one deletion, one purge, one audit row, attempts 1', async () => {
+    const target = room();
+    const [one, two] = await Promise.all([start(), start()]);
+    try {
+      for (const h of [one, two]) {
+        h.rooms.existing.add(target.id);
+        h.files.purgeMs = 300;
+      }
+      const { job } = await one.jobs.queueRoomDeletion(target, by);
+      one.runner.schedule(job.id);
+      two.runner.schedule(job.id);
+      await Promise.all([one.runner.settled(), two.runner.settled()]);
+      expect(await row(one.db, job.id)).toMatchObject({ state: 'succeeded', attempts: 1 });
+      expect(one.rooms.deletions + two.rooms.deletions).toBe(1);
+      expect(one.files.purges + two.files.purges).toBe(1);
+      expect(await one.db.query(`SELECT 1 FROM audit_log WHERE event = 'room.deleted' AND target = $1`, [target.id])).toHaveLength(1);
+    } finally {
+      await Promise.all([one.app.close(), two.app.close()]);
+    }
+  });
+
+  it('finishes, at its next rescan, a job another instance left running (its lock gone with it)', async () => {
+    const seed = await start();
+    const target = room();
+    const { job } = await seed.jobs.queueRoomDeletion(target, by);
+    // An instance began it, recorded the room's removal and died before the purge.
+    await seed.db.query(`UPDATE admin_jobs SET state = 'running', attempts = 1, started_at = now(), result = $2 WHERE id = $1`, [job.id, { members: 2, messages: 9, files: 1, fileBytes: 10 }]);
+    await seed.app.close();
+    // Held at first, as by a live instance: passed over, at start and at every rescan while held.
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    pool.on('error', () => undefined);
+    let release!: () => void;
+    let holding!: () => void;
+    const taken = new Promise<void>((r) => (holding = r));
+    const held = new ClusterLocks(pool).runAlone(`room-deletion:${job.id}`, () => {
+      holding();
+      return new Promise<void>((r) => (release = r));
+    });
+    await taken;
+    const other = await start(undefined, undefined, 100);
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      await other.runner.settled();
+      expect(await row(other.db, job.id)).toMatchObject({ state: 'running', attempts: 1 });
+      expect(other.files.purges).toBe(0);
+      release();
+      await held;
+      await pool.end();
+      for (let i = 0; i < 100 && (await row(other.db, job.id)).state === 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await row(other.db, job.id)).toMatchObject({ state: 'succeeded', attempts: 2, result: { members: 2, messages: 9, files: 1, fileBytes: 10 } });
+      expect(other.files.purges).toBe(1);
+    } finally {
+      await other.app.close();
+    }
   });
 });

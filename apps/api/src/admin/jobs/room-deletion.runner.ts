@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { logFailure } from '../../database/background-work.js';
+import { ClusterLocks } from '../../database/cluster-locks.js';
 import { FilesService } from '../../files/files.service.js';
 import { MessagesService } from '../../messages/messages.service.js';
 import { AdminRoomsService } from '../../rooms/admin-rooms.service.js';
@@ -15,6 +16,10 @@ export interface RetryPolicy {
 export const ROOM_DELETION_RETRY = Symbol('ROOM_DELETION_RETRY');
 const DEFAULT_RETRY: RetryPolicy = { attempts: 4, firstDelayMs: 2_000 };
 
+/** How often (ms) every instance looks for unfinished jobs that no instance is running. */
+export const ROOM_DELETION_RESCAN_MS = Symbol('ROOM_DELETION_RESCAN_MS');
+const DEFAULT_RESCAN_MS = 30_000;
+
 /**
  * Runs room deletion jobs (DELETE /api/admin/v1/rooms/:code answers 202 with the job at once).
  *
@@ -23,7 +28,12 @@ const DEFAULT_RETRY: RetryPolicy = { attempts: 4, firstDelayMs: 2_000 };
  * purge, a bucket may be unreachable for a moment, and a request must neither wait for that nor
  * answer 5xx when it happens. So the job is persisted (admin_jobs) and run here, in the process,
  * right after it is queued, one at a time; a job a stopped process left queued or running is
- * resumed at the next start. Every step can run again without harm:
+ * resumed at the next start.
+ *
+ * Several instances share the jobs: a job runs only under its own lock (ClusterLocks, held for all
+ * its tries), so one instance runs it however many try. Every instance looks for unfinished jobs at
+ * start and every 30 s and runs those whose lock is free: a job whose instance died (its lock went
+ * with its connection) is finished by another. Every step can run again without harm:
  *   1. the room is deleted with its messages, members, keys and invites, and its members are told
  *      'removed' (their sockets leave it, as on an owner's removal); what was removed is recorded in
  *      the same transaction, so a resumed job knows it (and skips this step);
@@ -36,6 +46,8 @@ const DEFAULT_RETRY: RetryPolicy = { attempts: 4, firstDelayMs: 2_000 };
 export class RoomDeletionRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('RoomDeletionJobs');
   private readonly retry: RetryPolicy;
+  private readonly rescanMs: number;
+  private rescan?: ReturnType<typeof setInterval>;
   private readonly stopping = new AbortController();
   private readonly scheduled = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
@@ -46,20 +58,32 @@ export class RoomDeletionRunner implements OnApplicationBootstrap, BeforeApplica
     private readonly messages: MessagesService,
     private readonly files: FilesService,
     private readonly audit: AuditService,
+    private readonly locks: ClusterLocks,
     @Optional() @Inject(ROOM_DELETION_RETRY) retry?: RetryPolicy,
+    @Optional() @Inject(ROOM_DELETION_RESCAN_MS) rescanMs?: number,
   ) {
     this.retry = retry ?? DEFAULT_RETRY;
+    this.rescanMs = rescanMs ?? DEFAULT_RESCAN_MS;
   }
 
-  /** Resumes what a previous run left unfinished, without holding up the start. */
+  /** Resumes what a previous run (or a dead instance) left unfinished, now and every rescan interval, without holding up the start. */
   onApplicationBootstrap(): void {
-    this.track(this.jobs.unfinished().then((ids) => ids.forEach((id) => this.schedule(id))));
+    this.scan();
+    this.rescan = setInterval(() => this.scan(), this.rescanMs);
+    this.rescan.unref();
   }
 
-  /** Stops between steps: an unfinished job stays queued or running, for the next start. */
+  /** Stops between steps: an unfinished job stays queued or running, for the next start or another instance. */
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.rescan);
     this.stopping.abort();
     await this.settled();
+  }
+
+  /** Schedules every unfinished job; those another instance runs are passed over when their turn comes. */
+  private scan(): void {
+    if (this.stopping.signal.aborted) return;
+    this.track(this.jobs.unfinished().then((ids) => ids.forEach((id) => this.schedule(id))));
   }
 
   /** Runs the job after those already scheduled (at most once at a time per job). */
@@ -83,6 +107,12 @@ export class RoomDeletionRunner implements OnApplicationBootstrap, BeforeApplica
   }
 
   private async run(jobId: string): Promise<void> {
+    const { ran } = await this.locks.runAlone(`room-deletion:${jobId}`, () => this.tries(jobId));
+    if (!ran) this.log.debug(`room deletion job ${jobId} is being run by another instance`);
+  }
+
+  /** The job's tries, under its lock. */
+  private async tries(jobId: string): Promise<void> {
     for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
       const job = await this.jobs.beginAttempt(jobId);
       if (!job) return;

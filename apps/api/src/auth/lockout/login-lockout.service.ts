@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { oneAtATime } from '../../database/background-work.js';
+import { ClusterLocks } from '../../database/cluster-locks.js';
 import { TooManyAttemptsException } from './too-many-attempts.js';
 
 /**
@@ -52,10 +53,13 @@ export class LoginLockoutService implements OnApplicationBootstrap, OnApplicatio
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly locks: ClusterLocks,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.pruner = setInterval(oneAtATime(this.log, 'sign-in counter prune', () => this.prune().then(() => undefined)), PRUNE_INTERVAL_MS);
+    // One instance at a time: the others' DELETE would only wait on its row locks to find nothing.
+    const prune = () => this.locks.runAlone('login-failures-prune', () => this.prune()).then(() => undefined);
+    this.pruner = setInterval(oneAtATime(this.log, 'sign-in counter prune', prune), PRUNE_INTERVAL_MS);
     this.pruner.unref();
   }
 

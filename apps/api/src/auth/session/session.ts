@@ -18,6 +18,8 @@ export const SESSION_HANDLER = Symbol('SESSION_HANDLER');
 
 export interface SessionHandler {
   readonly middleware: RequestHandler;
+  /** Deletes the rows of expired sessions (SessionPruner runs it on one instance at a time). */
+  pruneExpired(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,8 @@ export interface SessionHandler {
  * Pool (DATABASE_POOL: its timeouts and error handling), which TypeORM opens and closes.
  */
 export function createSessionHandler(config: AppConfig, pool: Pool, secret: string): SessionHandler {
-  const store = new HashedSessionStore({ pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: 15 * 60 });
+  // The store's own prune timer would run on every instance at once: SessionPruner runs its prune instead.
+  const store = new HashedSessionStore({ pool, tableName: 'session', createTableIfMissing: false, pruneSessionInterval: false });
   const middleware = session({
     name: SESSION_COOKIE,
     secret,
@@ -41,6 +44,7 @@ export function createSessionHandler(config: AppConfig, pool: Pool, secret: stri
   });
   return {
     middleware,
+    pruneExpired: () => new Promise<void>((resolve, reject) => store.pruneSessions((err) => (err ? reject(err) : resolve()))),
     close: async () => store.close(),
   };
 }

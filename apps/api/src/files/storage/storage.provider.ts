@@ -19,7 +19,7 @@ export async function createFileStorage(config: AppConfig): Promise<FileStorage>
     case 'local': {
       const log = new Logger('FileStorage');
       const secret = storage.linkSecret ?? (await readOrCreateSecretFile(join(config.dataDir, 'file-link.secret'), (message) => log.warn(message)));
-      return new LocalFileStorage(join(config.dataDir, 'files'), secret);
+      return new LocalFileStorage(storage.directory, secret);
     }
     // ── Storage drivers: one case per driver. The firebase driver (storage/firebase.storage.ts) adds its case here. ──
     case 'firebase':

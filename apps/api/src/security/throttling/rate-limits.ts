@@ -4,7 +4,7 @@ import type { ThrottlerOptions } from '@nestjs/throttler';
 import type { Request } from 'express';
 import type { AppConfig } from '../../config/app-config.js';
 
-/** The deployment's named rate limits, all counted in @nestjs/throttler's one storage (README "Rate limits"). */
+/** The deployment's named rate limits, all counted in the storage every instance shares (rate-limit-storage.ts; README "Rate limits"). */
 export type RateLimitName = 'register' | 'joins' | 'joins-by-address' | 'messages' | 'admin' | 'admin-refusals';
 
 /** The rate limit a REST route is counted against (with RateLimitGuard); socket events use RateLimits.take. */
