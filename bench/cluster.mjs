@@ -161,8 +161,8 @@ async function startHaproxy(port, backendPorts, bundle) {
   const [first, second = first] = backendPorts;
   const env = {
     PATH: process.env.PATH,
-    CONCLAVE_PROXY_BIND: `127.0.0.1:${port}`,
-    CONCLAVE_PROXY_CERT: bundle,
+    CONCLAVE_PUBLIC_PORT: String(port),
+    CONCLAVE_TLS_PEM: bundle,
     CONCLAVE_INSTANCE_1: `127.0.0.1:${first}`,
     CONCLAVE_INSTANCE_2: `127.0.0.1:${second}`,
   };
@@ -180,15 +180,15 @@ async function startHaproxy(port, backendPorts, bundle) {
       '  timeout tunnel 1h',
       '  option redispatch',
       'frontend conclave',
-      '  bind "${CONCLAVE_PROXY_BIND}" ssl crt "${CONCLAVE_PROXY_CERT}"',
+      '  bind ":${CONCLAVE_PUBLIC_PORT}" ssl crt "${CONCLAVE_TLS_PEM}"',
       '  option forwardfor',
       '  http-request set-header X-Forwarded-Proto https',
       '  default_backend instances',
       'backend instances',
       '  balance roundrobin',
       '  option httpchk GET /ping',
-      '  server instance1 "${CONCLAVE_INSTANCE_1}" check inter 2s',
-      '  server instance2 "${CONCLAVE_INSTANCE_2}" check inter 2s',
+      '  server instance1 "${CONCLAVE_INSTANCE_1}" check inter 1s',
+      '  server instance2 "${CONCLAVE_INSTANCE_2}" check inter 1s',
       '',
     ].join('\n'));
   }
