@@ -6,6 +6,7 @@ import { FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts
 import { bearer } from '../support/api-tokens.js';
 import { createRoom } from '../support/membership.js';
 import { MIGRATION_NAMES } from '../support/migrations.js';
+import { sqlAt } from '../support/db.js';
 import { ExternalPostgres } from '../support/postgres.js';
 import { ServerProcess } from '../support/server.js';
 
@@ -26,15 +27,7 @@ const SHARED_SECRETS = {
   FILE_LINK_SECRET: randomBytes(32).toString('base64'),
 };
 
-async function query<T = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = sqlAt;
 
 beforeAll(async () => {
   postgres = await ExternalPostgres.start();

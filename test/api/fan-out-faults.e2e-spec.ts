@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { sqlAt } from '../support/db.js';
 import { ExternalPostgres } from '../support/postgres.js';
 import { ServerProcess } from '../support/server.js';
 import { connect, connected, sessionCookie } from '../support/sockets.js';
@@ -38,24 +38,19 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-async function query<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => sqlAt<T>(url, text, values);
 
 /** The fan-out connections that are listening (one per instance once each has LISTENed). */
 const listening = async () =>
   (await query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'conclave-fanout' AND query LIKE 'LISTEN%'`))[0]!.n;
 
-async function untilListening(instances: number, timeoutMs = 20_000): Promise<void> {
+async function untilListening(instances: number, timeoutMs = 40_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Number(await listening()) < instances) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${instances} fan-out connections listening after ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const seen = await query(`SELECT pid, state, query FROM pg_stat_activity WHERE application_name = 'conclave-fanout'`);
+      throw new Error(`fewer than ${instances} fan-out connections listening after ${timeoutMs} ms: ${JSON.stringify(seen)}`);
+    }
     await sleep(200);
   }
 }
@@ -81,5 +76,5 @@ describe('the PostgreSQL fan-out when its connections are cut', () => {
       first.close();
       second.close();
     }
-  }, 120_000);
+  }, 240_000);
 });

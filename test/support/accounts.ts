@@ -4,7 +4,7 @@ import { type AccountKeys, deriveAccountKeys, exportPublicKeys, generateIdentity
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
 import request from 'supertest';
-import type { ServerProcess } from './server.js';
+import type { Endpoint } from './server.js';
 
 /** Environment that makes auth suites fast: a trivial captcha and cheap bcrypt. */
 export const FAST_AUTH_ENV = { ALTCHA_COST: '1', ALTCHA_MAX_COUNTER: '8', BCRYPT_COST: '4' };
@@ -35,7 +35,7 @@ export async function newAccount(username: string, password = `${username} has a
 }
 
 /** Fetches an ALTCHA challenge and solves it as the widget does; returns the payload to submit. */
-export async function solveCaptcha(server: ServerProcess): Promise<string> {
+export async function solveCaptcha(server: Endpoint): Promise<string> {
   const get = request(server.origin).get('/api/auth/captcha');
   // Behind the proxy the server speaks plain HTTP and trusts X-Forwarded-Proto; otherwise verify its certificate.
   const res = await (server.proxied ? get.set('X-Forwarded-Proto', 'https') : get.ca(server.certificate)).expect(200);
@@ -65,7 +65,7 @@ export interface Client {
   put(path: string, body?: object): request.Test;
 }
 
-export function browserClient(server: ServerProcess): Client {
+export function browserClient(server: Endpoint): Client {
   const agent = request.agent(server.origin).ca(server.certificate);
   return {
     get: (path) => agent.get(path).set('Origin', server.origin),
@@ -75,7 +75,7 @@ export function browserClient(server: ServerProcess): Client {
 }
 
 /** Registers `account` (solving the captcha) and returns a signed-in client. */
-export async function registeredClient(server: ServerProcess, account: Account): Promise<Client> {
+export async function registeredClient(server: Endpoint, account: Account): Promise<Client> {
   const client = browserClient(server);
   await client.post('/api/auth/register', registerBody(account, await solveCaptcha(server))).expect(201);
   await client.post('/api/auth/login', { username: account.username, authKey: account.keys.authKey }).expect(200);

@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ApiTokenScope } from '@conclave/contracts';
 import { sql } from './db.js';
-import type { ServerProcess } from './server.js';
+import type { Endpoint } from './server.js';
 
 /** Makes an account a site admin directly in the database (what ADMIN_USERNAMES or `npm run admin -- grant` do). */
-export async function makeAdmin(server: ServerProcess, userId: string, admin = true): Promise<void> {
+export async function makeAdmin(server: Endpoint, userId: string, admin = true): Promise<void> {
   await sql(server, `UPDATE users SET is_admin = $2 WHERE id = $1`, [userId, admin]);
 }
 
@@ -19,7 +19,7 @@ export interface MintedToken {
  * that need a token without going through the admin API. `creatorId` must be an admin for it to work.
  */
 export async function mintApiToken(
-  server: ServerProcess,
+  server: Endpoint,
   creatorId: string,
   scopes: ApiTokenScope[],
   { expiresAt = new Date(Date.now() + 86_400_000), revoked = false, name = 'test token' }: { expiresAt?: Date; revoked?: boolean; name?: string } = {},

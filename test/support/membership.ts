@@ -2,7 +2,7 @@ import { type Ack, type AdmissionVia, type CreateRoomRequest, type JoinResult, t
 import { deriveRoomPassword, joinProof, sealVerifier, signAdmission, signGenesis } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import type { Account, Client } from './accounts.js';
-import type { ServerProcess } from './server.js';
+import type { Endpoint } from './server.js';
 import { ask, CHAT_EVENTS, connect, connected, resultOf, sessionCookie } from './sockets.js';
 
 /** Whom an admission names: a user and their directory keys. */
@@ -39,7 +39,7 @@ export async function askToJoin(rest: Client, code: string, body: JoinRoomReques
  * `admitterSocket` is the admitter's live socket; without one, a socket is opened for the admission only.
  */
 export async function joinAndAdmit(
-  server: ServerProcess,
+  server: Endpoint,
   joiner: { account: Account; rest: Client },
   room: { id: string; code: string },
   admitter: { account: Account; socket?: Socket },
@@ -51,7 +51,7 @@ export async function joinAndAdmit(
 }
 
 /** Runs `work` on a socket of `account` opened for it, closed after. */
-export async function withSocket<T>(server: ServerProcess, account: Account, work: (socket: Socket) => Promise<T>): Promise<T> {
+export async function withSocket<T>(server: Endpoint, account: Account, work: (socket: Socket) => Promise<T>): Promise<T> {
   const socket = connect(server, await sessionCookie(server, account));
   try {
     await connected(socket);
@@ -62,7 +62,7 @@ export async function withSocket<T>(server: ServerProcess, account: Account, wor
 }
 
 /** Creates a room as its owner's browser does: POST /api/rooms, then the signed genesis (on a socket opened for it unless one is given). */
-export async function createRoom(server: ServerProcess, owner: { account: Account; rest: Client; socket?: Socket }, body: CreateRoomRequest): Promise<RoomSummary> {
+export async function createRoom(server: Endpoint, owner: { account: Account; rest: Client; socket?: Socket }, body: CreateRoomRequest): Promise<RoomSummary> {
   const room = (await owner.rest.post('/api/rooms', body).expect(201)).body as RoomSummary;
   const sign = (socket: Socket) => signRoomGenesis(socket, room.id, owner.account);
   await (owner.socket ? sign(owner.socket) : withSocket(server, owner.account, sign));

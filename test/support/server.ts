@@ -14,6 +14,21 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/**
+ * What the client helpers (accounts, sockets, membership, api-tokens, db) need of a Conclave
+ * endpoint: a ServerProcess, or the proxy in front of several instances (test/support/cluster.ts).
+ */
+export interface Endpoint {
+  /** Where clients connect (and the Origin they send). */
+  readonly origin: string;
+  /** The certificate to verify TLS against (the proxy's behind one); a proxied instance has none. */
+  readonly certificate: Buffer;
+  /** Plain HTTP that trusts X-Forwarded-Proto (an instance behind a proxy, reached directly). */
+  readonly proxied: boolean;
+  /** The database behind the endpoint, for sql() to set up or inspect what the API cannot. */
+  databaseUrl(): string;
+}
+
 export interface ServerOptions {
   /** Extra environment; PORT, HTTP_PORT and DATA_DIR are chosen unless given. */
   env?: Record<string, string>;
@@ -23,7 +38,7 @@ export interface ServerOptions {
 }
 
 /** A real Conclave process (apps/api/dist/main.js) on free ports with its own data directory. */
-export class ServerProcess {
+export class ServerProcess implements Endpoint {
   readonly exited: Promise<Exit>;
   private out = '';
   private err = '';
@@ -106,6 +121,11 @@ export class ServerProcess {
     const lock = readFileSync(join(this.dataDir, 'postgres/postmaster.pid'), 'utf8').split('\n');
     const password = readFileSync(join(this.dataDir, 'postgres.secret'), 'utf8').trim();
     return `postgres://conclave:${encodeURIComponent(password)}@127.0.0.1:${lock[3]}/conclave`;
+  }
+
+  /** DATABASE_URL when the server has one, else its embedded cluster's. */
+  databaseUrl(): string {
+    return this.env.DATABASE_URL ?? this.embeddedDatabaseUrl();
   }
 
   async ready(timeoutMs = 60_000): Promise<void> {

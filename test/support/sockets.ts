@@ -3,16 +3,16 @@ import { announceEpoch, generateEpochKey, importPublicKeys, sealKeyBox } from '@
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type { Account } from './accounts.js';
-import type { ServerProcess } from './server.js';
+import type { Endpoint } from './server.js';
 
 /** Signs `account` in and returns its session cookie ("name=value"). */
-export async function sessionCookie(server: ServerProcess, account: Account): Promise<string> {
+export async function sessionCookie(server: Endpoint, account: Account): Promise<string> {
   const res = await request(server.origin).post('/api/auth/login').ca(server.certificate).send({ username: account.username, authKey: account.keys.authKey }).expect(200);
   return [res.headers['set-cookie']].flat().find((c: string) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
 }
 
 /** A real socket.io-client over wss://, verifying the server's certificate, as a signed-in browser would connect. */
-export function connect(server: ServerProcess, cookie?: string, origin = server.origin): Socket {
+export function connect(server: Endpoint, cookie?: string, origin = server.origin): Socket {
   return io(server.origin, {
     transports: ['websocket'],
     ca: server.certificate.toString(),

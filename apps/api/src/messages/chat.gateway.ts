@@ -9,7 +9,7 @@ import {
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
-import { type AckOf, CHAT_EVENTS, type PresenceChange } from '@conclave/contracts';
+import { type AckOf, CHAT_EVENTS, type PresenceChange, type RosterEntry } from '@conclave/contracts';
 import type { Request } from 'express';
 import type { Subscription } from 'rxjs';
 import { SESSION_HANDLER, type SessionHandler } from '../auth/session/session.js';
@@ -114,12 +114,16 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       socket.data.warned = false;
     });
     const roomIds = await this.rooms.roomIdsOf(userId);
-    const firstSocket = (await socketsIn(this.server, userChannel(userId))).length === 0;
-    await socket.join([userChannel(userId), ...roomIds.map(membersChannel)]);
+    const ownChannel = userChannel(userId);
+    const roomChannels = roomIds.map(membersChannel);
+    // One question to every instance, not one per room: each may wait for an instance that just died (realtime/presence.ts).
+    const others = await socketsIn(this.server, [ownChannel, ...roomChannels]);
+    const firstSocket = !others.some((other) => other.rooms.has(ownChannel));
+    await socket.join([ownChannel, ...roomChannels]);
     this.quota.joined(socket);
-    const online = new Map<string, { userId: string; username: string }>();
-    for (const roomId of roomIds) for (const entry of await usersIn(this.server, membersChannel(roomId))) online.set(entry.userId, entry);
-    socket.emit(CHAT_EVENTS.online, { online: [...online.values()] });
+    const online = new Map<string, RosterEntry>(roomIds.length ? [[userId, { userId, username }]] : []);
+    for (const other of others) if (roomChannels.some((channel) => other.rooms.has(channel))) online.set(other.data.userId, { userId: other.data.userId, username: other.data.username });
+    socket.emit(CHAT_EVENTS.online, { online: [...online.values()].sort((a, b) => a.username.localeCompare(b.username)) });
     if (firstSocket && roomIds.length) this.announcePresence(socket, roomIds, { userId, username, online: true });
   }
 

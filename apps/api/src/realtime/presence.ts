@@ -17,11 +17,11 @@ export const membersChannel = (roomId: string) => `members:${roomId}`;
  * not counted it out yet), the answer is this instance's sockets, rather than a roster that waits
  * or fails; the dead instance's sockets are gone anyway, and come back through another instance.
  */
-export async function socketsIn(server: ConclaveServer, channel: string): Promise<ConclaveRemoteSocket[]> {
+export async function socketsIn(server: ConclaveServer, channel: string | string[]): Promise<ConclaveRemoteSocket[]> {
   try {
     return await server.in(channel).timeout(FAN_OUT_TIMING.requestsTimeoutMs).fetchSockets();
   } catch (err) {
-    log.warn(`another instance did not answer who is in ${channel.split(':')[0]} (${(err as Error).message}): answering with this instance's sockets`);
+    log.warn(`another instance did not answer who is connected (${(err as Error).message}): answering with this instance's sockets`);
     return server.local.in(channel).fetchSockets();
   }
 }

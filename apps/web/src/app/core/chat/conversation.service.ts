@@ -42,6 +42,22 @@ export interface ChatLine {
 type Outgoing = { roomId: string; clientMsgId: string } & ({ body: string; file?: undefined } | { file: FileContent; body?: undefined });
 
 /** Says whether a body may be sent: 1–150 code points, not only whitespace. */
+/**
+ * The last seq of the unbroken run that starts at the oldest one shown: where a resync starts.
+ * Not simply the newest: with several instances (docs/deployment.md) a message stored by another
+ * instance can arrive after a later one stored by this one, and a connection lost in between
+ * would otherwise skip it for good. Seqs have no holes on the server (docs/protocol.md §9).
+ */
+export function lastUnbroken(seqs: ReadonlyArray<number | undefined>): number {
+  const known = [...new Set(seqs.filter((seq): seq is number => seq !== undefined))].sort((a, b) => a - b);
+  let last = known[0] ?? 0;
+  for (const seq of known.slice(1)) {
+    if (seq !== last + 1) break;
+    last = seq;
+  }
+  return last;
+}
+
 export function bodyProblem(body: string, count: (text: string) => number): string | null {
   if (!body.trim()) return 'Type a message first';
   const length = count(body);
@@ -225,10 +241,10 @@ export class ConversationService {
   private async reentered(room: EnterRoomResult): Promise<void> {
     if (room.roomId !== this.roomId()) return;
     const generation = this.generation;
-    const lastSeq = this.lines().reduce((max, l) => Math.max(max, l.seq ?? 0), 0);
     if (!this.lines().some((l) => l.stored || l.mine)) return this.loadPage(generation);
-    // Back after a reconnection: fetch what was missed.
-    const page = await this.socket.request(CHAT_EVENTS.resync, { roomId: room.roomId, afterSeq: lastSeq }).catch(() => null);
+    // Back after a reconnection: fetch what was missed, from the first hole on.
+    const afterSeq = lastUnbroken(this.lines().map((l) => l.seq));
+    const page = await this.socket.request(CHAT_EVENTS.resync, { roomId: room.roomId, afterSeq }).catch(() => null);
     if (page && generation === this.generation) for (const message of page.messages) await this.show(message);
   }
 
