@@ -14,7 +14,7 @@
 //   per message of the Conclave processes (summed), PostgreSQL's, Redis's and HAProxy's, from /proc.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,8 +158,7 @@ async function startInstance(publicOrigin, env) {
 
 /**
  * HAProxy terminating TLS on `port` in front of `backendPorts` (two servers: one instance is named
- * twice). docs/deployment/haproxy.cfg with its environment variables, or, until that file exists, a
- * configuration with the same settings in a temporary file.
+ * twice), with docs/deployment/haproxy.cfg and its environment variables.
  */
 async function startHaproxy(port, backendPorts, bundle) {
   const [first, second = first] = backendPorts;
@@ -173,33 +172,7 @@ async function startHaproxy(port, backendPorts, bundle) {
     CONCLAVE_INSTANCE_1: `127.0.0.1:${first}`,
     CONCLAVE_INSTANCE_2: `127.0.0.1:${second}`,
   };
-  let config = HAPROXY_CONFIG;
-  if (!existsSync(config)) {
-    config = join(workDir, 'haproxy.cfg');
-    writeFileSync(config, [
-      'global',
-      '  maxconn 4000',
-      'defaults',
-      '  mode http',
-      '  timeout connect 5s',
-      '  timeout client 60s',
-      '  timeout server 60s',
-      '  timeout tunnel 1h',
-      '  option redispatch',
-      'frontend conclave',
-      '  bind "${CONCLAVE_BIND_ADDRESS}:${CONCLAVE_PUBLIC_PORT}" ssl crt "${CONCLAVE_TLS_PEM}"',
-      '  option forwardfor',
-      '  http-request set-header X-Forwarded-Proto https',
-      '  default_backend instances',
-      'backend instances',
-      '  balance roundrobin',
-      '  option httpchk GET /ping',
-      '  server instance1 "${CONCLAVE_INSTANCE_1}" check inter 1s',
-      '  server instance2 "${CONCLAVE_INSTANCE_2}" check inter 1s',
-      '',
-    ].join('\n'));
-  }
-  const child = spawn(HAPROXY, ['-db', '-f', config], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(HAPROXY, ['-db', '-f', HAPROXY_CONFIG], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (chunk) => (err += chunk));
   const stop = stopper(child);
@@ -281,10 +254,13 @@ async function measure(name, processes) {
   const envelopes = await Promise.all(members.map((m) => Promise.all(Array.from({ length: ticks }, () => signEnvelope({ roomId: m.room.id, senderId: m.member.userId, epoch: 1, iv: IV, ct: CT }, senderSig)))));
   const sent = new Map();
   const latency = { same: [], cross: [], all: [] };
+  let duplicates = 0;
   for (const m of members) {
     m.socket.on(CHAT_EVENTS.message, (message) => {
       const s = sent.get(message.clientMsgId);
       if (!s?.recorded) return;
+      if (s.receivedBy.has(m)) return void duplicates++;
+      s.receivedBy.add(m);
       const ms = performance.now() - s.at;
       latency.all.push(ms);
       if (m.instance !== undefined) latency[m.instance === s.instance ? 'same' : 'cross'].push(ms);
@@ -301,7 +277,7 @@ async function measure(name, processes) {
       if (performance.now() >= stopAt) return;
       const envelope = envelopes[i].pop();
       if (!envelope) return;
-      sent.set(envelope.clientMsgId, { at: performance.now(), instance: m.instance, recorded: recording, receivers: 0 });
+      sent.set(envelope.clientMsgId, { at: performance.now(), instance: m.instance, recorded: recording, receivers: 0, receivedBy: new Set() });
       m.socket.timeout(10_000).emitWithAck(CHAT_EVENTS.send, envelope).then(
         (reply) => reply.ok || (refuse(reply.error?.code ?? 'refused'), (sent.get(envelope.clientMsgId).refused = true)),
         () => refuse('no ack in 10 s'),
@@ -326,10 +302,10 @@ async function measure(name, processes) {
   const cpuMs = Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, ((cpuAfter[k] - cpuBefore[k]) * 1000) / Math.max(1, recorded.length - refusals)]));
   for (const m of members) m.socket.disconnect();
   const result = {
-    name, sent: recorded.length, deliveredPerSecond: delivered / MEASURE_SECONDS, missing, refused: Object.entries(refused).map(([k, v]) => `${v} ${k}`).join(', ') || '0', cpuMs,
+    name, sent: recorded.length, deliveredPerSecond: delivered / MEASURE_SECONDS, missing, duplicates, refused: Object.entries(refused).map(([k, v]) => `${v} ${k}`).join(', ') || '0', cpuMs,
     ...Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, { count: v.length, p50: quantile(v, 0.5), p99: quantile(v, 0.99) }])),
   };
-  log(`  ${name}: ${result.deliveredPerSecond.toFixed(0)} msg/s delivered (${missing} deliveries missing; sends refused: ${result.refused}); p50/p99 ms all ${f(result.all.p50)}/${f(result.all.p99)}, same ${f(result.same.p50)}/${f(result.same.p99)} (${result.same.count}), cross ${f(result.cross.p50)}/${f(result.cross.p99)} (${result.cross.count}); CPU ms/msg ${Object.entries(cpuMs).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+  log(`  ${name}: ${result.deliveredPerSecond.toFixed(0)} msg/s delivered (${missing} deliveries missing, ${duplicates} duplicated; sends refused: ${result.refused}); p50/p99 ms all ${f(result.all.p50)}/${f(result.all.p99)}, same ${f(result.same.p50)}/${f(result.same.p99)} (${result.same.count}), cross ${f(result.cross.p50)}/${f(result.cross.p99)} (${result.cross.count}); CPU ms/msg ${Object.entries(cpuMs).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
   await sleep(1500); // the per-user limits reset before the next measurement
   return result;
 }
@@ -412,11 +388,11 @@ try {
   const byName = Object.fromEntries(results.map((r) => [r.name, r]));
   const cpu = (r, k) => (r.cpuMs[k] === undefined ? '–' : f(r.cpuMs[k], 3));
   const lines = [
-    `Offered ${RATE} msg/s: ${ROOMS} rooms of ${ROOM_SIZE}, every member sending every ${SEND_INTERVAL_MS} ms (1040-byte ciphertexts); ${MEASURE_SECONDS} s measured after ${WARM_UP_SECONDS} s of warm-up. Sockets go straight to a chosen instance (plain HTTP with X-Forwarded-Proto: https), half of each room on each instance when there are two, or through HAProxy (TLS, round robin: placement unknown). "same"/"cross": receiver on the sender's instance or on the other. Delivered: reached every other member of its room; missing: deliveries of accepted messages that never came. CPU: ms per message stored in the window (= per delivered message when none is missing), from /proc.`,
+    `Offered ${RATE} msg/s: ${ROOMS} rooms of ${ROOM_SIZE}, every member sending every ${SEND_INTERVAL_MS} ms (1040-byte ciphertexts); ${MEASURE_SECONDS} s measured after ${WARM_UP_SECONDS} s of warm-up. Sockets go straight to a chosen instance (plain HTTP with X-Forwarded-Proto: https), half of each room on each instance when there are two, or through HAProxy (TLS, round robin: placement unknown). "same"/"cross": receiver on the sender's instance or on the other. Delivered: reached every other member of its room; missing: deliveries of accepted messages that had not come 2 s after the window; duplicated: a message a socket got twice. CPU: ms per message stored in the window (= per delivered message when none is missing), from /proc.`,
     '',
-    '| deployment | delivered msg/s | deliveries missing | sends refused | p50 ms | p99 ms | same p50 | same p99 | cross p50 | cross p99 | CPU Conclave | PostgreSQL | Redis | HAProxy |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...results.map((r) => `| ${r.name} | ${f(r.deliveredPerSecond)} | ${r.missing} | ${r.refused} | ${f(r.all.p50)} | ${f(r.all.p99)} | ${f(r.same.p50)} | ${f(r.same.p99)} | ${f(r.cross.p50)} | ${f(r.cross.p99)} | ${cpu(r, 'conclave')} | ${cpu(r, 'postgres')} | ${cpu(r, 'redis')} | ${cpu(r, 'haproxy')} |`),
+    '| deployment | delivered msg/s | deliveries missing | duplicated | sends refused | p50 ms | p99 ms | same p50 | same p99 | cross p50 | cross p99 | CPU Conclave | PostgreSQL | Redis | HAProxy |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...results.map((r) => `| ${r.name} | ${f(r.deliveredPerSecond)} | ${r.missing} | ${r.duplicates} | ${r.refused} | ${f(r.all.p50)} | ${f(r.all.p99)} | ${f(r.same.p50)} | ${f(r.same.p99)} | ${f(r.cross.p50)} | ${f(r.cross.p99)} | ${cpu(r, 'conclave')} | ${cpu(r, 'postgres')} | ${cpu(r, 'redis')} | ${cpu(r, 'haproxy')} |`),
     '',
     `| fan-out | cross p99 / same p99 (target ≤ ${TARGET_RATIO}) | cross p99 / one instance's p99 | Conclave CPU ms/msg, 1 → 2 instances | adapter CPU ms/msg (2 − 1) | against the in-memory instance |`,
     '| --- | ---: | ---: | ---: | ---: | ---: |',
