@@ -7,12 +7,12 @@
 //      server's whole CPU per message
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHAT_EVENTS } from '@conclave/contracts';
 import { deriveAccountKeys, exportPublicKeys, generateIdentity, importPublicKeys, verifyMessageSignature } from '@conclave/crypto';
 import pg from 'pg';
-import { admitMembers, api, connect, freePorts, makeFirstEpoch, processRss, root, signEnvelope, signUp, sleep, startConclave } from './conclave.mjs';
+import { admitMembers, api, connect, cpuSeconds, freePorts, makeFirstEpoch, processRss, root, signEnvelope, signUp, sleep, startConclave } from './conclave.mjs';
 
 const ROOM_SIZE = 50;
 const STEPS = (process.env.BENCH_STEPS ?? '100,250,500,1000').split(',').map(Number);
@@ -26,24 +26,6 @@ const HISTORY_ROWS = Number(process.env.BENCH_HISTORY_ROWS ?? 1_000_000);
 const HEAP_SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS;
 const log = (...args) => process.stderr.write(args.join(' ') + '\n');
 const quantile = (values, q) => (values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] : NaN);
-
-/** CPU seconds (user + system) used so far by `pid` and, with `children`, by the processes it started. */
-function cpuSeconds(pid, children = false) {
-  const read = (p) => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    } catch {
-      return undefined; // gone
-    }
-  };
-  const ticks = (fields) => (fields ? Number(fields[11]) + Number(fields[12]) : 0);
-  // cutime/cstime: children that already exited and were waited for (PostgreSQL's ended backends).
-  const own = read(pid);
-  let total = ticks(own) + (children && own ? Number(own[13]) + Number(own[14]) : 0);
-  if (children) for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) if (read(p)?.[1] === String(pid)) total += ticks(read(p));
-  return total / 100; // USER_HZ
-}
 
 /**
  * V8 heap in use after a full collection, read through the process's inspector (the bench starts its

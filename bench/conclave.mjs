@@ -2,7 +2,7 @@
 // signing up as a browser does, sockets.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -79,6 +79,24 @@ export async function startConclave({ env = {}, nodeOptions = process.env.BENCH_
 export function processRss(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+/** CPU seconds (user + system) used so far by `pid` and, with `children`, by the processes it started. */
+export function cpuSeconds(pid, children = false) {
+  const read = (p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      return undefined; // gone
+    }
+  };
+  const ticks = (fields) => (fields ? Number(fields[11]) + Number(fields[12]) : 0);
+  // cutime/cstime: children that already exited and were waited for (PostgreSQL's ended backends).
+  const own = read(pid);
+  let total = ticks(own) + (children && own ? Number(own[13]) + Number(own[14]) : 0);
+  if (children) for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) if (read(p)?.[1] === String(pid)) total += ticks(read(p));
+  return total / 100; // USER_HZ
 }
 
 /**
