@@ -17,7 +17,7 @@ import { decryptFile } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
-import { encryptedFile, rawRequest, sampleFiles, sendFileMessage, upload, uploadHead } from '../support/files.js';
+import { bytesBody, encryptedFile, rawRequest, sampleFiles, sendFileMessage, upload, uploadHead } from '../support/files.js';
 import { createRoom, joinAndAdmit } from '../support/membership.js';
 import { ServerProcess } from '../support/server.js';
 import { ask, askRaw, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
@@ -81,11 +81,7 @@ async function linkFor(m: Member, room: { code: string }, fileId: string): Promi
 }
 
 function download(server: ServerProcess, m: Member, url: string) {
-  return m.rest.get(url).buffer(true).parse((res, done) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => done(null, Buffer.concat(chunks)));
-  });
+  return m.rest.get(url).buffer(true).parse(bytesBody);
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {

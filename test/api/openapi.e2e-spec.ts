@@ -19,7 +19,7 @@ import { inviteIdFromSecret, inviteVerifier, joinProof, newInviteSecret, sealCon
 import type { Socket } from 'socket.io-client';
 import request from 'supertest';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registerBody, registeredClient, solveCaptcha } from '../support/accounts.js';
-import { encryptedFile, sampleFiles, sendFileMessage, upload } from '../support/files.js';
+import { bytesBody, encryptedFile, sampleFiles, sendFileMessage, upload } from '../support/files.js';
 import { grantAdmission, signRoomGenesis } from '../support/membership.js';
 import { type OpenApiDocument, ResponseConformance } from '../support/openapi.js';
 import { ServerProcess } from '../support/server.js';
@@ -286,11 +286,7 @@ describe('real answers conform to their documented schemas (test/support/openapi
     const download = await annRest
       .get(link.url)
       .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      })
+      .parse(bytesBody)
       .expect(200);
     expect(download.headers['content-type']).toBe(FILE_BODY_TYPE);
     expect(Object.keys(document.paths['/api/files/{fileId}']!.get!.responses!['200']!.content!)).toEqual([FILE_BODY_TYPE]);

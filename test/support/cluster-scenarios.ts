@@ -5,7 +5,7 @@ import { type Account, type Client, newAccount, registeredClient } from './accou
 import { bearer, makeAdmin, mintApiToken } from './api-tokens.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 import { sql } from './db.js';
-import { encryptedFile, sampleFiles, sendFileMessage } from './files.js';
+import { bytesBody, encryptedFile, sampleFiles, sendFileMessage } from './files.js';
 import { admissionFor, createRoom, joinAndAdmit, withSocket } from './membership.js';
 import { ask, CHAT_EVENTS, connected, makeFirstEpoch, next, resultOf, sessionCookie } from './sockets.js';
 
@@ -166,11 +166,7 @@ export function clusterScenarios(options: ClusterOptions): void {
           .direct(index, 'get', link.url)
           .set('Cookie', ben.cookie)
           .buffer(true)
-          .parse((res, done) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () => done(null, Buffer.concat(chunks)));
-          })
+          .parse(bytesBody)
           .expect(200);
         expect(Buffer.compare(download.body as Buffer, Buffer.from(file.ciphertext))).toBe(0);
       }

@@ -3,6 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { CHAT_EVENTS, FILE_BODY_TYPE, FILE_PATHS, FILE_TYPE_PARAM, type FileContent, type SendResult } from '@conclave/contracts';
 import { encryptFile, type EncryptedFile, encryptMessage } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
+import type { Response } from 'superagent';
 import type { Account, Client } from './accounts.js';
 import type { ServerProcess } from './server.js';
 import { askRaw } from './sockets.js';
@@ -25,6 +26,13 @@ export function sampleFiles(marker: string): Array<{ name: string; bytes: Uint8A
 export async function encryptedFile(roomId: string, name: string, bytes: Uint8Array<ArrayBuffer>): Promise<EncryptedFile & { fileId: string }> {
   const fileId = randomUUID();
   return { fileId, ...(await encryptFile(bytes, name, { roomId, fileId })) };
+}
+
+/** supertest's `.parse(…)` for a download: the body as the bytes received (a Buffer), whatever its type. */
+export function bytesBody(res: Response, done: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
 }
 
 /** PUT of the ciphertext as the web app sends it. */
