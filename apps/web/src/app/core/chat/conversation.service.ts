@@ -36,7 +36,19 @@ export interface ChatLine {
   mine: boolean;
   /** Kept to try again when a missing key arrives. */
   stored?: StoredMessage;
+  /**
+   * A membership line ("NAME joined" / "left" / "was removed"), not a message: senderId/senderName
+   * name the member concerned, and it has no body (docs/protocol.md, membership lines).
+   */
+  event?: MembershipChange;
+  /** The sender edited it: body is the newest edit's (docs/protocol.md, edits). */
+  edited?: boolean;
+  /** The sender deleted it: the server holds no ciphertext any more; only the marker is shown. */
+  deleted?: boolean;
 }
+
+/** What a membership line says happened to its member. */
+export type MembershipChange = 'joined' | 'left' | 'removed';
 
 /** A message in the outbox: a text, or a file message naming its uploaded file (kept for every retry). */
 type Outgoing = { roomId: string; clientMsgId: string } & ({ body: string; file?: undefined } | { file: FileContent; body?: undefined });
