@@ -125,7 +125,8 @@ describe('npm run backup / npm run restore', () => {
       const socket = await signedInSocket(restored, ann);
       resultOf(await ask(socket, CHAT_EVENTS.enter, { code: room.code }));
       const envelope = await encryptMessage({ roomId: room.id, senderId: ann.userId, epoch: 1, epochKey, senderSig: ann.identity.sig.privateKey, content: textContent('five') });
-      expect(resultOf(await ask(socket, CHAT_EVENTS.send, envelope)).seq).toBe(5);
+      // Four messages and ben's "joined" line (docs/protocol.md §9a) before it.
+      expect(resultOf(await ask(socket, CHAT_EVENTS.send, envelope)).seq).toBe(6);
       socket.disconnect();
     } finally {
       await restored.stop();
@@ -170,7 +171,7 @@ describe('npm run backup / npm run restore', () => {
       'half a gzip file': readFileSync(backupFile).subarray(0, readFileSync(backupFile).length / 2),
       'no trailer': gzipSync(text.slice(0, text.lastIndexOf('{"end":true'))),
       'a migration this Conclave lacks': gzipSync([JSON.stringify({ ...JSON.parse(header!), migrations: [...JSON.parse(header!).migrations, 'FromTheFuture1999999999999'] }), ...rest].join('\n')),
-      'a row count that does not match': gzipSync(text.replace(/"messages":4/, '"messages":5')),
+      'a row count that does not match': gzipSync(text.replace(/"messages":5/, '"messages":6')),
     };
     const empty = await external.createDatabase('empty');
     const messages: string[] = [];
@@ -186,7 +187,7 @@ describe('npm run backup / npm run restore', () => {
       expect.stringMatching(/is damaged or not a Conclave backup .*nothing was restored/),
       expect.stringContaining('the backup has no trailer after its last table: the file is incomplete'),
       expect.stringContaining('the backup comes from a newer Conclave (this one lacks migration FromTheFuture1999999999999)'),
-      expect.stringContaining('table messages: the backup says 5 rows, 4 were read'),
+      expect.stringContaining('table messages: the backup says 6 rows, 5 were read'),
     ]);
   }, SLOW);
 

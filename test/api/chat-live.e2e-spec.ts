@@ -63,7 +63,8 @@ describe('the live channel over wss', () => {
     const cat = await online('cat');
 
     const entered = await ask(ann, CHAT_EVENTS.enter, { code: code.toLowerCase() });
-    expect(entered).toEqual({ ok: true, result: { roomId: expect.any(String), code, currentEpoch: 1, lastSeq: 0 } });
+    // No message yet: the log holds the "joined" lines of the two members admitted (docs/protocol.md §9a).
+    expect(entered).toEqual({ ok: true, result: { roomId: expect.any(String), code, currentEpoch: 1, lastSeq: 2 } });
     const rosterWithBen = next(ann, CHAT_EVENTS.roster, (r) => r.present.length === 2);
     await ask(ben, CHAT_EVENTS.enter, { code });
     expect((await rosterWithBen).present.map((p) => p.username)).toEqual(['ann', 'ben']);

@@ -1,4 +1,4 @@
-import type { EnterRoomResult, MessageEnvelope, RoomSummary, SendResult } from '@conclave/contracts';
+import { type EnterRoomResult, LIMITS, type MessageEnvelope, messageBounds, type RoomSummary, type SendResult } from '@conclave/contracts';
 import { decryptMessage, encryptMessage, generateIdentity, importPublicKeys, textContent } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
 import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
@@ -60,9 +60,10 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   it('stores a signed ciphertext, acknowledges it with its sequence number, and relays it to the room', async () => {
     const incoming = next(ben.socket, CHAT_EVENTS.message);
     const sent = await envelope(ann, 'hello **ben** 👋');
-    expect(await send(ann, sent)).toEqual({ ok: true, result: { seq: 1, createdAt: expect.any(String), duplicate: false } });
+    // Seq 1 is ben's "joined" line (docs/protocol.md §9a).
+    expect(await send(ann, sent)).toEqual({ ok: true, result: { seq: 2, createdAt: expect.any(String), duplicate: false } });
     const received = await incoming;
-    expect(received).toMatchObject({ ...sent, senderId: ann.account.userId, seq: 1 });
+    expect(received).toMatchObject({ ...sent, senderId: ann.account.userId, seq: 2 });
     // Ben checks the sender's signature with the key directory's copy of ann's key, then decrypts.
     const keys = (await ben.rest.get(`/api/users/${ann.account.userId}/keys`).expect(200)).body.publicKeys;
     const content = await decryptMessage(received, { epochKey, senderSig: (await importPublicKeys(keys)).sig });
@@ -107,7 +108,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     await sleep(1100);
     expect(await send(ann, original)).toEqual({ ok: true, result: { ...stored, duplicate: true } });
     expect(await sql(server, `SELECT room_id, sender_id FROM messages WHERE client_msg_id = $1`, [original.clientMsgId])).toEqual([{ room_id: room.id, sender_id: ann.account.userId }]);
-    expect(await sql(server, `SELECT seq FROM messages WHERE room_id = $1`, [elsewhere.id])).toEqual([]);
+    expect(await sql(server, `SELECT seq FROM messages WHERE room_id = $1 AND kind = 'message'`, [elsewhere.id])).toEqual([]);
   });
 
   it('refuses a message under a stale epoch, telling the client which epoch to use', async () => {
@@ -130,7 +131,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     const before = await sql<{ n: number }>(server, `SELECT count(*)::int AS n FROM messages`);
     const good = await envelope(ben, 'template');
     const cases: object[] = [
-      { ...good, ct: Buffer.alloc(1041).toString('base64') }, // one byte past the 150-character ciphertext bound
+      { ...good, ct: Buffer.alloc(messageBounds(LIMITS.messageBodyCharsMax).ciphertextBytes + 1).toString('base64') }, // past the protocol's highest bound
       { ...good, ct: Buffer.alloc(16).toString('base64') }, // a tag and no ciphertext
       { ...good, iv: 'AAAA' },
       { ...good, sig: undefined },
@@ -139,6 +140,9 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
       { ...good, extra: 'field' },
     ];
     for (const bad of cases) expect(await send(ben, bad)).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    // One byte past this deployment's bound (MESSAGE_MAX_CHARS, 150 by default): its own code.
+    const overLimit = { ...good, ct: Buffer.alloc(LIMITS.messageCiphertextBytes + 1).toString('base64') };
+    expect(await send(ben, overLimit)).toMatchObject({ ok: false, error: { code: 'too-long', message: expect.stringContaining('MESSAGE_MAX_CHARS') } });
     const after = await sql<{ n: number }>(server, `SELECT count(*)::int AS n FROM messages`);
     expect(after).toEqual(before);
   });
@@ -194,8 +198,10 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     const reply = await ask(ben.socket, CHAT_EVENTS.read, { roomId: room.id, seq: 1 });
     expect(reply).toEqual({ ok: true, result: { seq: 1 } });
     const mine = (await ben.rest.get('/api/rooms').expect(200)).body as RoomSummary[];
-    const [{ last_seq }] = await sql<{ last_seq: string }>(server, `SELECT last_seq FROM rooms WHERE id = $1`, [room.id]);
-    expect(mine.find((r) => r.id === room.id)!.unread).toBe(Number(last_seq) - 1);
+    // Messages of others after the marker: not ben's own, not membership lines.
+    const [{ n }] = await sql<{ n: number }>(server, `SELECT count(*)::int AS n FROM messages WHERE room_id = $1 AND seq > 1 AND kind = 'message' AND sender_id <> $2`, [room.id, ben.account.userId]);
+    expect(n).toBeGreaterThan(0);
+    expect(mine.find((r) => r.id === room.id)!.unread).toBe(n);
   });
 
   it('shows a joiner of a "joined" room only what was sent after they joined', async () => {
@@ -208,9 +214,11 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
     await joinAndAdmit(server, dan, late, ann);
     await enter(dan, late.code);
     await sleep(1100);
-    expect(await send(ann, await envelope(ann, 'after dan', { roomId: late.id, epochKey: lateKey }))).toMatchObject({ ok: true, result: { seq: 2 } });
+    expect(await send(ann, await envelope(ann, 'after dan', { roomId: late.id, epochKey: lateKey }))).toMatchObject({ ok: true, result: { seq: 3 } });
     const history = resultOf(await ask(dan.socket, CHAT_EVENTS.history, { roomId: late.id }));
-    expect(history.messages.map((m) => m.seq)).toEqual([2]);
+    expect(history.messages.map((m) => m.seq)).toEqual([3]);
+    // Dan's own "joined" line comes after what he may not read, so he sees it.
+    expect(history.notices).toEqual([{ roomId: late.id, seq: 2, kind: 'joined', userId: dan.account.userId, createdAt: expect.any(String) }]);
     dan.socket.disconnect();
   });
 
@@ -232,6 +240,8 @@ describe('many senders at once (the store writes in batches)', () => {
       for (const m of members.slice(1)) await joinAndAdmit(server, m, room, owner);
       for (const m of members) await enter(m, room.code);
       const epochKey = await makeFirstEpoch(owner.socket, room.id, owner.account, members.map((m) => m.account));
+      // The joiners' "joined" lines come first (docs/protocol.md §9a).
+      const base = members.length - 1;
       const seal = (m: Member, i: number) =>
         encryptMessage({ roomId: room.id, senderId: m.account.userId, epoch: 1, epochKey, senderSig: m.account.identity.sig.privateKey, content: textContent(`crowd ${i}`) });
       const envelopes = await Promise.all(members.flatMap((m) => [1, 2, 3, 4].map(async (i) => ({ m, e: await seal(m, i) }))));
@@ -244,12 +254,12 @@ describe('many senders at once (the store writes in batches)', () => {
       expect(results[5]!.seq).toBe(results.at(-1)!.seq);
       expect([results[5]!.duplicate, results.at(-1)!.duplicate].sort()).toEqual([false, true]);
       const seqs = results.slice(0, -1).map((r) => r.seq).sort((a, b) => a - b);
-      expect(seqs).toEqual(Array.from({ length: envelopes.length }, (_, i) => i + 1));
-      const rows = await sql<{ seq: string; client_msg_id: string }>(server, `SELECT seq, client_msg_id FROM messages WHERE room_id = $1 ORDER BY seq`, [room.id]);
+      expect(seqs).toEqual(Array.from({ length: envelopes.length }, (_, i) => base + i + 1));
+      const rows = await sql<{ seq: string; client_msg_id: string }>(server, `SELECT seq, client_msg_id FROM messages WHERE room_id = $1 AND kind = 'message' ORDER BY seq`, [room.id]);
       expect(rows.map((r) => [Number(r.seq), r.client_msg_id])).toEqual(
         envelopes.map(({ e }, i) => [results[i]!.seq, e.clientMsgId]).sort((a, b) => (a[0] as number) - (b[0] as number)),
       );
-      expect(await sql(server, `SELECT last_seq FROM rooms WHERE id = $1`, [room.id])).toEqual([{ last_seq: String(envelopes.length) }]);
+      expect(await sql(server, `SELECT last_seq FROM rooms WHERE id = $1`, [room.id])).toEqual([{ last_seq: String(base + envelopes.length) }]);
       for (const m of members) m.socket.disconnect();
     } finally {
       await server.stop();

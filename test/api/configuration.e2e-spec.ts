@@ -46,6 +46,8 @@ describe('configuration is validated once at start', () => {
     [{ SOCKET_HANDSHAKE_TIMEOUT_SECONDS: '1.5' }, 'SOCKET_HANDSHAKE_TIMEOUT_SECONDS'],
     [{ ROOM_PROBES_PER_ADDRESS_PER_MINUTE: 'many' }, 'ROOM_PROBES_PER_ADDRESS_PER_MINUTE'],
     [{ ROOMS_OWNED_MAX: '600' }, 'ROOMS_OWNED_MAX'],
+    [{ MESSAGE_MAX_CHARS: '4001' }, 'MESSAGE_MAX_CHARS'],
+    [{ MESSAGE_MAX_CHARS: '0' }, 'MESSAGE_MAX_CHARS'],
   ])('%j stops the process with one line naming %s', async (env, variable) => {
     const { code, stderr } = await refused(env);
     expect(code).not.toBe(0);

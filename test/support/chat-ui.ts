@@ -40,8 +40,8 @@ export async function signInPage(page: Page, server: ServerProcess, account: Acc
   await page.waitForURL('**/home', { timeout: 60_000 });
 }
 
-/** The message list items of the open room. */
-export const messages = (page: Page) => page.locator('ol.messages > li');
+/** The messages of the open room (not the day separators, membership lines or the unread divider). */
+export const messages = (page: Page) => page.locator('ol.messages > li.message');
 
 /** Types a message and sends it with Enter; waits until the server acknowledged it (one more own line marked ok). */
 export async function say(page: Page, text: string): Promise<void> {

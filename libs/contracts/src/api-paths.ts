@@ -39,6 +39,8 @@ export const API_PATHS = {
   },
   invites: { prefix: `${API_PREFIX}/rooms/:code/invites`, revoke: ':inviteId/revoke' },
   files: { prefix: `${API_PREFIX}/files`, usage: 'usage', download: ':fileId' },
+  /** GET (public): the deployment's settings a client follows (ClientConfig). */
+  config: { prefix: `${API_PREFIX}/config` },
   /** Served from the root: /ping outside the API prefix, /api/health inside. */
   health: { ping: 'ping', health: `${API_PREFIX}/health` },
 } as const;

@@ -30,6 +30,10 @@ export const CHAT_EVENTS = {
   send: 'message:send',
   /** s→c: a new message in a room I entered (StoredMessage). */
   message: 'message:new',
+  /** c→s: delete one of my own messages for everyone (DeleteMessageRequest). Ack: DeleteResult, once done. */
+  deleteMessage: 'message:delete',
+  /** s→c: a new entry in a room's log that is not a message (RoomNotice: a membership line, a deletion). */
+  notice: 'room:notice',
   /** c→s: a page of history, newest first. Ack: HistoryPage. */
   history: 'message:history',
   /** c→s: everything after the last sequence number I saw, oldest first. Ack: HistoryPage. */
@@ -91,9 +95,25 @@ export type SocketErrorCode =
   | 'not-admitted'
   /** message:send named a fileId that is not the sender's own upload, stored, in this room and not yet carried by another message: refused, not stored. */
   | 'file-unavailable'
+  /**
+   * message:send with editOf, or message:delete, naming what the caller may not edit or delete: not a
+   * message of theirs in this room, already deleted, an edit itself, or (for an edit) a file message.
+   */
+  | 'not-editable'
+  /** message:send with a ciphertext over this deployment's bound (MESSAGE_MAX_CHARS): refused, not stored. */
+  | 'too-long'
   /** The database is down or did not answer in time: try again after retryAfterMs (a message sent again is stored once, by its clientMsgId). */
   | 'unavailable'
   | 'server-error';
+
+/** Public: the deployment's settings a client follows. */
+export const CLIENT_CONFIG_PATH = '/api/config';
+
+/** GET /api/config: the deployment's settings a client follows. */
+export interface ClientConfig {
+  /** Characters in a message (MESSAGE_MAX_CHARS; LIMITS.messageBodyChars by default). */
+  messageChars: number;
+}
 
 /** Messages per page of history, and the most a resync returns at once. */
 export const HISTORY_PAGE_SIZE = 50;
@@ -189,9 +209,42 @@ export interface ResyncRequest {
 }
 
 export interface HistoryPage {
+  /** The messages in the page's range that still have their ciphertext (edits included). */
   messages: StoredMessage[];
-  /** More messages exist beyond this page. */
+  /** The page's other log entries, by seq: membership lines, deleted messages, deletions (docs/protocol.md §9a). */
+  notices: RoomNotice[];
+  /** More entries exist beyond this page. */
   more: boolean;
+}
+
+/**
+ * A room log entry that is not a readable message (docs/protocol.md §9a), with its own seq:
+ * 'joined' / 'left' / 'removed': a membership line about `userId`; 'deleted': the place of a message
+ * its sender `userId` deleted (an edit's own place when editOf is set: nothing to show there);
+ * 'deletion': the entry that deleted message `target` (what a client that saw it before learns from).
+ */
+export type RoomNotice = NoticeBase &
+  ({ kind: 'joined' | 'left' | 'removed' } | { kind: 'deleted'; editOf?: number } | { kind: 'deletion'; target: number });
+
+interface NoticeBase {
+  roomId: string;
+  seq: number;
+  createdAt: string;
+  /** The member concerned (membership), or the deleted message's sender. */
+  userId: string;
+}
+
+/** c→s 'message:delete' */
+export interface DeleteMessageRequest {
+  roomId: string;
+  /** The seq of one of the caller's own messages (not an edit: its edits go with it). */
+  seq: number;
+}
+
+/** The 'message:delete' acknowledgement: the deletion's own entry in the log. */
+export interface DeleteResult {
+  seq: number;
+  createdAt: string;
 }
 
 export interface ReadRequest {
@@ -222,12 +275,21 @@ export interface StaleEpoch extends SocketError {
  * carries (docs/protocol.md §10). The id is routing data the server sees: storing the message makes
  * the upload permanent and lets whoever may read the message ask for a download link.
  */
-export type SendMessageRequest = MessageEnvelope & { fileId?: string };
+export type SendMessageRequest = MessageEnvelope & {
+  fileId?: string;
+  /**
+   * An edit (docs/protocol.md §9b): the seq of the sender's own text message it replaces. Routing
+   * only: a client believes the editOf inside the encrypted content, and only when the two agree.
+   */
+  editOf?: number;
+};
 
 /** A message as members receive it. */
 export interface StoredMessage extends MessageEnvelope {
   /** The file this message carries, as the server recorded it: a client shows a file message only when it equals its content's fileId. */
   fileId?: string;
+  /** An edit's original (the routing field as stored). */
+  editOf?: number;
   senderId: string;
   seq: number;
   createdAt: string;

@@ -53,13 +53,26 @@ export interface MessageEnvelope {
 }
 
 /** What a member's browser decrypts from a message. */
-export type MessageContent = TextContent | FileContent;
+export type MessageContent = TextContent | FileContent | EditContent;
 
 export interface TextContent {
   type: 'text';
   /** At most LIMITS.messageBodyChars code points; markdown. */
   body: string;
   /** Sender's clock, milliseconds since 1970 (UTC). */
+  sentAt: number;
+}
+
+/**
+ * An edit of the sender's own text message (docs/protocol.md §9b): a new message whose body replaces
+ * the original's on screen. `editOf` is the original's seq, inside the ciphertext, so the server
+ * cannot move an edit onto another message.
+ */
+export interface EditContent {
+  type: 'edit';
+  editOf: number;
+  /** As a text's body. */
+  body: string;
   sentAt: number;
 }
 

@@ -6,6 +6,8 @@
 import {
   type Ack,
   CHAT_EVENTS,
+  type DeleteMessageRequest,
+  type DeleteResult,
   type EnterRoomResult,
   type EpochNotice,
   type HistoryPage,
@@ -24,6 +26,7 @@ import {
   type RateLimited,
   type ReadRequest,
   type ResyncRequest,
+  type RoomNotice,
   type RoomRef,
   type RoomRemoved,
   type RoomRoster,
@@ -61,6 +64,8 @@ export interface ClientToServerEvents {
   'room:typing': (request: TypingRequest) => void;
   /** Needs room:enter first. Acknowledged only once stored. */
   'message:send': Acked<SendMessageRequest, SendResult>;
+  /** Needs room:enter first. One of the caller's own messages. */
+  'message:delete': Acked<DeleteMessageRequest, DeleteResult>;
   /** Needs room:enter first. */
   'message:history': Acked<HistoryRequest, HistoryPage>;
   /** Needs room:enter first. */
@@ -92,6 +97,7 @@ export interface ServerToClientEvents {
   'roster:presence': (change: PresenceChange) => void;
   /** Never to the socket that sent it (which learns the stored form from its acknowledgement); the sender's other sockets get it. */
   'message:new': (message: StoredMessage) => void;
+  'room:notice': (notice: RoomNotice) => void;
   'rate-limited': (notice: RateLimited) => void;
   'key:epoch': (notice: EpochNotice) => void;
   'key:rotate': (request: RotateRequest) => void;
@@ -132,6 +138,7 @@ export const CLIENT_EVENTS: { readonly [E in keyof ClientToServerEvents]: Parame
   'room:leave': 'ack',
   'room:typing': 'no-ack',
   'message:send': 'ack',
+  'message:delete': 'ack',
   'message:history': 'ack',
   'message:resync': 'ack',
   'room:read': 'ack',
@@ -150,6 +157,7 @@ export const SERVER_EVENTS: { readonly [E in keyof ServerToClientEvents]: true }
   'roster:online': true,
   'roster:presence': true,
   'message:new': true,
+  'room:notice': true,
   'rate-limited': true,
   'key:epoch': true,
   'key:rotate': true,
@@ -173,6 +181,8 @@ export const SOCKET_ERROR_CODES: { readonly [C in SocketErrorCode]: true } = {
   'epoch-conflict': true,
   'rate-limited': true,
   'bad-signature': true,
+  'not-editable': true,
+  'too-long': true,
   'not-admitted': true,
   'file-unavailable': true,
   unavailable: true,

@@ -75,7 +75,7 @@ export interface RoomSummary {
   role: RoomRole;
   /** The key epoch messages must use now. */
   currentEpoch: number;
-  /** Messages after the caller's read marker. */
+  /** Messages of others after the caller's read marker (not membership lines, edits or deletions). */
   unread: number;
 }
 

@@ -11,16 +11,20 @@ const MIMES: ReadonlySet<string> = new Set(Object.values(ALLOWED_FILE_TYPES));
 
 /**
  * Checks a message's content; returns a reason when it is not valid, undefined when it is. The
- * sender raises the reason as an error; a receiver treats it as a malformed message.
+ * sender raises the reason as an error; a receiver treats it as a malformed message. Bodies are
+ * checked against the protocol's highest limit: the deployment's own (lower) limit is the sender's
+ * check (assertSendable) and the server's bound on ciphertext.
  */
 export function contentProblem(content: unknown): string | undefined {
   if (typeof content !== 'object' || content === null) return 'content must be an object';
-  const c = content as Partial<Record<keyof FileContent | 'body', unknown>>;
+  const c = content as Partial<Record<keyof FileContent | 'body' | 'editOf', unknown>>;
   if (typeof c.sentAt !== 'number' || !Number.isSafeInteger(c.sentAt) || c.sentAt < 0) return 'sentAt must be a time in milliseconds';
-  if (c.type === 'text') {
+  if (c.type === 'text' || c.type === 'edit') {
     if (typeof c.body !== 'string' || c.body.trim().length === 0) return 'body must be a non-empty string';
-    if (characterCount(c.body) > LIMITS.messageBodyChars) return `body is longer than ${LIMITS.messageBodyChars} characters`;
-    return Object.keys(c).length === 3 ? undefined : 'text content has unknown fields';
+    if (characterCount(c.body) > LIMITS.messageBodyCharsMax) return `body is longer than ${LIMITS.messageBodyCharsMax} characters`;
+    if (c.type === 'text') return Object.keys(c).length === 3 ? undefined : 'text content has unknown fields';
+    if (typeof c.editOf !== 'number' || !Number.isSafeInteger(c.editOf) || c.editOf < 1) return 'editOf must be a sequence number';
+    return Object.keys(c).length === 4 ? undefined : 'edit content has unknown fields';
   }
   if (c.type === 'file') {
     try {
@@ -41,10 +45,13 @@ export function contentProblem(content: unknown): string | undefined {
   return 'unknown content type';
 }
 
-/** The sender's check: the length limit is its own typed error, so the UI can show the counter. */
-export function assertSendable(content: MessageContent): void {
-  if (content?.type === 'text' && typeof content.body === 'string') {
+/**
+ * The sender's check against the deployment's limit (`maxChars`, LIMITS.messageBodyChars unless the
+ * server says otherwise): its own typed error, so the UI can show the counter.
+ */
+export function assertSendable(content: MessageContent, maxChars: number = LIMITS.messageBodyChars): void {
+  if ((content?.type === 'text' || content?.type === 'edit') && typeof content.body === 'string') {
     const length = characterCount(content.body);
-    if (length > LIMITS.messageBodyChars) throw new MessageTooLongError(length, LIMITS.messageBodyChars, 'characters');
+    if (length > maxChars) throw new MessageTooLongError(length, maxChars, 'characters');
   }
 }

@@ -19,7 +19,7 @@ export {
   type PublicIdentity,
 } from './identity.js';
 export { generateEpochKey, sealKeyBox, verifyKeyBox, openKeyBox, type SealKeyBoxInput, type OpenKeyBoxInput } from './keybox.js';
-export { textContent, encryptMessage, decryptMessage, verifyMessageSignature, messageAad, type EncryptMessageInput, type DecryptMessageInput } from './message.js';
+export { textContent, editContent, encryptMessage, decryptMessage, verifyMessageSignature, messageAad, type EncryptMessageInput, type DecryptMessageInput } from './message.js';
 export { characterCount } from './content.js';
 export { sniffFileType, checkFileType, fileNameMatchesType, encryptFile, decryptFile, checkFileCiphertext, type EncryptedFile, type FilePlace } from './file.js';
 export { fingerprint, safetyNumber, formatSafetyNumber, type IdentityRef } from './fingerprint.js';

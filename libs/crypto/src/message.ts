@@ -1,4 +1,4 @@
-import { LIMITS, type MessageContent, type MessageEnvelope, type TextContent } from '@conclave/contracts';
+import { type EditContent, LIMITS, type MessageContent, type MessageEnvelope, messageBounds, type TextContent } from '@conclave/contracts';
 import { assertSendable, contentProblem } from './content.js';
 import { DecryptionError, InvalidInputError, MalformedPlaintextError, MessageTooLongError, SignatureError } from './errors.js';
 import { fromBase64, toBase64, utf8, utf8Decode } from './encoding.js';
@@ -13,6 +13,11 @@ export function textContent(body: string, sentAt = Date.now()): TextContent {
   return { type: 'text', body, sentAt };
 }
 
+/** An edit of the sender's own text message `editOf` (docs/protocol.md §9b). */
+export function editContent(editOf: number, body: string, sentAt = Date.now()): EditContent {
+  return { type: 'edit', editOf, body, sentAt };
+}
+
 export interface EncryptMessageInput {
   roomId: string;
   senderId: string;
@@ -23,6 +28,8 @@ export interface EncryptMessageInput {
   content: MessageContent;
   /** Reuse the same id when resending the same message (idempotence); a new UUID otherwise. */
   clientMsgId?: string;
+  /** The deployment's message limit in characters (LIMITS.messageBodyChars unless the server says otherwise). */
+  maxChars?: number;
 }
 
 /** aad = "conclave/v1/msg|" + roomId + "|" + senderId + "|" + epoch + "|" + clientMsgId */
@@ -40,13 +47,15 @@ export async function encryptMessage(input: EncryptMessageInput): Promise<Messag
 
 /** @internal Deterministic core of encryptMessage, for the test vectors. Never reuse an IV. */
 export async function encryptMessageWithIv(input: EncryptMessageInput, iv: Uint8Array<ArrayBuffer>): Promise<MessageEnvelope> {
-  assertSendable(input.content);
+  const maxChars = input.maxChars ?? LIMITS.messageBodyChars;
+  assertSendable(input.content, maxChars);
   const problem = contentProblem(input.content);
   if (problem) throw new InvalidInputError(problem);
   const clientMsgId = input.clientMsgId ?? globalThis.crypto.randomUUID();
   const aad = messageAad(input.roomId, input.senderId, input.epoch, clientMsgId);
   const plaintext = utf8(JSON.stringify(input.content));
-  if (plaintext.length > LIMITS.messagePlaintextBytes) throw new MessageTooLongError(plaintext.length, LIMITS.messagePlaintextBytes, 'bytes');
+  const { plaintextBytes } = messageBounds(maxChars);
+  if (plaintext.length > plaintextBytes) throw new MessageTooLongError(plaintext.length, plaintextBytes, 'bytes');
 
   const wc = subtle();
   const ct = toBase64(
@@ -116,7 +125,9 @@ function parseEnvelope(envelope: MessageEnvelope & { senderId: string }): Parsed
   const iv = fromBase64(envelope.iv, 'iv');
   if (iv.length !== IV_BYTES) throw new InvalidInputError(`iv must be ${IV_BYTES} bytes`);
   const ct = fromBase64(envelope.ct, 'ct');
-  if (ct.length > LIMITS.messageCiphertextBytes) throw new InvalidInputError(`ct is longer than ${LIMITS.messageCiphertextBytes} bytes`);
+  // The protocol's bound: a deployment's own limit is the sender's and the server's check.
+  const { ciphertextBytes } = messageBounds(LIMITS.messageBodyCharsMax);
+  if (ct.length > ciphertextBytes) throw new InvalidInputError(`ct is longer than ${ciphertextBytes} bytes`);
   return { aad, iv, ct, signature: fromBase64(envelope.sig, 'sig') };
 }
 

@@ -1,4 +1,4 @@
-import { LIMITS } from '@conclave/contracts';
+import { LIMITS, messageBounds } from '@conclave/contracts';
 import {
   DecryptionError,
   FileIntegrityError,
@@ -106,6 +106,9 @@ describe('files', () => {
     const sender = await generateIdentity();
     const envelope = await encryptMessage({ roomId: place.roomId, senderId: 'ann', epoch: 1, epochKey: await generateEpochKey(), senderSig: sender.sig.privateKey, content });
     expect(Buffer.from(envelope.ct, 'base64').length).toBeLessThanOrEqual(LIMITS.messageCiphertextBytes);
+    // A deployment with a text limit below the default (MESSAGE_MAX_CHARS=20) still carries it.
+    const lowLimit = await encryptMessage({ roomId: place.roomId, senderId: 'ann', epoch: 1, epochKey: await generateEpochKey(), senderSig: sender.sig.privateKey, content, maxChars: 20 });
+    expect(Buffer.from(lowLimit.ct, 'base64').length).toBeLessThanOrEqual(messageBounds(20).ciphertextBytes);
   });
 
   describe('a received name must be an allowed name for its type (a member may skip the sender-side check)', () => {

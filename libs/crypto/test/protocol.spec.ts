@@ -1,4 +1,4 @@
-import { LIMITS, type KeyBox, type MessageEnvelope } from '@conclave/contracts';
+import { LIMITS, type KeyBox, type MessageEnvelope, messageBounds } from '@conclave/contracts';
 import {
   CryptoError,
   DecryptionError,
@@ -14,6 +14,7 @@ import {
   generateEpochKey,
   generateIdentity,
   importPublicKeys,
+  editContent,
   openKeyBackup,
   rewrapKeyBackup,
   openKeyBox,
@@ -198,6 +199,22 @@ describe('messages', () => {
     await expect(tooLong).rejects.toMatchObject({ code: 'message-too-long', length: 151, limit: 150 });
   });
 
+  it('follows a deployment limit up to the protocol maximum, and receivers accept up to that maximum', async () => {
+    const max = LIMITS.messageBodyCharsMax;
+    const long = await send('\u0000'.repeat(max), { maxChars: max });
+    expect(Buffer.from(long.ct, 'base64').length).toBeLessThanOrEqual(messageBounds(max).ciphertextBytes);
+    await expect(receive(long)).resolves.toMatchObject({ type: 'text' });
+    await expect(send('a'.repeat(max + 1), { maxChars: max })).rejects.toMatchObject({ code: 'message-too-long', length: max + 1, limit: max });
+    await expect(send('a'.repeat(30), { maxChars: 20 })).rejects.toMatchObject({ code: 'message-too-long', length: 30, limit: 20 });
+  });
+
+  it('carries an edit of a message inside the ciphertext, under the same limit', async () => {
+    const envelope = await send('', { content: editContent(7, 'fixed typo', 5) });
+    await expect(receive(envelope)).resolves.toEqual({ type: 'edit', editOf: 7, body: 'fixed typo', sentAt: 5 });
+    await expect(send('', { content: editContent(7, 'a'.repeat(LIMITS.messageBodyChars + 1)) })).rejects.toBeInstanceOf(MessageTooLongError);
+    await expect(send('', { content: editContent(0, 'no original') })).rejects.toBeInstanceOf(InvalidInputError);
+  });
+
   it('keeps every ciphertext within the bound the server enforces', async () => {
     const envelope = await send('\u0000'.repeat(LIMITS.messageBodyChars));
     expect(Buffer.from(envelope.ct, 'base64').length).toBeLessThanOrEqual(LIMITS.messageCiphertextBytes);
@@ -265,7 +282,8 @@ describe('messages', () => {
       const sig = Buffer.from(await wc.sign({ name: 'ECDSA', hash: 'SHA-256' }, alice.priv.sig, new TextEncoder().encode(`${aad}|${ivText}|${ct}`))).toString('base64');
       return { roomId: ROOM, epoch: 2, clientMsgId, iv: ivText, ct, sig };
     };
-    for (const plaintext of ['not json', '{"type":"text","sentAt":1}', JSON.stringify({ type: 'text', body: 'x'.repeat(151), sentAt: 1 }), '{"type":"html","body":"<b>"}']) {
+    for (const plaintext of ['not json', '{"type":"text","sentAt":1}', JSON.stringify({ type: 'text', body: 'x'.repeat(LIMITS.messageBodyCharsMax + 1), sentAt: 1 }), '{"type":"html","body":"<b>"}',
+      JSON.stringify({ type: 'edit', body: 'no original', sentAt: 1 }), JSON.stringify({ type: 'edit', editOf: 0, body: 'x', sentAt: 1 }), JSON.stringify({ type: 'edit', editOf: 3, body: 'x', sentAt: 1, extra: 1 })]) {
       await expect(receive(await seal(plaintext))).rejects.toBeInstanceOf(MalformedPlaintextError);
     }
   });
@@ -276,7 +294,7 @@ describe('messages', () => {
       { ...envelope, iv: 'AAAA' },
       { ...envelope, ct: '' },
       { ...envelope, sig: 'AA==' },
-      { ...envelope, ct: Buffer.alloc(LIMITS.messageCiphertextBytes + 1).toString('base64') },
+      { ...envelope, ct: Buffer.alloc(messageBounds(LIMITS.messageBodyCharsMax).ciphertextBytes + 1).toString('base64') },
       { ...envelope, epoch: '2' },
       null,
     ];

@@ -98,6 +98,8 @@ export interface ChatConfig {
   readonly rate: { readonly profile: 'steady' | 'burst'; readonly limit: number; readonly windowMs: number; readonly blockMs: number };
   /** Seconds without activity before the warning and before the disconnect; 0 = off. */
   readonly idle: { readonly warnSeconds: number; readonly kickSeconds: number };
+  /** MESSAGE_MAX_CHARS, and the ciphertext bound the server enforces for it (docs/protocol.md §9). */
+  readonly message: { readonly maxChars: number; readonly ciphertextBytes: number };
 }
 
 export interface AuthConfig {

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { LIMITS } from '@conclave/contracts';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -145,6 +146,10 @@ export class Environment {
 
   @IntegerVar(0, Infinity, 'must be a whole number of seconds (0 turns it off)')
   IDLE_KICK_SECONDS = 0;
+
+  /** Characters in a message (LIMITS.messageBodyChars by default); the server's ciphertext bound follows from it. */
+  @IntegerVar(1, LIMITS.messageBodyCharsMax, `must be a whole number of characters from 1 to ${LIMITS.messageBodyCharsMax}`)
+  MESSAGE_MAX_CHARS: number = LIMITS.messageBodyChars;
 
   @IsIn(['steady', 'burst'], { message: 'must be "steady" (1 message per second) or "burst" (5 per 10 seconds, then muted 10 seconds)' })
   CHAT_RATE_LIMIT: 'steady' | 'burst' = 'steady';

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { messageBounds } from '@conclave/contracts';
 import { type AppConfig, type ClusterConfig, type FileStorageConfig, ROOM_PROBES_PER_USER_PER_MINUTE, type TlsSource } from './app-config.js';
 import { ConfigError } from './config-error.js';
 import { Environment } from './environment.js';
@@ -61,6 +62,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
           ? { profile: 'burst', limit: 5, windowMs: 10_000, blockMs: 10_000 }
           : { profile: 'steady', limit: 1, windowMs: 1_000, blockMs: 1_000 },
       idle: { warnSeconds: env.IDLE_WARN_SECONDS, kickSeconds: env.IDLE_KICK_SECONDS },
+      message: { maxChars: env.MESSAGE_MAX_CHARS, ciphertextBytes: messageBounds(env.MESSAGE_MAX_CHARS).ciphertextBytes },
     },
     quotas: {
       roomsOwned: env.ROOMS_OWNED_MAX,

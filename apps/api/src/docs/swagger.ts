@@ -28,6 +28,7 @@ const TAGS: Array<readonly [name: string, description: string]> = [
   ['users', 'The key directory: public identity keys of any user, for wrapping room keys and checking signatures'],
   ['rooms', 'Rooms, membership (join requests, invites, the room password as end-to-end secrets) and leaving; members only'],
   ['files', 'Encrypted file uploads, download links and quotas (ciphertext only)'],
+  ['config', "The deployment's settings a browser follows, such as the message limit (public)"],
   ['health', 'Liveness and readiness for monitors and load balancers (no credentials)'],
   ['metrics', 'Prometheus metrics: an API token with metrics:read or an admin signed in (or, without credentials, the METRICS_ADDRESS listener)'],
   ...Object.values(ADMIN_TAGS),

@@ -26,7 +26,7 @@ import { type MembershipChange, RoomEvents } from '../rooms/room-events.js';
 import { RoomAccessGuard } from '../rooms/room-access.guard.js';
 import { RoomsService } from '../rooms/rooms.service.js';
 import { clientAddress } from './client-address.js';
-import { HistoryDto, ReadDto, ResyncDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
+import { DeleteMessageDto, HistoryDto, ReadDto, ResyncDto, RoomRefDto, SendMessageDto, TypingDto } from './dto.js';
 import { EnteredRoom, EnteredRoomGuard } from './entered-room.guard.js';
 import { logFailure, oneAtATime } from '../database/background-work.js';
 import { MessageRateLimiter } from './message-rate-limiter.js';
@@ -211,6 +211,21 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     return { ok: true, result: { seq: outcome.stored.seq, createdAt: outcome.stored.createdAt, duplicate: outcome.duplicate } };
   }
 
+  /** Rate-limited as a send is: a deletion is a write every member's client receives. */
+  @SubscribeMessage(CHAT_EVENTS.deleteMessage)
+  @UseGuards(EnteredRoomGuard)
+  async deleteMessage(@ConnectedSocket() socket: ConclaveSocket, @MessageBody() { roomId, seq }: DeleteMessageDto): Promise<AckOf<typeof CHAT_EVENTS.deleteMessage>> {
+    const limited = await this.rateLimiter.check(socket.data.userId);
+    if (limited) {
+      socket.emit(CHAT_EVENTS.rateLimited, limited);
+      throw new ChatError('rate-limited', limited.message, { retryAfterMs: limited.retryAfterMs });
+    }
+    const deleted = await this.messages.delete(socket.data.userId, roomId, seq);
+    if (!deleted) throw new ChatError('not-editable', `Message ${seq} is not one of your messages in this room, or it is already deleted`);
+    socket.to(roomChannel(roomId)).emit(CHAT_EVENTS.notice, deleted.notice);
+    return { ok: true, result: deleted.result };
+  }
+
   @SubscribeMessage(CHAT_EVENTS.history)
   @UseGuards(EnteredRoomGuard)
   async history(@SocketUserId() userId: string, @MessageBody() { roomId, before }: HistoryDto): Promise<AckOf<typeof CHAT_EVENTS.history>> {
@@ -299,8 +314,12 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     }
   }
 
-  /** Presence and the live channels follow membership; the rooms module's gateway makes the key rotate. */
+  /**
+   * Presence and the live channels follow membership, and the room's log gets its line ("NAME
+   * joined"); the rooms module's gateway makes the key rotate.
+   */
   private async onMembership(change: MembershipChange): Promise<void> {
+    if (!change.atCreation) void this.announceMembership(change).catch(logFailure(this.log, 'membership line'));
     const sockets = this.server.in(userChannel(change.userId));
     if (change.change === 'joined') {
       const [joiner] = await usersIn(this.server, userChannel(change.userId));
@@ -316,6 +335,15 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     sockets.socketsLeave([roomChannel(change.roomId), membersChannel(change.roomId)]);
     this.server.to(userChannel(change.userId)).emit(CHAT_EVENTS.removed, { code: change.code, reason: change.change });
     await this.broadcastRoster(change.code, change.roomId);
+  }
+
+  /**
+   * The line is written after the change committed (the rooms module's transaction): should the
+   * database fail in between, the change holds and only its line is missing (docs/protocol.md §9a).
+   */
+  private async announceMembership({ roomId, userId, change }: MembershipChange): Promise<void> {
+    const notice = await this.messages.appendMembership(roomId, userId, change);
+    if (notice) this.server.to(roomChannel(roomId)).emit(CHAT_EVENTS.notice, notice);
   }
 
   private async broadcastRoster(code: string, roomId: string): Promise<void> {
@@ -341,6 +369,8 @@ function sendRefusal(outcome: Extract<StoreOutcome, { refused: string }>, epoch:
       'bad-signature': `This message is not signed with your key for this room, epoch and clientMsgId: it was not stored`,
       'file-unavailable':
         'This file cannot be attached: it must be your own upload to this room, completely stored, not carried by another message and not yet removed (upload it again)',
+      'not-editable': 'Only your own text messages in this room can be edited, not a deleted message, a file message or an edit itself (edit the original again)',
+      'too-long': 'This message is longer than this server allows (its message limit, MESSAGE_MAX_CHARS): it was not stored',
     }[outcome.refused];
     return new ChatError(outcome.refused, message);
   }

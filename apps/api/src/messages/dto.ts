@@ -1,7 +1,9 @@
 import {
+  type DeleteMessageRequest,
   FILE_ID_PATTERN,
   type HistoryRequest,
   LIMITS,
+  messageBounds,
   type ReadRequest,
   type ResyncRequest,
   ROOM_CODE_PATTERN,
@@ -11,6 +13,8 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import { Base64Bytes } from '../realtime/base64-bytes.js';
 import { RoomIdDto } from '../rooms/keys.dto.js';
+
+const CT_MAX_BYTES = messageBounds(LIMITS.messageBodyCharsMax).ciphertextBytes;
 
 const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
@@ -43,8 +47,11 @@ export class SendMessageDto implements SendMessageRequest {
   @Matches(/^[A-Za-z0-9+/]{16}$/, { message: 'iv must be 12 bytes of base64' })
   iv!: string;
 
-  /** The 150-character limit, enforced on ciphertext: at most LIMITS.messageCiphertextBytes. */
-  @Base64Bytes(17, LIMITS.messageCiphertextBytes, `ct must be 17 to ${LIMITS.messageCiphertextBytes} bytes of base64`)
+  /**
+   * The protocol's highest bound here; the deployment's own (MESSAGE_MAX_CHARS) is checked by the
+   * store, with its own error code ('too-long').
+   */
+  @Base64Bytes(17, CT_MAX_BYTES, `ct must be 17 to ${CT_MAX_BYTES} bytes of base64`)
   ct!: string;
 
   @IsString({ message: 'sig must be 64 bytes of base64' })
@@ -56,6 +63,20 @@ export class SendMessageDto implements SendMessageRequest {
   @IsString({ message: 'fileId must be a lower-case UUID' })
   @Matches(FILE_ID_PATTERN, { message: 'fileId must be a lower-case UUID' })
   fileId?: string;
+
+  /** An edit: the seq of the sender's own text message it replaces (docs/protocol.md §9b). */
+  @IsOptional()
+  @IsInt({ message: 'editOf must be a sequence number' })
+  @Min(1, { message: 'editOf must be a sequence number' })
+  @Max(Number.MAX_SAFE_INTEGER, { message: 'editOf must be a sequence number' })
+  editOf?: number;
+}
+
+export class DeleteMessageDto extends RoomIdDto implements DeleteMessageRequest {
+  @IsInt({ message: 'seq must be a sequence number' })
+  @Min(1, { message: 'seq must be a sequence number' })
+  @Max(Number.MAX_SAFE_INTEGER, { message: 'seq must be a sequence number' })
+  seq!: number;
 }
 
 export class HistoryDto extends RoomIdDto implements HistoryRequest {

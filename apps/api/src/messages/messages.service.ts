@@ -1,17 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { HISTORY_PAGE_SIZE, type HistoryPage, RESYNC_MAX, type SendMessageRequest, type StoredMessage } from '@conclave/contracts';
+import { type DeleteResult, HISTORY_PAGE_SIZE, type HistoryPage, RESYNC_MAX, type RoomNotice, type SendMessageRequest, type StoredMessage } from '@conclave/contracts';
 import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DATABASE_POOL } from '../database/database.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { COLUMNS, type MessageRow, STORE_BATCH, toMessage } from './message-rows.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APPEND_NOTICE, COLUMNS, DELETE_MESSAGE, isMessage, LOCK_ROOM, type MessageRow, STORE_BATCH, toMessage, toNotice } from './message-rows.js';
 import { MessageSignatures } from './message-signatures.js';
 
 export type StoreOutcome =
   | { stored: StoredMessage; duplicate: boolean }
   | { refused: 'stale-epoch' | 'no-key' | 'rotation-pending'; currentEpoch: number }
-  | { refused: 'bad-signature' | 'file-unavailable' };
+  | { refused: 'bad-signature' | 'file-unavailable' | 'not-editable' | 'too-long' };
 
 interface Pending {
   senderId: string;
@@ -45,6 +46,7 @@ export class MessagesService {
     @Inject(DATABASE_POOL) private readonly pool: Pool,
     private readonly signatures: MessageSignatures,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -53,6 +55,10 @@ export class MessagesService {
    * did not sign for its room, epoch and clientMsgId is refused ('bad-signature').
    */
   store(senderId: string, envelope: SendMessageRequest): Promise<StoreOutcome> {
+    // MESSAGE_MAX_CHARS, as its ciphertext bound (the DTO allows the protocol's highest limit).
+    if (Buffer.byteLength(envelope.ct, 'base64') > this.config.chat.message.ciphertextBytes) return Promise.resolve({ refused: 'too-long' });
+    // A file message is not edited, and an edit carries no file.
+    if (envelope.editOf !== undefined && envelope.fileId !== undefined) return Promise.resolve({ refused: 'not-editable' });
     const signed = this.signatures.verify(senderId, envelope);
     // Awaited by the writer; until then a failure must not count as unhandled.
     signed.catch(() => undefined);
@@ -116,7 +122,7 @@ export class MessagesService {
     const { rows } = await this.pool.query<MessageRow & { duplicate: boolean }>({
       name: 'messages-store',
       text: STORE_BATCH,
-      values: [column('roomId'), batch.map((p) => p.senderId), column('clientMsgId'), column('epoch'), column('iv'), column('ct'), column('sig'), column('fileId')],
+      values: [column('roomId'), batch.map((p) => p.senderId), column('clientMsgId'), column('epoch'), column('iv'), column('ct'), column('sig'), column('fileId'), column('editOf')],
     });
     this.metrics.messagesCommitted(rows.filter((row) => !row.duplicate).length);
     const byKey = new Map(rows.map((row) => [`${row.room_id} ${row.sender_id} ${row.client_msg_id}`, row]));
@@ -131,9 +137,10 @@ export class MessagesService {
   /**
    * Only on the refusal path: a stale epoch, a key being replaced, a current one the sender has no
    * key for; with all of those fine, the file the message names was not attachable (not the
-   * sender's, not stored, in another room, already carried, or swept).
+   * sender's, not stored, in another room, already carried, or swept), or the message an edit names
+   * was not editable.
    */
-  private async whyRefused(senderId: string, { roomId, epoch, fileId }: SendMessageRequest): Promise<StoreOutcome> {
+  private async whyRefused(senderId: string, { roomId, epoch, fileId, editOf }: SendMessageRequest): Promise<StoreOutcome> {
     const [room]: Array<{ current_epoch: number; rotation_pending: boolean; has_key: boolean }> = await this.db.query(
       `SELECT current_epoch, rotation_pending,
               EXISTS (SELECT 1 FROM key_boxes b WHERE b.room_id = r.id AND b.recipient_id = $2 AND b.epoch = r.current_epoch) AS has_key
@@ -144,22 +151,48 @@ export class MessagesService {
     if (epoch !== currentEpoch) return { refused: 'stale-epoch', currentEpoch };
     if (room?.rotation_pending) return { refused: 'rotation-pending', currentEpoch };
     if (fileId && room?.has_key) return { refused: 'file-unavailable' };
+    if (editOf && room?.has_key) return { refused: 'not-editable' };
     return { refused: 'no-key', currentEpoch };
   }
 
-  /** How many messages the room holds (in `tx` when given: the room deletion job counts under the room's lock). */
+  /**
+   * Deletes one of `senderId`'s messages for everyone (docs/protocol.md §9c): its ciphertext and its
+   * edits' are gone when this resolves; the returned deletion entry is what the room is told.
+   * Undefined when there is no such message of theirs to delete (another's, an edit, already deleted).
+   */
+  async delete(senderId: string, roomId: string, seq: number): Promise<{ notice: RoomNotice; result: DeleteResult } | undefined> {
+    const [row] = await this.db.transaction(async (tx): Promise<MessageRow[]> => {
+      // Its own statement: the next one's snapshot then holds every edit committed before the lock.
+      await tx.query(LOCK_ROOM, [roomId]);
+      return tx.query(DELETE_MESSAGE, [roomId, senderId, seq]);
+    });
+    if (!row) return undefined;
+    const notice = toNotice(row);
+    return { notice, result: { seq: notice.seq, createdAt: notice.createdAt } };
+  }
+
+  /** Appends a membership line to the room's log (docs/protocol.md §9a); undefined when the room is gone. */
+  async appendMembership(roomId: string, userId: string, change: 'joined' | 'left' | 'removed'): Promise<RoomNotice | undefined> {
+    const [row]: MessageRow[] = await this.db.query(APPEND_NOTICE, [roomId, userId, change]);
+    return row && toNotice(row);
+  }
+
+  /** How many messages the room holds, edits and deleted ones not counted (in `tx` when given: the room deletion job counts under the room's lock). */
   async countOf(roomId: string, tx: EntityManager = this.db.manager): Promise<number> {
-    const [row]: Array<{ n: string }> = await tx.query(`SELECT count(*) AS n FROM messages WHERE room_id = $1`, [roomId]);
+    const [row]: Array<{ n: string }> = await tx.query(
+      `SELECT count(*) AS n FROM messages WHERE room_id = $1 AND kind = 'message' AND edit_of IS NULL AND deleted_at IS NULL`,
+      [roomId],
+    );
     return Number(row!.n);
   }
 
-  /** Newest first, HISTORY_PAGE_SIZE at a time, before `before` (keyset: no OFFSET), from `readableFrom` on. */
+  /** Newest first, HISTORY_PAGE_SIZE entries at a time, before `before` (keyset: no OFFSET), from `readableFrom` on. */
   async history(roomId: string, readableFrom: number, before?: number): Promise<HistoryPage> {
     const rows: MessageRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM messages WHERE room_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`,
       [roomId, readableFrom, before ?? Number.MAX_SAFE_INTEGER, HISTORY_PAGE_SIZE + 1],
     );
-    return { messages: rows.slice(0, HISTORY_PAGE_SIZE).map(toMessage), more: rows.length > HISTORY_PAGE_SIZE };
+    return page(rows.slice(0, HISTORY_PAGE_SIZE), rows.length > HISTORY_PAGE_SIZE);
   }
 
   /** Oldest first after `afterSeq`, for a client catching up after a reconnect. */
@@ -168,6 +201,11 @@ export class MessagesService {
       `SELECT ${COLUMNS} FROM messages WHERE room_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
       [roomId, Math.max(afterSeq, readableFrom), RESYNC_MAX + 1],
     );
-    return { messages: rows.slice(0, RESYNC_MAX).map(toMessage), more: rows.length > RESYNC_MAX };
+    return page(rows.slice(0, RESYNC_MAX), rows.length > RESYNC_MAX);
   }
+}
+
+/** A page of the log: readable messages and the other entries, each in the rows' order. */
+function page(rows: MessageRow[], more: boolean): HistoryPage {
+  return { messages: rows.filter(isMessage).map(toMessage), notices: rows.filter((row) => !isMessage(row)).map(toNotice), more };
 }

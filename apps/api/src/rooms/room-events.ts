@@ -6,6 +6,8 @@ export interface MembershipChange {
   code: string;
   userId: string;
   change: 'joined' | 'left' | 'removed';
+  /** The owner, as the room is created: no "joined" line for that. */
+  atCreation?: boolean;
 }
 
 /** Membership changes, for the live side (the gateway) to follow: joins, leaves, removals; and rooms deleted (the last member left), for the files module to purge their blobs. */

@@ -23,6 +23,7 @@ interface RoomRow {
   member_count: number;
   role: RoomRole;
   last_read_seq: string;
+  unread: number;
 }
 
 /** rooms.password_hash of a room made with a password its owner's browser has not set yet: no bcrypt hash, so nothing matches it. */
@@ -53,8 +54,15 @@ export interface LockedRoom {
   joinsBlocked: boolean;
 }
 
+/**
+ * A room as its member sees it. `unread` counts the messages of others after the member's read
+ * marker, not every log entry (membership lines, edits and deletions take seqs too: docs/protocol.md
+ * §9a); it reads the messages module's table in the same query, as the dashboard's one round trip.
+ */
 const SUMMARY_COLUMNS = `r.id, r.code, r.name, r.history, r.max_members, r.password_hash, r.current_epoch, r.last_seq,
-  (SELECT count(*)::int FROM room_members c WHERE c.room_id = r.id) AS member_count, m.role, m.last_read_seq`;
+  (SELECT count(*)::int FROM room_members c WHERE c.room_id = r.id) AS member_count, m.role, m.last_read_seq,
+  (SELECT count(*)::int FROM messages x
+    WHERE x.room_id = r.id AND x.seq > m.last_read_seq AND x.kind = 'message' AND x.edit_of IS NULL AND x.deleted_at IS NULL AND x.sender_id <> m.user_id) AS unread`;
 
 /** Rooms and membership: codes, capacity and per-user caps (race-free), ownership, read markers; admissions build on it (membership/). */
 @Injectable()
@@ -86,7 +94,7 @@ export class RoomsService {
       if (created) {
         await this.audit.record({ event: 'room.created', actorId: ownerId, details: { roomId: created, code } });
         // The owner's open sockets follow the room (presence, key requests) as a joiner's do.
-        this.events.membership.next({ roomId: created, code, userId: ownerId, change: 'joined' });
+        this.events.membership.next({ roomId: created, code, userId: ownerId, change: 'joined', atCreation: true });
         return this.summary(code, ownerId);
       }
     }
@@ -394,6 +402,6 @@ function toSummary(row: RoomRow): RoomSummary {
     memberCount: row.member_count,
     role: row.role,
     currentEpoch: row.current_epoch,
-    unread: Math.max(0, Number(row.last_seq) - Number(row.last_read_seq)),
+    unread: row.unread,
   };
 }

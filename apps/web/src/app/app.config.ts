@@ -3,6 +3,7 @@ import { type ApplicationConfig, inject, provideAppInitializer, provideBrowserGl
 import { provideRouter, withComponentInputBinding } from '@angular/router';
 import { routes } from './app.routes';
 import { provideChatMarkdown } from './core/markdown';
+import { ClientConfigService } from './core/client-config.service';
 import { SessionService } from './core/session.service';
 
 export const appConfig: ApplicationConfig = {
@@ -13,5 +14,7 @@ export const appConfig: ApplicationConfig = {
     provideChatMarkdown(),
     // Know whether someone is signed in before the first route guard runs.
     provideAppInitializer(() => inject(SessionService).restore()),
+    // The message limit, before a composer counts against it.
+    provideAppInitializer(() => inject(ClientConfigService).load()),
   ],
 };

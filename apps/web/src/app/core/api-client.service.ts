@@ -3,6 +3,8 @@ import { inject, Injectable } from '@angular/core';
 import {
   AUTH_PATHS,
   type CaptchaConfig,
+  CLIENT_CONFIG_PATH,
+  type ClientConfig,
   type ChangePasswordRequest,
   type CreateInviteRequest,
   type CreateRoomRequest,
@@ -78,6 +80,11 @@ export class ApiClient {
 
   saveContactBook(book: SealedContactBook): Promise<void> {
     return this.call(this.http.put<void>(AUTH_PATHS.contacts, book));
+  }
+
+  /** The deployment's settings a client follows (the message limit). */
+  clientConfig(): Promise<ClientConfig> {
+    return this.call(this.http.get<ClientConfig>(CLIENT_CONFIG_PATH));
   }
 
   /** The signed-in user, or null when there is no live session. */

@@ -30,6 +30,7 @@ import {
   decryptFile,
   decryptMessage,
   deriveAccountKeys,
+  editContent,
   type EncryptedFile,
   encryptFile,
   encryptMessage,
@@ -178,9 +179,10 @@ export class CryptoService {
     return keyMatchesCommitment(epochKey, announcement);
   }
 
-  encryptText(input: { roomId: string; senderId: string; epoch: number; epochKey: CryptoKey; senderSig: CryptoKey; body: string; clientMsgId?: string }): Promise<MessageEnvelope> {
-    const { body, ...rest } = input;
-    return encryptMessage({ ...rest, content: textContent(body) });
+  /** A text, or with editOf an edit of the sender's own text message (docs/protocol.md §9b), under the deployment's limit. */
+  encryptText(input: { roomId: string; senderId: string; epoch: number; epochKey: CryptoKey; senderSig: CryptoKey; body: string; clientMsgId?: string; maxChars: number; editOf?: number }): Promise<MessageEnvelope> {
+    const { body, editOf, ...rest } = input;
+    return encryptMessage({ ...rest, content: editOf === undefined ? textContent(body) : editContent(editOf, body) });
   }
 
   /** A file message (docs/protocol.md §10): its content carries the file's key, so it travels only inside an encrypted envelope. */
@@ -208,7 +210,7 @@ export class CryptoService {
     return decryptMessage(message, { epochKey, senderSig: (await this.publicIdentity(senderKeys)).sig });
   }
 
-  /** Code points, as the protocol counts the 150-character limit. */
+  /** Code points, as the protocol counts the message limit. */
   characterCount(text: string): number {
     return characterCount(text);
   }

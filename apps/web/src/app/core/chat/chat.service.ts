@@ -8,6 +8,7 @@ import {
   type KeyRequested,
   type RotateRequest,
   type RosterEntry,
+  type RoomNotice,
   type RoomSummary,
   type StoredMessage,
   type TypingNotice,
@@ -20,7 +21,7 @@ import { DraftsService } from './drafts.service';
 import { type JoinCredentials, JoinService } from './join.service';
 import { MembershipService } from './membership.service';
 import { type KeyRecipient, RoomKeysService } from './room-keys.service';
-import { type ListenEvent, type ListenPayload, SocketService } from './socket.service';
+import { type ListenEvent, type ListenPayload, SocketRequestError, SocketService } from './socket.service';
 
 /** How long a "typing" notice holds without a refresh (the sender repeats it while typing). */
 export const TYPING_HOLD_MS = 6_000;
@@ -68,6 +69,7 @@ export class ChatService {
 
   private started = false;
   private readonly messageHandlers = new Set<(message: StoredMessage) => void>();
+  private readonly noticeHandlers = new Set<(notice: RoomNotice) => void>();
   private readonly enteredHandlers = new Set<(room: EnterRoomResult) => void>();
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly offs: Array<() => void> = [];
@@ -112,6 +114,12 @@ export class ChatService {
   onMessage(handler: (message: StoredMessage) => void): () => void {
     this.messageHandlers.add(handler);
     return () => this.messageHandlers.delete(handler);
+  }
+
+  /** Log entries of entered rooms that are not messages: membership lines, deletions (docs/protocol.md §9a). */
+  onNotice(handler: (notice: RoomNotice) => void): () => void {
+    this.noticeHandlers.add(handler);
+    return () => this.noticeHandlers.delete(handler);
   }
 
   /** Each time a room is (re)entered: the conversation resyncs from there. */
@@ -215,10 +223,15 @@ export class ChatService {
     on(CHAT_EVENTS.roster, ({ code, present }) => this.rosters.update((all) => ({ ...all, [code]: present })));
     on(CHAT_EVENTS.typingNotice, (notice) => this.noteTyping(notice));
     on(CHAT_EVENTS.message, (message) => this.received(message));
+    on(CHAT_EVENTS.notice, (notice) => this.noticeHandlers.forEach((handler) => handler(notice)));
     on(CHAT_EVENTS.removed, ({ code }) => this.dropRoom(code, this.rooms().find((r) => r.code === code)?.id));
     on(CHAT_EVENTS.rateLimited, ({ message, retryAfterMs }) => this.rateLimit.set({ message, until: Date.now() + retryAfterMs }));
     // Key work failing is logged, never swallowed: the room shows "waiting for the key" meanwhile.
-    const keyWork = (what: string, work: Promise<void>) => void work.catch((err: unknown) => console.error(`Room key ${what} failed:`, err));
+    // A room left or removed meanwhile answers no-such-room: nothing to do there any more.
+    const keyWork = (what: string, work: Promise<void>) =>
+      void work.catch((err: unknown) =>
+        err instanceof SocketRequestError && err.code === 'no-such-room' ? console.warn(`Room key ${what} skipped: no longer a member`) : console.error(`Room key ${what} failed:`, err),
+      );
     on(CHAT_EVENTS.keyRequested, (request) => keyWork('sharing', this.share(request)));
     on(CHAT_EVENTS.rotate, (request) => keyWork('rotation', this.rotate(request)));
     on(CHAT_EVENTS.admissionRequested, (request) => void this.membership.requested(request).catch((err: unknown) => console.error('Join request failed:', err)));
@@ -255,7 +268,8 @@ export class ChatService {
     this.typingStopped(message.roomId, message.senderId);
     for (const handler of this.messageHandlers) handler(message);
     const active = this.activeRoom();
-    if (active?.id === message.roomId || message.senderId === this.session.user()?.id) return;
+    // An edit changes a message already counted.
+    if (active?.id === message.roomId || message.senderId === this.session.user()?.id || message.editOf !== undefined) return;
     this.rooms.update((rooms) => rooms.map((r) => (r.id === message.roomId ? { ...r, unread: r.unread + 1 } : r)));
   }
 

@@ -2,6 +2,7 @@ import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import type { FileContent, SendMessageRequest, StoredMessage } from '@conclave/contracts';
 import { encryptFile, encryptMessage, generateEpochKey, generateIdentity, exportPublicKeys } from '@conclave/crypto';
+import { ClientConfigService } from '../client-config.service';
 import { SessionService } from '../session.service';
 import { ChatService } from './chat.service';
 import { ConversationService } from './conversation.service';
@@ -35,14 +36,14 @@ describe('ConversationService with files', () => {
         { provide: SessionService, useValue: { user: signal(ME), keys: signal({ sig: identity.sig.privateKey }) } },
         {
           provide: ChatService,
-          useValue: { onMessage: (handler: (message: StoredMessage) => void) => ((deliver = handler), () => undefined), onEntered: () => () => undefined, entered: signal({ ROOM: { roomId: ROOM_ID } }), markRead: () => undefined, rooms: signal([]) },
+          useValue: { onMessage: (handler: (message: StoredMessage) => void) => ((deliver = handler), () => undefined), onNotice: () => () => undefined, onEntered: () => () => undefined, entered: signal({ ROOM: { roomId: ROOM_ID } }), markRead: () => undefined, rooms: signal([]) },
         },
         {
           provide: SocketService,
           useValue: {
             connected: true,
             request: async (_event: string, payload: SendMessageRequest | { roomId: string }) => {
-              if (!('ct' in payload)) return { messages: [], more: false };
+              if (!('ct' in payload)) return { messages: [], notices: [], more: false };
               requests.push(payload);
               return answers.shift()!();
             },
@@ -52,6 +53,7 @@ describe('ConversationService with files', () => {
           provide: RoomKeysService,
           useValue: { version: signal(0), key: () => epochKey, currentEpoch: () => 1, keyForSending: async () => ({ epoch: 1, key: epochKey }), setCurrentEpoch: () => undefined, arrived: async () => undefined },
         },
+        { provide: ClientConfigService, useValue: { messageChars: signal(150) } },
         { provide: DirectoryService, useValue: { lookup: async () => ({ userId: ME.id, username: ME.username, publicKeys }) } },
       ],
     });

@@ -1,9 +1,11 @@
 import { effect, inject, Injectable, signal, untracked } from '@angular/core';
-import { CHAT_EVENTS, type EnterRoomResult, type FileContent, LIMITS, type SendMessageRequest, type StoredMessage } from '@conclave/contracts';
+import { CHAT_EVENTS, type EnterRoomResult, type FileContent, type HistoryPage, LIMITS, type RoomNotice, type SendMessageRequest, type StoredMessage } from '@conclave/contracts';
 import { DecryptionError, MalformedPlaintextError, SignatureError } from '@conclave/crypto';
+import { ClientConfigService } from '../client-config.service';
 import { CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
 import { ChatService } from './chat.service';
+import { asDeleted, deletes, type Edit, editOf, isNewer, noticeLine, withEdit } from './conversation-log';
 import { DirectoryService } from './directory.service';
 import { RoomKeysService } from './room-keys.service';
 import { SocketRequestError, SocketService } from './socket.service';
@@ -38,10 +40,10 @@ export interface ChatLine {
   stored?: StoredMessage;
   /**
    * A membership line ("NAME joined" / "left" / "was removed"), not a message: senderId/senderName
-   * name the member concerned, and it has no body (docs/protocol.md, membership lines).
+   * name the member concerned, and it has no body (docs/protocol.md §9a).
    */
   event?: MembershipChange;
-  /** The sender edited it: body is the newest edit's (docs/protocol.md, edits). */
+  /** The sender edited it: body is the newest edit's (docs/protocol.md §9b). */
   edited?: boolean;
   /** The sender deleted it: the server holds no ciphertext any more; only the marker is shown. */
   deleted?: boolean;
@@ -50,8 +52,11 @@ export interface ChatLine {
 /** What a membership line says happened to its member. */
 export type MembershipChange = 'joined' | 'left' | 'removed';
 
-/** A message in the outbox: a text, or a file message naming its uploaded file (kept for every retry). */
-type Outgoing = { roomId: string; clientMsgId: string } & ({ body: string; file?: undefined } | { file: FileContent; body?: undefined });
+/**
+ * A message in the outbox: a text (an edit of the text `editOf` when set), or a file message naming
+ * its uploaded file (kept for every retry).
+ */
+type Outgoing = { roomId: string; clientMsgId: string } & ({ body: string; editOf?: number; file?: undefined } | { file: FileContent; body?: undefined; editOf?: undefined });
 
 /**
  * The last seq of the unbroken run that starts at the oldest one shown: where a resync starts.
@@ -69,12 +74,15 @@ export function lastUnbroken(seqs: ReadonlyArray<number | undefined>): number {
   return last;
 }
 
-/** Says whether a body may be sent: 1–150 code points, not only whitespace. */
-export function bodyProblem(body: string, count: (text: string) => number): string | null {
+/** Says whether a body may be sent: 1 to `limit` code points (the deployment's message limit), not only whitespace. */
+export function bodyProblem(body: string, count: (text: string) => number, limit: number = LIMITS.messageBodyChars): string | null {
   if (!body.trim()) return 'Type a message first';
   const length = count(body);
-  return length > LIMITS.messageBodyChars ? `Too long: ${length} of ${LIMITS.messageBodyChars} characters` : null;
+  return length > limit ? `Too long: ${length} of ${limit} characters` : null;
 }
+
+/** The highest seq of a page's entries, messages and notices alike. */
+const newestOf = (page: HistoryPage) => Math.max(0, ...page.messages.map((m) => m.seq), ...page.notices.map((n) => n.seq));
 
 /**
  * The conversation on screen: history in keyset pages (newest first, older on demand), live
@@ -89,19 +97,31 @@ export class ConversationService {
   private readonly crypto = inject(CryptoService);
   private readonly session = inject(SessionService);
   private readonly directory = inject(DirectoryService);
+  private readonly config = inject(ClientConfigService);
 
   readonly roomId = signal<string | null>(null);
   readonly lines = signal<ChatLine[]>([]);
   readonly more = signal(false);
   readonly loading = signal(false);
   readonly error = signal<string | null>(null);
+  /** Messages of others the open room had unread when it was opened: where "New messages" goes. */
+  readonly unreadAtOpen = signal(0);
 
   private readonly outbox: Outgoing[] = [];
   private sending = false;
   private generation = 0;
+  /** The open room's edits, by the seq of the message each replaces (the newest kept). */
+  private edits = new Map<number, Edit>();
+  /** Seqs of messages deleted, should a page fetched before the deletion arrive after it. */
+  private deletedSeqs = new Set<number>();
+  /** Every log entry of the open room seen (messages, edits, notices): where a resync starts. */
+  private logSeqs = new Set<number>();
+  /** The oldest entry fetched: where the next older page starts (an edit or a deletion is no line). */
+  private oldestFetched?: number;
 
   constructor() {
     this.chat.onMessage((message) => void this.incoming(message));
+    this.chat.onNotice((notice) => void this.noticed(notice));
     this.chat.onEntered((room) => void this.reentered(room));
     // Keys arrived (shared, rotated): try the lines that were waiting for one.
     effect(() => {
@@ -115,7 +135,8 @@ export class ConversationService {
     if (this.roomId() === roomId) return;
     const generation = ++this.generation;
     this.roomId.set(roomId);
-    this.lines.set([]);
+    this.unreadAtOpen.set(this.chat.rooms().find((r) => r.id === roomId)?.unread ?? 0);
+    this.forgetLog();
     this.more.set(false);
     this.error.set(null);
     if (this.isEntered(roomId)) await this.loadPage(generation);
@@ -124,14 +145,13 @@ export class ConversationService {
   close(): void {
     this.generation++;
     this.roomId.set(null);
-    this.lines.set([]);
+    this.forgetLog();
   }
 
   /** The next older page (scrolling up). */
   async loadOlder(): Promise<void> {
     if (!this.more() || this.loading()) return;
-    const oldest = this.lines().find((l) => l.seq !== undefined)?.seq;
-    await this.loadPage(this.generation, oldest);
+    await this.loadPage(this.generation, this.oldestFetched);
   }
 
   /** Queues a message: encrypted under the room's current epoch when its turn comes. */
@@ -139,12 +159,40 @@ export class ConversationService {
     const roomId = this.roomId();
     const me = this.session.user();
     if (!roomId || !me) return;
-    const problem = bodyProblem(body, (t) => this.crypto.characterCount(t));
+    const problem = bodyProblem(body, (t) => this.crypto.characterCount(t), this.config.messageChars());
     if (problem) throw new Error(problem);
     const item: Outgoing = { roomId, clientMsgId: globalThis.crypto.randomUUID(), body };
     this.outbox.push(item);
     this.upsert({ id: item.clientMsgId, senderId: me.id, senderName: me.username, createdAt: new Date().toISOString(), state: 'sending', body, mine: true });
     void this.drain();
+  }
+
+  /**
+   * Queues an edit of one of my text messages (docs/protocol.md §9b): a new encrypted message that
+   * names it. Shown once stored; a refusal is said in `error`.
+   */
+  edit(line: ChatLine, body: string): void {
+    const roomId = this.roomId();
+    if (!roomId || !line.mine || line.seq === undefined || line.body === undefined || line.deleted) return;
+    const problem = bodyProblem(body, (t) => this.crypto.characterCount(t), this.config.messageChars());
+    if (problem) throw new Error(problem);
+    if (body === line.body) return;
+    this.outbox.push({ roomId, clientMsgId: globalThis.crypto.randomUUID(), body, editOf: line.seq });
+    void this.drain();
+  }
+
+  /**
+   * Deletes one of my messages for everyone (docs/protocol.md §9c): resolves once the server has
+   * erased its ciphertext; rejects (SocketRequestError) with the server's reason.
+   */
+  async remove(line: ChatLine): Promise<void> {
+    const roomId = this.roomId();
+    if (!roomId || !line.mine || line.seq === undefined || line.deleted || line.event) return;
+    const generation = this.generation;
+    const result = await this.socket.request(CHAT_EVENTS.deleteMessage, { roomId, seq: line.seq });
+    if (generation !== this.generation) return;
+    this.logSeqs.add(result.seq);
+    this.deleted(line.seq);
   }
 
   /**
@@ -192,9 +240,15 @@ export class ConversationService {
     const sealing = { roomId: item.roomId, senderId: me.id, epoch, epochKey: key, senderSig: keys.sig, clientMsgId: item.clientMsgId };
     const request: SendMessageRequest = item.file
       ? { ...(await this.crypto.encryptFileMessage({ ...sealing, content: item.file })), fileId: item.file.fileId }
-      : await this.crypto.encryptText({ ...sealing, body: item.body });
+      : item.editOf === undefined
+        ? await this.crypto.encryptText({ ...sealing, body: item.body, maxChars: this.config.messageChars() })
+        : { ...(await this.crypto.encryptText({ ...sealing, body: item.body, maxChars: this.config.messageChars(), editOf: item.editOf })), editOf: item.editOf };
     try {
       const result = await this.socket.request(CHAT_EVENTS.send, request);
+      if (item.editOf !== undefined) {
+        if (item.roomId === this.roomId()) this.edited({ seq: result.seq, editOf: item.editOf, senderId: me.id, body: item.body });
+        return true;
+      }
       this.patch(item.clientMsgId, { state: 'ok', seq: result.seq, createdAt: result.createdAt, epoch, problem: undefined });
       this.chat.markRead(item.roomId, result.seq);
       return true;
@@ -238,7 +292,8 @@ export class ConversationService {
         if (err.message === 'The server did not answer in time') return false;
         break;
     }
-    this.patch(item.clientMsgId, { state: 'failed', problem: err.message });
+    if (item.editOf !== undefined) this.error.set(`Your edit was not saved: ${err.message}`);
+    else this.patch(item.clientMsgId, { state: 'failed', problem: err.message });
     return true;
   }
 
@@ -253,17 +308,30 @@ export class ConversationService {
   private async reentered(room: EnterRoomResult): Promise<void> {
     if (room.roomId !== this.roomId()) return;
     const generation = this.generation;
-    if (!this.lines().some((l) => l.stored || l.mine)) return this.loadPage(generation);
+    if (!this.logSeqs.size) return this.loadPage(generation);
     // Back after a reconnection: fetch what was missed, from the first hole on.
-    let afterSeq = lastUnbroken(this.lines().map((l) => l.seq));
+    let afterSeq = lastUnbroken([...this.logSeqs]);
     // Page by page (RESYNC_MAX each): a resync from an old hole may have more to fetch than one page.
     for (let more = true; more && generation === this.generation; ) {
       const page = await this.socket.request(CHAT_EVENTS.resync, { roomId: room.roomId, afterSeq }).catch(() => null);
       if (!page || generation !== this.generation) return;
-      for (const message of page.messages) await this.show(message);
-      more = page.more && page.messages.length > 0;
-      afterSeq = page.messages.at(-1)?.seq ?? afterSeq;
+      await this.place(page, generation);
+      const newest = newestOf(page);
+      more = page.more && newest > afterSeq;
+      afterSeq = Math.max(afterSeq, newest);
     }
+  }
+
+  /** A page's entries into the conversation, in seq order, decrypted in parallel. */
+  private async place(page: HistoryPage, generation: number): Promise<void> {
+    const decrypted = await Promise.all(page.messages.map((m) => this.decrypt(m)));
+    if (generation !== this.generation) return;
+    const names = await Promise.all(page.notices.map((n) => this.nameOf(n.userId)));
+    if (generation !== this.generation) return;
+    decrypted.forEach((entry, i) => this.take(page.messages[i]!, entry));
+    page.notices.forEach((notice, i) => this.apply(notice, names[i]!));
+    const seqs = [...page.messages.map((m) => m.seq), ...page.notices.map((n) => n.seq)];
+    if (seqs.length) this.oldestFetched = Math.min(this.oldestFetched ?? Number.MAX_SAFE_INTEGER, ...seqs);
   }
 
   private async loadPage(generation: number, before?: number): Promise<void> {
@@ -273,12 +341,11 @@ export class ConversationService {
     try {
       const page = await this.socket.request(CHAT_EVENTS.history, before === undefined ? { roomId } : { roomId, before });
       if (generation !== this.generation) return;
-      const lines = await Promise.all(page.messages.map((m) => this.decrypt(m)));
+      await this.place(page, generation);
       if (generation !== this.generation) return;
-      for (const line of lines) this.upsert(line);
       this.more.set(page.more);
-      const newest = page.messages[0];
-      if (before === undefined && newest) this.chat.markRead(roomId, newest.seq);
+      const newest = newestOf(page);
+      if (before === undefined && newest) this.chat.markRead(roomId, newest);
     } catch (err) {
       this.error.set(`History could not be loaded: ${(err as Error).message}`);
     } finally {
@@ -293,12 +360,68 @@ export class ConversationService {
   }
 
   private async show(message: StoredMessage): Promise<void> {
-    const line = await this.decrypt(message);
-    if (message.roomId === this.roomId()) this.upsert(line);
+    const entry = await this.decrypt(message);
+    if (message.roomId === this.roomId()) this.take(message, entry);
   }
 
-  /** A received message as a line: decrypted and signed, or said plainly why not. */
-  private async decrypt(message: StoredMessage): Promise<ChatLine> {
+  /** A live notice of the open room. */
+  private async noticed(notice: RoomNotice): Promise<void> {
+    if (notice.roomId !== this.roomId()) return;
+    const name = await this.nameOf(notice.userId);
+    if (notice.roomId === this.roomId()) this.apply(notice, name);
+  }
+
+  /** A decrypted message: a line, or an edit of one. */
+  private take(message: StoredMessage, entry: ChatLine | Edit): void {
+    this.logSeqs.add(message.seq);
+    if ('editOf' in entry) {
+      // It may have shown as a line while its key was missing.
+      this.lines.update((lines) => lines.filter((l) => l.id !== message.clientMsgId));
+      this.edited(entry);
+    } else this.upsert(entry);
+  }
+
+  private apply(notice: RoomNotice, name: string): void {
+    this.logSeqs.add(notice.seq);
+    if (notice.kind === 'deletion') {
+      const target = this.lines().find((l) => l.seq === notice.target);
+      // Not loaded yet: a page fetched before the deletion may still bring it.
+      if (!target) this.deletedSeqs.add(notice.target);
+      else if (deletes(notice, target)) this.deleted(notice.target);
+      return;
+    }
+    const line = noticeLine(notice, name, this.session.user()?.id);
+    if (line) this.upsert(line);
+  }
+
+  private edited(edit: Edit): void {
+    if (!isNewer(edit, this.edits.get(edit.editOf))) return;
+    this.edits.set(edit.editOf, edit);
+    const line = this.lines().find((l) => l.seq === edit.editOf);
+    if (line) this.upsert(line);
+  }
+
+  private deleted(seq: number): void {
+    this.deletedSeqs.add(seq);
+    this.edits.delete(seq);
+    const line = this.lines().find((l) => l.seq === seq);
+    if (line) this.upsert(line);
+  }
+
+  private async nameOf(userId: string): Promise<string> {
+    return (await this.directory.lookup(userId).catch(() => null))?.username ?? 'unknown member';
+  }
+
+  private forgetLog(): void {
+    this.lines.set([]);
+    this.edits = new Map();
+    this.deletedSeqs = new Set();
+    this.logSeqs = new Set();
+    this.oldestFetched = undefined;
+  }
+
+  /** A received message as a line (decrypted and signed, or said plainly why not), or the edit it carries. */
+  private async decrypt(message: StoredMessage): Promise<ChatLine | Edit> {
     const me = this.session.user();
     const sender = await this.directory.lookup(message.senderId).catch(() => null);
     const line: ChatLine = {
@@ -318,6 +441,7 @@ export class ConversationService {
     try {
       const content = await this.crypto.decryptMessage(message, key, sender.publicKeys);
       if (content.type === 'text') return { ...line, body: content.body };
+      if (content.type === 'edit') return editOf(message, content) ?? { ...line, state: 'undecryptable', problem: 'An edit the server routed to another message than its sender named: not shown' };
       // The server's record of the blob is what its link checks use: another id than the content's is not this file.
       if (message.fileId !== content.fileId) return { ...line, state: 'bad-file', problem: `“${content.name}” failed its integrity check (the server names another file) and is not shown` };
       return { ...line, file: content };
@@ -330,12 +454,14 @@ export class ConversationService {
 
   private async retryUndecrypted(): Promise<void> {
     for (const line of this.lines()) {
-      if (line.state === 'no-key' && line.stored && this.keys.key(line.stored.roomId, line.stored.epoch)) this.upsert(await this.decrypt(line.stored));
+      if (line.state === 'no-key' && line.stored && this.keys.key(line.stored.roomId, line.stored.epoch)) this.take(line.stored, await this.decrypt(line.stored));
     }
   }
 
-  /** Inserts or replaces a line; lines stay in sequence order, unsent ones last. */
-  private upsert(line: ChatLine): void {
+  /** Inserts or replaces a line, as its newest edit or its deletion shows it; lines stay in sequence order, unsent ones last. */
+  private upsert(received: ChatLine): void {
+    const seq = received.seq;
+    const line = seq !== undefined && this.deletedSeqs.has(seq) && !received.event ? asDeleted(received) : withEdit(received, seq === undefined ? undefined : this.edits.get(seq));
     this.lines.update((lines) => {
       const rest = lines.filter((l) => l.id !== line.id);
       const merged = [...rest, line];

@@ -132,7 +132,14 @@ export class RoomKeysService {
         }),
       ),
     );
-    await this.socket.request(CHAT_EVENTS.keyShare, { roomId: request.roomId, boxes });
+    try {
+      await this.socket.request(CHAT_EVENTS.keyShare, { roomId: request.roomId, boxes });
+    } catch (err) {
+      // The requester left or was removed while the boxes were being sealed: the server stores no box
+      // for someone not admitted (docs/protocol.md §8.4), which is the outcome wanted.
+      if (!(err instanceof SocketRequestError && err.code === 'not-admitted')) throw err;
+      console.warn(`Nothing shared in ${request.roomId}: the requester is no longer admitted`);
+    }
   }
 
   /** key:rotate: a member left; the first to answer makes the next epoch for those who remain. */

@@ -1,9 +1,11 @@
+import { provideHttpClient } from '@angular/common/http';
 import { TestBed } from '@angular/core/testing';
+import { ClientConfigService } from '../../core/client-config.service';
 import { ComposerComponent } from './composer.component';
 
 describe('ComposerComponent', () => {
   async function render() {
-    await TestBed.configureTestingModule({ imports: [ComposerComponent] }).compileComponents();
+    await TestBed.configureTestingModule({ imports: [ComposerComponent], providers: [provideHttpClient()] }).compileComponents();
     const fixture = TestBed.createComponent(ComposerComponent);
     fixture.componentRef.setInput('room', 'ROOM');
     const sent: string[] = [];
@@ -35,6 +37,20 @@ describe('ComposerComponent', () => {
     expect(el.querySelector('#composer-count')?.textContent).toBe('4/150');
     await type('x'.repeat(151));
     expect(el.querySelector('#composer-count')?.classList).toContain('over');
+    expect(el.querySelector<HTMLButtonElement>('button[type="submit"]')?.disabled).toBe(true);
+  });
+
+  it('follows the deployment’s limit and explains it once reached', async () => {
+    const { el, type } = await render();
+    TestBed.inject(ClientConfigService).messageChars.set(20);
+    await type('x'.repeat(19));
+    expect(el.querySelector('#composer-count')?.textContent).toBe('19/20');
+    expect(el.querySelector('#composer-limit')).toBeNull();
+    await type('x'.repeat(20));
+    expect(el.querySelector('#composer-limit')?.textContent).toContain('at most 20 characters');
+    expect(el.querySelector('textarea')?.getAttribute('aria-describedby')).toBe('composer-count composer-limit');
+    await type('x'.repeat(23));
+    expect(el.querySelector('#composer-limit')?.textContent).toContain('3 characters over');
     expect(el.querySelector<HTMLButtonElement>('button[type="submit"]')?.disabled).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, effect, type ElementRef, inject, input, output, signal, untracked, viewChild } from '@angular/core';
-import { LIMITS } from '@conclave/contracts';
 import { PickerComponent } from '@ctrl/ngx-emoji-mart';
 import { DraftsService } from '../../core/chat/drafts.service';
+import { ClientConfigService } from '../../core/client-config.service';
 import { CryptoService } from '../../core/crypto.service';
 import { ACCEPTED_EXTENSIONS } from '../../core/files/file-size';
 
@@ -10,7 +10,8 @@ const TYPING_REPEAT_MS = 2_000;
 const TYPING_PAUSE_MS = 3_000;
 
 /**
- * The message box: a 150-character counter (code points), Enter sends and Shift+Enter breaks the
+ * The message box: a counter against the deployment's message limit (code points, 150 unless the
+ * server says otherwise; it says why once reached), Enter sends and Shift+Enter breaks the
  * line, an emoji picker (native emoji, nothing fetched), typing notices; files to share from the
  * attach button or pasted images (the room checks, encrypts and uploads them).
  */
@@ -35,11 +36,12 @@ export class ComposerComponent {
 
   private readonly textarea = viewChild.required<ElementRef<HTMLTextAreaElement>>('textarea');
   protected readonly accepted = ACCEPTED_EXTENSIONS;
-  protected readonly limit = LIMITS.messageBodyChars;
+  protected readonly limit = inject(ClientConfigService).messageChars;
   protected readonly text = signal('');
   protected readonly pickerOpen = signal(false);
   protected readonly count = computed(() => this.crypto.characterCount(this.text()));
-  protected readonly tooLong = computed(() => this.count() > this.limit);
+  protected readonly tooLong = computed(() => this.count() > this.limit());
+  protected readonly atLimit = computed(() => this.count() >= this.limit());
   protected readonly canSend = computed(() => !this.disabled() && this.text().trim() !== '' && !this.tooLong());
   private lastTypingAt = 0;
   private pauseTimer?: ReturnType<typeof setTimeout>;

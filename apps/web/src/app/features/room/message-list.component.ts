@@ -1,9 +1,10 @@
-import { afterNextRender, ChangeDetectionStrategy, Component, DestroyRef, type ElementRef, effect, forwardRef, inject, input, output, untracked, viewChild } from '@angular/core';
+import { afterNextRender, ChangeDetectionStrategy, Component, computed, DestroyRef, type ElementRef, effect, forwardRef, inject, Injector, input, output, signal, untracked, viewChild } from '@angular/core';
 import { MarkdownComponent } from 'ngx-markdown';
 import { ContactsService } from '../../core/chat/contacts.service';
-import type { ChatLine } from '../../core/chat/conversation.service';
+import type { ChatLine, MembershipChange } from '../../core/chat/conversation.service';
 import type { FileRoom } from '../../core/files/file-transfer.service';
 import { FileMessageComponent } from './file-message.component';
+import { messageRows } from './message-rows';
 import { PREVIEW_VIEWPORT, type PreviewViewport } from './nearly-visible';
 
 /** Distance from the top (px) at which the next older page is fetched. */
@@ -11,7 +12,17 @@ const LOAD_OLDER_AT_PX = 80;
 /** Within this distance of the bottom (px), the reader follows the conversation as it grows. */
 const FOLLOW_AT_PX = 120;
 
-/** The conversation: markdown bodies (sanitised), senders with verified badges, states said plainly. */
+/** An edit the reader asked for: the line and its new body (the room checks the limit and sends it). */
+export interface EditRequest {
+  line: ChatLine;
+  body: string;
+}
+
+/**
+ * The conversation: markdown bodies (sanitised), senders with verified badges, states said plainly;
+ * days, groups of one sender's messages, membership lines, the "new messages" divider, a button back
+ * to the newest when scrolled up; edit and delete of one's own messages (docs/protocol.md §9b, §9c).
+ */
 @Component({
   selector: 'cv-message-list',
   imports: [MarkdownComponent, FileMessageComponent],
@@ -28,13 +39,32 @@ export class MessageListComponent implements PreviewViewport {
   readonly room = input.required<FileRoom>();
   readonly more = input(false);
   readonly loading = input(false);
+  /** Messages of others that were unread when the room was opened: the divider goes before them. */
+  readonly unread = input(0);
+  /** Shown at the start instead of "Start of the conversation" (a newcomer's explanation of hidden history). */
+  readonly historyNote = input<string | null>(null);
   readonly loadOlder = output<void>();
+  readonly editMessage = output<EditRequest>();
+  readonly deleteMessage = output<ChatLine>();
+
+  protected readonly rows = computed(() => messageRows(this.lines(), this.unread()));
+  protected readonly eventText: Record<MembershipChange, string> = { joined: 'joined the room', left: 'left the room', removed: 'was removed from the room' };
+  /** The line whose edit box is open, and the one whose deletion is being confirmed. */
+  protected readonly editing = signal<string | null>(null);
+  protected readonly confirmingDelete = signal<string | null>(null);
+  /** The reader is at the bottom (false while they read older messages). */
+  protected readonly atBottom = signal(true);
+  /** Messages that arrived below while the reader was scrolled up. */
+  protected readonly unseen = signal(0);
+  private readonly injector = inject(Injector);
   private readonly scroller = viewChild.required<ElementRef<HTMLElement>>('scroller');
   private readonly messages = viewChild.required<ElementRef<HTMLElement>>('messages');
   private firstId?: string;
   private lastId?: string;
   /** The reader was at the bottom when they last scrolled (or the list last moved them there). */
-  private following = true;
+  private get following(): boolean {
+    return this.atBottom();
+  }
 
   constructor() {
     const destroyRef = inject(DestroyRef);
@@ -53,15 +83,23 @@ export class MessageListComponent implements PreviewViewport {
     effect(() => {
       const lines = this.lines();
       untracked(() => {
+        if (!lines.length) {
+          // Another room: nothing of the last one's state stays.
+          this.editing.set(null);
+          this.confirmingDelete.set(null);
+          this.unseen.set(0);
+        }
         const el = this.scroller().nativeElement;
         const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
         const prepended = lines[0]?.id !== this.firstId && lines.at(-1)?.id === this.lastId;
+        const appended = !prepended && this.lastId !== undefined && lines.at(-1)?.id !== this.lastId;
+        if (appended && fromBottom >= FOLLOW_AT_PX && !lines.at(-1)?.mine) this.unseen.update((n) => n + 1);
         const before = el.scrollHeight;
         this.firstId = lines[0]?.id;
         this.lastId = lines.at(-1)?.id;
         requestAnimationFrame(() => {
           if (prepended) el.scrollTop += el.scrollHeight - before;
-          else if (fromBottom < FOLLOW_AT_PX) el.scrollTop = el.scrollHeight;
+          else if (fromBottom < FOLLOW_AT_PX || lines.at(-1)?.state === 'sending') el.scrollTop = el.scrollHeight;
         });
       });
     });
@@ -73,11 +111,61 @@ export class MessageListComponent implements PreviewViewport {
 
   protected onScroll(): void {
     const el = this.scroller().nativeElement;
-    this.following = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_AT_PX;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_AT_PX;
+    this.atBottom.set(atBottom);
+    if (atBottom) this.unseen.set(0);
     if (el.scrollTop < LOAD_OLDER_AT_PX && this.more() && !this.loading()) this.loadOlder.emit();
   }
 
+  protected jumpToLatest(): void {
+    const el = this.scroller().nativeElement;
+    el.scrollTop = el.scrollHeight;
+    this.atBottom.set(true);
+    this.unseen.set(0);
+  }
+
+  /** Own messages that are stored and readable may be edited (text only) and deleted. */
+  protected changeable(line: ChatLine): boolean {
+    return line.mine && line.state === 'ok' && line.seq !== undefined && !line.deleted && !line.event;
+  }
+
+  protected startEdit(line: ChatLine): void {
+    this.confirmingDelete.set(null);
+    this.editing.set(line.id);
+    afterNextRender(
+      () => {
+        const box = this.scroller().nativeElement.querySelector<HTMLTextAreaElement>(`#edit-${CSS.escape(line.id)}`);
+        box?.focus();
+        box?.setSelectionRange(box.value.length, box.value.length);
+      },
+      { injector: this.injector },
+    );
+  }
+
+  protected saveEdit(line: ChatLine, body: string): void {
+    this.editing.set(null);
+    if (body !== line.body) this.editMessage.emit({ line, body });
+  }
+
+  protected onEditKeydown(event: KeyboardEvent, line: ChatLine, body: string): void {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      this.editing.set(null);
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.saveEdit(line, body);
+    }
+  }
+
+  protected confirmDelete(line: ChatLine): void {
+    this.confirmingDelete.set(null);
+    this.deleteMessage.emit(line);
+  }
+
+  /** The time; with the date for a message of another day (the day separator may be far above). */
   protected time(iso: string): string {
-    return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const date = new Date(iso);
+    const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return date.toDateString() === new Date().toDateString() ? time : `${date.toLocaleDateString([], { day: 'numeric', month: 'short' })}, ${time}`;
   }
 }

@@ -4,7 +4,7 @@ import type { RoomDetail, RoomFileUsage, RoomMember } from '@conclave/contracts'
 import { ApiClient } from '../../core/api-client.service';
 import { ChatService } from '../../core/chat/chat.service';
 import { ContactsService } from '../../core/chat/contacts.service';
-import { ConversationService } from '../../core/chat/conversation.service';
+import { type ChatLine, ConversationService } from '../../core/chat/conversation.service';
 import { secondsLeft } from '../../core/chat/countdown';
 import { DirectoryService } from '../../core/chat/directory.service';
 import { JoinService } from '../../core/chat/join.service';
@@ -17,7 +17,7 @@ import { SessionService } from '../../core/session.service';
 import { InviteLinkComponent } from '../../shared/invite-link/invite-link.component';
 import { ComposerComponent } from './composer.component';
 import { JoinRequestComponent } from './join-request.component';
-import { MessageListComponent } from './message-list.component';
+import { type EditRequest, MessageListComponent } from './message-list.component';
 import { type SafetyContact, SafetyNumberDialogComponent } from './safety-number-dialog.component';
 
 /**
@@ -114,6 +114,13 @@ export class RoomComponent {
   protected readonly leaving = signal(false);
   protected readonly confirmLeave = signal(false);
   protected readonly sendError = signal<string | null>(null);
+  /** A member who joined a `joined`-history room sees nothing from before: say why at the start. */
+  protected readonly historyNote = computed(() => {
+    const room = this.room();
+    return room?.history === 'joined' && room.role !== 'owner'
+      ? 'This room shows members only what is said after they join: messages from before you joined are hidden by the room’s setting.'
+      : null;
+  });
   /** The room told "typing" last, until told it stopped. */
   private typingIn: string | null = null;
 
@@ -152,6 +159,20 @@ export class RoomComponent {
       return;
     }
     this.sendNow(body);
+  }
+
+  protected edit({ line, body }: EditRequest): void {
+    try {
+      this.sendError.set(null);
+      this.conversation.edit(line, body);
+    } catch (err) {
+      this.sendError.set(`Not edited: ${(err as Error).message}`);
+    }
+  }
+
+  protected async deleteMessage(line: ChatLine): Promise<void> {
+    this.sendError.set(null);
+    await this.conversation.remove(line).catch((err: unknown) => this.sendError.set(`Not deleted: ${(err as Error).message}`));
   }
 
   protected async sendAnyway(): Promise<void> {
