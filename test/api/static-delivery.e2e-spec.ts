@@ -141,6 +141,11 @@ describe('the app page (index.html, rendered per response with its CSP nonce) is
     }
   });
 
+  it('brotli when a browser lists gzip first (chromium: gzip, deflate, br, zstd), gzip when brotli is refused', async () => {
+    expect((await rawGet('/sign-in', 'gzip, deflate, br, zstd')).headers['content-encoding']).toBe('br');
+    expect((await rawGet('/sign-in', 'br;q=0, gzip')).headers['content-encoding']).toBe('gzip');
+  });
+
   it('without Accept-Encoding: the page as it is', async () => {
     const res = await rawGet('/sign-in');
     expect(res.headers['content-encoding']).toBeUndefined();

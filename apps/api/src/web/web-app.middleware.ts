@@ -63,7 +63,8 @@ export class WebAppMiddleware implements NestMiddleware {
       }
       const page = Buffer.from(this.index.replace(NONCE_PLACEHOLDER, res.locals.cspNonce as string));
       res.status(200).type('html').setHeader('Cache-Control', 'no-store').vary('Accept-Encoding');
-      const encoding = req.acceptsEncodings('br', 'gzip', 'identity');
+      // Brotli first whenever it is accepted (browsers list gzip first), as for the files.
+      const encoding = req.acceptsEncodings('br') || req.acceptsEncodings('gzip', 'identity');
       if (encoding === 'br') res.setHeader('Content-Encoding', 'br').send(brotliCompressSync(page, BROTLI_PER_RESPONSE));
       else if (encoding === 'gzip') res.setHeader('Content-Encoding', 'gzip').send(gzipSync(page));
       else res.send(page);
