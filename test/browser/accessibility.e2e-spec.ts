@@ -95,6 +95,8 @@ describe.each(Object.keys(SIZES) as Size[])('axe-core at %s size: no serious or 
   ])('signed out: %s', async (_screen, path, heading) => {
     await open(guestPage, size, path, heading);
     expect(await seriousViolations(guestPage)).toEqual([]);
+    // The skip link's target (#content) is the screen's main region.
+    expect(await guestPage.locator('main#content').count()).toBe(1);
   });
 
   it.each([
@@ -108,6 +110,7 @@ describe.each(Object.keys(SIZES) as Size[])('axe-core at %s size: no serious or 
     await open(annPage, size, path, heading);
     await annPage.waitForLoadState('networkidle');
     expect(await seriousViolations(annPage)).toEqual([]);
+    expect(await annPage.locator('main#content').count()).toBe(1);
   });
 
   it('signed in: the create-room dialog', async () => {
