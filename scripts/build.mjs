@@ -1,9 +1,11 @@
 // Builds what is out of date: libs and the API through `tsc -b` (incremental by design), the Angular
-// app when a source is newer than its last build (or always, with --force).
+// app when a source is newer than its last build (or always, with --force), then brotli and gzip
+// variants of the web app's assets (scripts/precompress.mjs), which the server sends when accepted.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { precompress, printFirstLoad } from './precompress.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (path) => join(root, 'node_modules', path);
@@ -32,6 +34,10 @@ export function build({ force = false } = {}) {
   if (force || builtAt === 0 || Math.max(...webInputs.map((p) => newestMtime(join(root, p)))) > builtAt) {
     run('web (ng build)', [bin('@angular/cli/bin/ng.js'), 'build']);
   }
+  const started = Date.now();
+  const written = precompress();
+  console.log(`build: precompress (brotli, gzip) done in ${((Date.now() - started) / 1000).toFixed(1)} s, ${written} variants written`);
+  printFirstLoad();
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) build({ force: process.argv.includes('--force') });

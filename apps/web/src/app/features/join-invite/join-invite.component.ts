@@ -14,7 +14,7 @@ import { SessionService } from '../../core/session.service';
   imports: [RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <main class="panel" aria-labelledby="invite-heading">
+    <main id="content" class="panel" aria-labelledby="invite-heading">
       <h1 id="invite-heading">Invitation to room {{ code().toUpperCase() }}</h1>
       @if (!invite()) {
         <p class="form-error" role="alert">This invite link is incomplete: ask for the whole link (it ends with a # and a long secret).</p>

@@ -6,7 +6,7 @@ import { RouterLink } from '@angular/router';
   imports: [RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <main class="panel" aria-labelledby="nf-heading">
+    <main id="content" class="panel" aria-labelledby="nf-heading">
       <h1 id="nf-heading">Page not found</h1>
       <p>There is nothing at this address.</p>
       <a class="button" routerLink="/">Back to the start page</a>
