@@ -134,6 +134,73 @@ describe('the emoji picker inside the composer', () => {
   });
 });
 
+describe('sign-up after a failure', () => {
+  async function fillSignUp(page: Page, username: string): Promise<void> {
+    await page.goto(`${server.origin}/sign-up`);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Repeat the password').fill(PASSWORD);
+  }
+  async function solveCaptcha(page: Page): Promise<void> {
+    await page.locator('altcha-widget').getByText("I'm not a robot").click();
+    await page.locator('altcha-widget .altcha[data-state="verified"]').waitFor({ timeout: 30_000 });
+  }
+  const alerts = (page: Page) => page.locator('main [role="alert"]');
+
+  it('drops "Complete the captcha first" once the captcha is solved, and offers a fresh, unsolved captcha after a refusal', async () => {
+    const page = await watchedPage(browser, { violations: [], dialogs: [], errors: [] }, contexts);
+    await fillSignUp(page, 'ann'); // taken
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await alerts(page).filter({ hasText: 'Complete the captcha first' }).waitFor();
+    await solveCaptcha(page);
+    await alerts(page).filter({ hasText: 'Complete the captcha first' }).waitFor({ state: 'detached', timeout: 2_000 });
+
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await alerts(page).filter({ hasText: 'The username "ann" is taken' }).waitFor({ timeout: 60_000 });
+    // The solution counted once: the widget asks again instead of saying "Verified" with nothing behind it.
+    await page.locator('altcha-widget .altcha[data-state="unverified"]').waitFor();
+    await page.getByLabel('Username').fill('flo');
+    await solveCaptcha(page);
+    await expect(alerts(page).filter({ hasText: 'Complete the captcha first' }).count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL('**/home', { timeout: 60_000 });
+    await page.context().close();
+  }, 180_000);
+
+  it('when the answer to "create my account" is lost, finds the account (the same password opens it) and signs in', async () => {
+    const page = await watchedPage(browser, { violations: [], dialogs: [], errors: [] }, contexts);
+    await fillSignUp(page, 'gil');
+    await solveCaptcha(page);
+    // The server creates the account; the answer never reaches the browser.
+    await page.route('**/api/auth/register', async (route) => {
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL('**/home', { timeout: 60_000 });
+    await page.getByRole('heading', { level: 1, name: 'Welcome, gil' }).waitFor();
+    await page.context().close();
+  }, 120_000);
+
+  it('says so when the account was created but signing in failed, and points to sign-in', async () => {
+    const page = await watchedPage(browser, { violations: [], dialogs: [], errors: [] }, contexts);
+    await fillSignUp(page, 'hal');
+    await solveCaptcha(page);
+    await page.route('**/api/auth/login', (route) => route.abort('connectionreset'), { times: 1 });
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const note = alerts(page).filter({ hasText: 'Your account hal was created' });
+    await note.waitFor({ timeout: 60_000 });
+    await expect(alerts(page).filter({ hasText: 'Complete the captcha first' }).count()).resolves.toBe(0);
+    await note.getByRole('link', { name: 'Sign in' }).click();
+    await page.waitForURL('**/sign-in');
+    await page.getByLabel('Username').fill('hal');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/home', { timeout: 60_000 });
+    await page.context().close();
+  }, 120_000);
+});
+
 describe('all along', () => {
   it('broke no CSP rule and logged no error on any page', () => {
     // Offline on purpose: the browser reports the reconnection attempts it could not make.

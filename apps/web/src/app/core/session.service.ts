@@ -15,6 +15,27 @@ export interface SignUpInput {
 }
 
 /**
+ * Sign-up created the account, but signing in to it failed: the user should sign in (not sign up
+ * again, which the taken username would refuse).
+ */
+export class AccountCreatedError extends Error {
+  constructor(
+    readonly username: string,
+    readonly reason: string,
+  ) {
+    super(`Your account ${username} was created, but signing you in failed (${reason})`);
+    this.name = 'AccountCreatedError';
+  }
+}
+
+/**
+ * A refused registration after which the account may exist all the same: the answer was lost (0),
+ * the server failed on the way (5xx), or the username is taken (409), perhaps by an earlier attempt
+ * of this very person whose answer was lost.
+ */
+const mayExist = (err: unknown): err is ApiError => err instanceof ApiError && (err.status === 0 || err.status === 409 || err.status >= 500);
+
+/**
  * Who is signed in, and the sign-up / sign-in / sign-out flows. The password only ever reaches
  * libs/crypto; the server gets the derived authKey and the sealed backup.
  */
@@ -50,16 +71,32 @@ export class SessionService {
     const username = input.username.trim().toLowerCase();
     const account = await this.crypto.createAccount(username, input.password, onStep);
     onStep('registering');
-    await this.api.register({
-      userId: account.userId,
-      username,
-      authKey: account.keys.authKey,
-      publicKeys: account.publicKeys,
-      keyBackup: account.keyBackup,
-      captcha: input.captcha,
-    });
+    try {
+      await this.api.register({
+        userId: account.userId,
+        username,
+        authKey: account.keys.authKey,
+        publicKeys: account.publicKeys,
+        keyBackup: account.keyBackup,
+        captcha: input.captcha,
+      });
+    } catch (err) {
+      if (!mayExist(err)) throw err;
+      // The keys derive from the username and password alone: if they open an account of that name,
+      // it is this person's (created by a request whose answer was lost). Otherwise the refusal stands.
+      onStep('signing-in');
+      try {
+        return await this.finishSignIn(username, account.keys.authKey, account.keys.wrapKey);
+      } catch {
+        throw err;
+      }
+    }
     onStep('signing-in');
-    await this.finishSignIn(username, account.keys.authKey, account.keys.wrapKey);
+    try {
+      await this.finishSignIn(username, account.keys.authKey, account.keys.wrapKey);
+    } catch (err) {
+      throw new AccountCreatedError(username, (err as Error).message);
+    }
   }
 
   async signIn(usernameInput: string, password: string): Promise<void> {
