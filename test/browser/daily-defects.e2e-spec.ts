@@ -201,6 +201,48 @@ describe('sign-up after a failure', () => {
   }, 120_000);
 });
 
+describe('the rate limit', () => {
+  it('counts down with one number, stays up for the whole burst, and keeps held messages in order while they drain', async () => {
+    // Every banner text, every show/hide, and the order of ann's burst lines, as the page changes.
+    await annPage.evaluate(() => {
+      const record = { texts: [] as string[], shown: [] as boolean[], orders: [] as string[] };
+      (window as unknown as { __rate: typeof record }).__rate = record;
+      const look = () => {
+        const banner = document.querySelector('.rate-limit');
+        const shown = !!banner;
+        if (record.shown.at(-1) !== shown) record.shown.push(shown);
+        const text = (banner?.textContent ?? '').replace(/\s+/g, ' ').trim();
+        if (text && record.texts.at(-1) !== text) record.texts.push(text);
+        const order = [...document.querySelectorAll('ol.messages > li')].map((li) => /burst (\d)/.exec(li.textContent ?? '')?.[1]).filter(Boolean).join('');
+        if (order && record.orders.at(-1) !== order) record.orders.push(order);
+      };
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    for (const n of [1, 2, 3, 4, 5]) {
+      await box(annPage).fill(`burst ${n}`);
+      await box(annPage).press('Enter');
+    }
+    await annPage.locator('.rate-limit').waitFor();
+    await messages(benPage).filter({ hasText: 'burst 5' }).waitFor({ timeout: 30_000 });
+    await annPage.locator('ol.messages > li.mine[data-state="ok"]', { hasText: 'burst 5' }).waitFor();
+    await annPage.locator('.rate-limit').waitFor({ state: 'detached', timeout: 5_000 });
+    const record = await annPage.evaluate(() => (window as unknown as { __rate: { texts: string[]; shown: boolean[]; orders: string[] } }).__rate);
+
+    // At most one number per text, never above the server's (steady: 1 second).
+    for (const text of record.texts) {
+      const numbers = [...new Set(text.match(/\d+/g))].map(Number);
+      expect({ text, agree: numbers.length <= 1 && numbers.every((n) => n <= 1) }).toEqual({ text, agree: true });
+    }
+    expect(record.texts.some((t) => /Please wait 1 second\b/.test(t))).toBe(true);
+    // Shown once, hidden once: no flicker while the burst drains.
+    expect(record.shown).toEqual([false, true, false]);
+    // Every moment the list had the burst in the order it was written (the order the server stores).
+    for (const order of record.orders) expect(order).toBe('12345'.slice(0, order.length));
+    expect(record.orders.at(-1)).toBe('12345');
+    await expect(messages(benPage).allTextContents().then((all) => all.filter((t) => t.includes('burst')).map((t) => /burst (\d)/.exec(t)![1]).join(''))).resolves.toBe('12345');
+  });
+});
+
 describe('all along', () => {
   it('broke no CSP rule and logged no error on any page', () => {
     // Offline on purpose: the browser reports the reconnection attempts it could not make.

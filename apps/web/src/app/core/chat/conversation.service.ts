@@ -334,11 +334,11 @@ export class ConversationService {
     }
   }
 
-  /** Inserts or replaces a line; lines stay in sequence order, unsent ones last. */
+  /** Inserts or replaces a line; lines stay in sequence order, unsent ones last in the order written (replaced in place). */
   private upsert(line: ChatLine): void {
     this.lines.update((lines) => {
-      const rest = lines.filter((l) => l.id !== line.id);
-      const merged = [...rest, line];
+      const at = lines.findIndex((l) => l.id === line.id);
+      const merged = at === -1 ? [...lines, line] : lines.with(at, line);
       return merged.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
     });
   }
