@@ -243,6 +243,75 @@ describe('the rate limit', () => {
   });
 });
 
+describe('a phone-size screen and small things', () => {
+  let phone: Page;
+  beforeAll(async () => {
+    phone = await pageOf(ann, PHONE);
+    await phone.goto(`${server.origin}/rooms/${rooms['Daily']}`);
+    await phone.getByRole('heading', { level: 1, name: 'Daily' }).waitFor();
+  });
+
+  it('keeps "Sign out" on one line and styles the Rooms toggle like the other buttons', async () => {
+    const lines = () =>
+      phone.getByRole('button', { name: 'Sign out' }).evaluate((button) => {
+        const range = document.createRange();
+        range.selectNodeContents(button);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      });
+    // A phone, the narrowest one, and a window just too wide for the phone layout.
+    for (const width of [360, 320, 720]) {
+      await phone.setViewportSize({ width, height: 740 });
+      await expect(lines().then((n) => ({ width, lines: n }))).resolves.toEqual({ width, lines: 1 });
+    }
+    await phone.setViewportSize(PHONE.viewport);
+    const style = (name: string) =>
+      phone.getByRole('button', { name, exact: true }).evaluate((el) => {
+        const s = getComputedStyle(el);
+        return { borderRadius: s.borderRadius, borderColor: s.borderTopColor, fontWeight: s.fontWeight, fontSize: s.fontSize, color: s.color };
+      });
+    await expect(style('Rooms')).resolves.toEqual(await style('Sign out'));
+  });
+
+  it('does not speak of Shift+Enter on a touch screen', async () => {
+    await expect(phone.evaluate(() => matchMedia('(pointer: coarse)').matches)).resolves.toBe(true);
+    await expect(box(phone).getAttribute('placeholder')).resolves.not.toMatch(/Shift/);
+    await expect(box(annPage).getAttribute('placeholder')).resolves.toMatch(/Shift\+Enter/);
+  });
+
+  it('marks quotes with a left border', async () => {
+    await say(annPage, '> a quoted line');
+    const quote = annPage.locator('ol.messages blockquote', { hasText: 'a quoted line' });
+    await quote.waitFor();
+    const border = await quote.evaluate((el) => parseFloat(getComputedStyle(el).borderLeftWidth));
+    expect(border).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps a gap between "Yes, leave" and "Stay"', async () => {
+    await annPage.getByRole('button', { name: 'Leave room' }).click();
+    const yes = (await annPage.getByRole('button', { name: 'Yes, leave' }).boundingBox())!;
+    const stay = (await annPage.getByRole('button', { name: 'Stay' }).boundingBox())!;
+    const gap = stay.y >= yes.y + yes.height ? stay.y - (yes.y + yes.height) : stay.x - (yes.x + yes.width);
+    expect(gap).toBeGreaterThanOrEqual(6);
+    await annPage.getByRole('button', { name: 'Stay' }).click();
+  });
+
+  it('does not show "Online now" in green while this browser is offline', async () => {
+    const green = 'rgb(46, 139, 87)';
+    const online = annPage.getByRole('list', { name: 'Online now' });
+    await online.getByText('ben').waitFor();
+    const dot = online.locator('li', { hasText: 'ben' }).locator('.dot');
+    await expect(dot.evaluate((el) => getComputedStyle(el).backgroundColor)).resolves.toBe(green);
+    await annPage.context().setOffline(true);
+    await annPage.locator('p.connection[data-state="offline"]').waitFor();
+    await expect(dot.evaluate((el) => getComputedStyle(el).backgroundColor)).resolves.not.toBe(green);
+    await annPage.locator('section.online').getByText('not up to date while you are offline', { exact: false }).waitFor();
+    await annPage.context().setOffline(false);
+    await annPage.locator('p.connection[data-state="connected"]').waitFor({ timeout: 20_000 });
+    await expect(dot.evaluate((el) => getComputedStyle(el).backgroundColor)).resolves.toBe(green);
+  });
+
+});
+
 describe('all along', () => {
   it('broke no CSP rule and logged no error on any page', () => {
     // Offline on purpose: the browser reports the reconnection attempts it could not make.

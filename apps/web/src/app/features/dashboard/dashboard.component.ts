@@ -37,6 +37,11 @@ export class DashboardComponent {
   });
   /** "Reconnecting" only after the connection has been lost for a while, so blips do not flash. */
   protected readonly showReconnecting = signal(false);
+  /** This browser is offline (or its connection is lost): who is online is only the last thing heard, not shown as live. */
+  protected readonly presenceStale = computed(() => {
+    const state = this.chat.connection();
+    return state === 'offline' || state === 'refused' || this.showReconnecting();
+  });
   private reconnectTimer?: ReturnType<typeof setTimeout>;
 
   constructor() {
