@@ -312,6 +312,28 @@ describe('a phone-size screen and small things', () => {
 
 });
 
+describe('verification on a second device', () => {
+  it('shows ✔ verified on old messages of a verified contact without opening a room with them', async () => {
+    await say(benPage, 'a word from ben before leaving');
+    await messages(annPage).filter({ hasText: 'a word from ben before leaving' }).waitFor();
+    await annPage.getByRole('button', { name: 'Safety number with ben' }).click();
+    await annPage.getByRole('button', { name: 'Mark as verified' }).click();
+    await annPage.getByText('You marked ben as verified').waitFor();
+    await annPage.getByRole('button', { name: 'Close' }).click();
+    await messages(annPage).filter({ hasText: 'a word from ben before leaving' }).getByText('✔ verified').waitFor();
+
+    // Ben leaves: no room of ann's has him as a member any more, his old messages stay.
+    await benPage.getByRole('button', { name: 'Leave room' }).click();
+    await benPage.getByRole('button', { name: 'Yes, leave' }).click();
+    await benPage.waitForURL('**/home');
+
+    const elsewhere = await pageOf(ann); // fresh cookies and IndexedDB
+    await elsewhere.goto(`${server.origin}/rooms/${rooms['Daily']}`);
+    await messages(elsewhere).filter({ hasText: 'a word from ben before leaving' }).getByText('✔ verified').waitFor({ timeout: 20_000 });
+    await elsewhere.context().close();
+  });
+});
+
 describe('all along', () => {
   it('broke no CSP rule and logged no error on any page', () => {
     // Offline on purpose: the browser reports the reconnection attempts it could not make.
