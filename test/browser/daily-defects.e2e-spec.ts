@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { type Account, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { launchChromium } from '../support/browser.js';
 import { createRoom, joinRoom, messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
@@ -167,20 +167,35 @@ describe('sign-up after a failure', () => {
     await page.context().close();
   }, 180_000);
 
-  it('when the answer to "create my account" is lost, finds the account (the same password opens it) and signs in', async () => {
+  it('when the answer to "create my account" is lost, finds the account (the same password opens it) and signs in, at once or on the next try', async () => {
     const page = await watchedPage(browser, { violations: [], dialogs: [], errors: [] }, contexts);
     await fillSignUp(page, 'gil');
     await solveCaptcha(page);
     // The server creates the account; the answer never reaches the browser.
-    await page.route('**/api/auth/register', async (route) => {
+    const loseAnswer = async (route: Route) => {
       await route.fetch();
       await route.abort('connectionreset');
-    });
+    };
+    await page.route('**/api/auth/register', loseAnswer, { times: 1 });
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL('**/home', { timeout: 60_000 });
     await page.getByRole('heading', { level: 1, name: 'Welcome, gil' }).waitFor();
+
+    // Both answers lost (the connection is down a while): the next try is told "taken", which the same password opens.
+    const other = await watchedPage(browser, { violations: [], dialogs: [], errors: [] }, contexts);
+    await fillSignUp(other, 'ida');
+    await solveCaptcha(other);
+    await other.route('**/api/auth/register', loseAnswer, { times: 1 });
+    await other.route('**/api/auth/login', (route) => route.abort('connectionreset'), { times: 1 });
+    await other.getByRole('button', { name: 'Create account' }).click();
+    await alerts(other).filter({ hasText: 'Cannot reach the server' }).waitFor({ timeout: 60_000 });
+    await solveCaptcha(other);
+    await other.getByRole('button', { name: 'Create account' }).click();
+    await other.waitForURL('**/home', { timeout: 60_000 });
+    await other.getByRole('heading', { level: 1, name: 'Welcome, ida' }).waitFor();
     await page.context().close();
-  }, 120_000);
+    await other.context().close();
+  }, 180_000);
 
   it('says so when the account was created but signing in failed, and points to sign-in', async () => {
     const page = await watchedPage(browser, { violations: [], dialogs: [], errors: [] }, contexts);

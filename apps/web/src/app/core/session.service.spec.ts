@@ -91,12 +91,27 @@ describe('SessionService', () => {
     expect(session.state()).toBe('signed-in');
   });
 
-  it('keeps the refusal of a taken username when the password does not open that account', async () => {
+  it('refuses a taken username without trying to sign in to that account (a failure would count against it)', async () => {
     const done = session.signUp({ username: 'alice', password: 'a very private passphrase', captcha: 'solution' }, () => undefined);
     await answer('POST', '/api/auth/register', { statusCode: 409, message: 'The username "alice" is taken' }, 409);
-    await answer('POST', '/api/auth/login', { statusCode: 401, message: 'Wrong username or password' }, 401);
     await expect(done).rejects.toThrow('The username "alice" is taken');
     expect(session.state()).not.toBe('signed-in');
+  });
+
+  it('after an attempt whose outcome stayed unknown, a "taken" on the next one tries the password, which opens the account', async () => {
+    const input = { username: 'alice', password: 'a very private passphrase', captcha: 'solution' };
+    const first = session.signUp(input, () => undefined);
+    await lose('POST', '/api/auth/register');
+    await lose('POST', '/api/auth/login');
+    await expect(first).rejects.toThrow('Cannot reach the server');
+    const again = session.signUp({ ...input, captcha: 'another' }, () => undefined);
+    const registered = (await answer('POST', '/api/auth/register', { statusCode: 409, message: 'The username "alice" is taken' }, 409)) as Record<string, unknown>;
+    const crypto = TestBed.inject(CryptoService);
+    const existing = await crypto.createAccount('alice', input.password, () => undefined);
+    await answer('POST', '/api/auth/login', { id: existing.userId, username: 'alice', publicKeys: existing.publicKeys, keyBackup: existing.keyBackup });
+    await again;
+    expect(registered['username']).toBe('alice');
+    expect(session.state()).toBe('signed-in');
   });
 
   it('says the account was created when only the sign-in after it failed', async () => {

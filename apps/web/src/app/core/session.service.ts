@@ -28,12 +28,8 @@ export class AccountCreatedError extends Error {
   }
 }
 
-/**
- * A refused registration after which the account may exist all the same: the answer was lost (0),
- * the server failed on the way (5xx), or the username is taken (409), perhaps by an earlier attempt
- * of this very person whose answer was lost.
- */
-const mayExist = (err: unknown): err is ApiError => err instanceof ApiError && (err.status === 0 || err.status === 409 || err.status >= 500);
+/** A failed registration whose outcome is unknown: the answer was lost (0) or the server failed on the way (5xx). */
+const unknownOutcome = (err: unknown): err is ApiError => err instanceof ApiError && (err.status === 0 || err.status >= 500);
 
 /**
  * Who is signed in, and the sign-up / sign-in / sign-out flows. The password only ever reaches
@@ -45,6 +41,8 @@ export class SessionService {
   private readonly crypto = inject(CryptoService);
   private readonly keyStore = inject(KeyStoreService);
 
+  /** Usernames whose registration from this tab ended with an unknown outcome: the account may exist. */
+  private readonly unsure = new Set<string>();
   private readonly current = signal<{ user: MeResponse; keys: PrivateIdentity; wrapKey: CryptoKey } | null | undefined>(undefined);
   readonly user = computed(() => this.current()?.user ?? null);
   /** The signed-in user's private keys (non-extractable): unwrap room keys, sign boxes and messages. */
@@ -81,13 +79,19 @@ export class SessionService {
         captcha: input.captcha,
       });
     } catch (err) {
-      if (!mayExist(err)) throw err;
-      // The keys derive from the username and password alone: if they open an account of that name,
-      // it is this person's (created by a request whose answer was lost). Otherwise the refusal stands.
+      // The account may exist all the same: this answer was lost, or the username is "taken" after an
+      // earlier attempt from here whose answer was lost. The keys derive from the username and
+      // password alone: if they open an account of that name, it is this person's, now signed in.
+      // (Never tried on a plain "taken": that sign-in would count as a failure against someone else's account.)
+      const lost = unknownOutcome(err);
+      if (!lost && !(err instanceof ApiError && err.status === 409 && this.unsure.has(username))) throw err;
       onStep('signing-in');
       try {
-        return await this.finishSignIn(username, account.keys.authKey, account.keys.wrapKey);
+        await this.finishSignIn(username, account.keys.authKey, account.keys.wrapKey);
+        this.unsure.delete(username);
+        return;
       } catch {
+        if (lost) this.unsure.add(username);
         throw err;
       }
     }
