@@ -148,7 +148,7 @@ describe('chat in chromium: two people, one encrypted room', () => {
       await box.fill(text);
       await box.press('Enter');
     }
-    await annPage.locator('.rate-limit').filter({ hasText: /\(\d+ s\)/ }).waitFor();
+    await annPage.locator('.rate-limit').filter({ hasText: /Please wait \d+ seconds? before sending/ }).waitFor();
     await messages(benPage).filter({ hasText: 'quick three' }).waitFor({ timeout: 20_000 });
   });
 

@@ -4,7 +4,7 @@ import { TestBed } from '@angular/core/testing';
 import type { LoginResponse } from '@conclave/contracts';
 import { CryptoService } from './crypto.service';
 import { KeyStoreService, type StoredKeys } from './key-store.service';
-import { SessionService } from './session.service';
+import { AccountCreatedError, SessionService } from './session.service';
 
 /** IndexedDB is a browser API; the chromium suite covers the real store. */
 class MemoryKeyStore {
@@ -65,6 +65,62 @@ describe('SessionService', () => {
     expect(store.stored?.keys.identity.sig.extractable).toBe(false);
     expect(store.stored?.keys.wrapKey.extractable).toBe(false);
     expect(session.wrapKey()).toBe(store.stored?.keys.wrapKey);
+  });
+
+  /** Loses the answer of an expected request (the server may have acted on it). */
+  async function lose(method: string, url: string): Promise<unknown> {
+    for (let i = 0; i < 1000; i++) {
+      const [request] = http.match({ method, url });
+      if (request) {
+        request.error(new ProgressEvent('error'));
+        return request.request.body;
+      }
+      await flush();
+    }
+    throw new Error(`no ${method} ${url}`);
+  }
+
+  const loginAnswer = (registered: Record<string, unknown>) =>
+    ({ id: registered['userId'], username: 'alice', publicKeys: registered['publicKeys'], keyBackup: registered['keyBackup'] }) as LoginResponse;
+
+  it('signs in all the same when the answer to the registration was lost but the account exists', async () => {
+    const done = session.signUp({ username: 'alice', password: 'a very private passphrase', captcha: 'solution' }, () => undefined);
+    const registered = (await lose('POST', '/api/auth/register')) as Record<string, unknown>;
+    await answer('POST', '/api/auth/login', loginAnswer(registered));
+    await done;
+    expect(session.state()).toBe('signed-in');
+  });
+
+  it('refuses a taken username without trying to sign in to that account (a failure would count against it)', async () => {
+    const done = session.signUp({ username: 'alice', password: 'a very private passphrase', captcha: 'solution' }, () => undefined);
+    await answer('POST', '/api/auth/register', { statusCode: 409, message: 'The username "alice" is taken' }, 409);
+    await expect(done).rejects.toThrow('The username "alice" is taken');
+    expect(session.state()).not.toBe('signed-in');
+  });
+
+  it('after an attempt whose outcome stayed unknown, a "taken" on the next one tries the password, which opens the account', async () => {
+    const input = { username: 'alice', password: 'a very private passphrase', captcha: 'solution' };
+    const first = session.signUp(input, () => undefined);
+    await lose('POST', '/api/auth/register');
+    await lose('POST', '/api/auth/login');
+    await expect(first).rejects.toThrow('Cannot reach the server');
+    const again = session.signUp({ ...input, captcha: 'another' }, () => undefined);
+    const registered = (await answer('POST', '/api/auth/register', { statusCode: 409, message: 'The username "alice" is taken' }, 409)) as Record<string, unknown>;
+    const crypto = TestBed.inject(CryptoService);
+    const existing = await crypto.createAccount('alice', input.password, () => undefined);
+    await answer('POST', '/api/auth/login', { id: existing.userId, username: 'alice', publicKeys: existing.publicKeys, keyBackup: existing.keyBackup });
+    await again;
+    expect(registered['username']).toBe('alice');
+    expect(session.state()).toBe('signed-in');
+  });
+
+  it('says the account was created when only the sign-in after it failed', async () => {
+    const done = session.signUp({ username: 'alice', password: 'a very private passphrase', captcha: 'solution' }, () => undefined);
+    await answer('POST', '/api/auth/register', { id: 'x', username: 'alice' }, 201);
+    await lose('POST', '/api/auth/login');
+    const err = await done.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AccountCreatedError);
+    expect((err as AccountCreatedError).username).toBe('alice');
   });
 
   it('refuses a sign-in whose backup does not open, and ends that server session', async () => {

@@ -15,6 +15,23 @@ export interface SignUpInput {
 }
 
 /**
+ * Sign-up created the account, but signing in to it failed: the user should sign in (not sign up
+ * again, which the taken username would refuse).
+ */
+export class AccountCreatedError extends Error {
+  constructor(
+    readonly username: string,
+    readonly reason: string,
+  ) {
+    super(`Your account ${username} was created, but signing you in failed (${reason})`);
+    this.name = 'AccountCreatedError';
+  }
+}
+
+/** A failed registration whose outcome is unknown: the answer was lost (0) or the server failed on the way (5xx). */
+const unknownOutcome = (err: unknown): err is ApiError => err instanceof ApiError && (err.status === 0 || err.status >= 500);
+
+/**
  * Who is signed in, and the sign-up / sign-in / sign-out flows. The password only ever reaches
  * libs/crypto; the server gets the derived authKey and the sealed backup.
  */
@@ -24,6 +41,8 @@ export class SessionService {
   private readonly crypto = inject(CryptoService);
   private readonly keyStore = inject(KeyStoreService);
 
+  /** Usernames whose registration from this tab ended with an unknown outcome: the account may exist. */
+  private readonly unsure = new Set<string>();
   private readonly current = signal<{ user: MeResponse; keys: PrivateIdentity; wrapKey: CryptoKey } | null | undefined>(undefined);
   readonly user = computed(() => this.current()?.user ?? null);
   /** The signed-in user's private keys (non-extractable): unwrap room keys, sign boxes and messages. */
@@ -50,16 +69,38 @@ export class SessionService {
     const username = input.username.trim().toLowerCase();
     const account = await this.crypto.createAccount(username, input.password, onStep);
     onStep('registering');
-    await this.api.register({
-      userId: account.userId,
-      username,
-      authKey: account.keys.authKey,
-      publicKeys: account.publicKeys,
-      keyBackup: account.keyBackup,
-      captcha: input.captcha,
-    });
+    try {
+      await this.api.register({
+        userId: account.userId,
+        username,
+        authKey: account.keys.authKey,
+        publicKeys: account.publicKeys,
+        keyBackup: account.keyBackup,
+        captcha: input.captcha,
+      });
+    } catch (err) {
+      // The account may exist all the same: this answer was lost, or the username is "taken" after an
+      // earlier attempt from here whose answer was lost. The keys derive from the username and
+      // password alone: if they open an account of that name, it is this person's, now signed in.
+      // (Never tried on a plain "taken": that sign-in would count as a failure against someone else's account.)
+      const lost = unknownOutcome(err);
+      if (!lost && !(err instanceof ApiError && err.status === 409 && this.unsure.has(username))) throw err;
+      onStep('signing-in');
+      try {
+        await this.finishSignIn(username, account.keys.authKey, account.keys.wrapKey);
+        this.unsure.delete(username);
+        return;
+      } catch {
+        if (lost) this.unsure.add(username);
+        throw err;
+      }
+    }
     onStep('signing-in');
-    await this.finishSignIn(username, account.keys.authKey, account.keys.wrapKey);
+    try {
+      await this.finishSignIn(username, account.keys.authKey, account.keys.wrapKey);
+    } catch (err) {
+      throw new AccountCreatedError(username, (err as Error).message);
+    }
   }
 
   async signIn(usernameInput: string, password: string): Promise<void> {

@@ -33,6 +33,11 @@ export class ContactStore {
     return (await this.data(ownerId)).contacts.get(contactId);
   }
 
+  /** Every contact the book remembers, by user id. */
+  async contacts(ownerId: string): Promise<ReadonlyMap<string, ContactRecord>> {
+    return new Map((await this.data(ownerId)).contacts);
+  }
+
   /** The digest of the genesis pinned for a room (docs/protocol.md §7), if this user ever saw or signed one. */
   async roomPin(ownerId: string, roomId: string): Promise<string | undefined> {
     return (await this.data(ownerId)).rooms.get(roomId);

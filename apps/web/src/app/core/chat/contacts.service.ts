@@ -2,7 +2,7 @@ import { computed, inject, Injectable, signal } from '@angular/core';
 import { CryptoService } from '../crypto.service';
 import { SessionService } from '../session.service';
 import { ContactStore } from './contact-store.service';
-import type { DirectoryEntry } from './directory.service';
+import { type DirectoryEntry, DirectoryService } from './directory.service';
 
 /** A member as the verification view sees them: their directory entry and the verdict on their keys. */
 export interface ContactStatus extends DirectoryEntry {
@@ -22,6 +22,7 @@ export class ContactsService {
   private readonly store = inject(ContactStore);
   private readonly crypto = inject(CryptoService);
   private readonly session = inject(SessionService);
+  private readonly directory = inject(DirectoryService);
   private readonly statuses = signal<ReadonlyMap<string, ContactStatus>>(new Map());
 
   readonly all = this.statuses.asReadonly();
@@ -29,6 +30,33 @@ export class ContactsService {
 
   status(userId: string): ContactStatus | undefined {
     return this.statuses().get(userId);
+  }
+
+  /**
+   * At sign-in: the verification marks of the contact book (made on any device), checked against
+   * each verified contact's current keys, so messages show them before any room with that contact
+   * is opened (or when none is: a contact who left every shared room).
+   */
+  async load(): Promise<void> {
+    const owner = this.session.user()?.id;
+    if (!owner) return;
+    const book = await this.store.contacts(owner);
+    const known = (userId: string) => this.statuses().has(userId) || this.session.user()?.id !== owner;
+    await Promise.all(
+      [...book].map(async ([userId, record]) => {
+        if (!record.verified || userId === owner || known(userId)) return;
+        const person = await this.directory.lookup(userId).catch(() => null);
+        if (!person) return;
+        const keyChanged = (await this.crypto.keysDigest(person.publicKeys)) !== record.keys;
+        // A room observed them meanwhile: its verdict is as fresh.
+        if (!known(userId)) this.set({ ...person, verified: !keyChanged, keyChanged });
+      }),
+    );
+  }
+
+  /** Signed out: nothing of this user's verdicts stays on screen for the next one. */
+  clear(): void {
+    this.statuses.set(new Map());
   }
 
   /** Compares members' current keys with what this browser remembers; remembers newcomers. */

@@ -458,13 +458,16 @@ export class ConversationService {
     }
   }
 
-  /** Inserts or replaces a line, as its newest edit or its deletion shows it; lines stay in sequence order, unsent ones last. */
+  /**
+   * Inserts or replaces a line, as its newest edit or its deletion shows it; lines stay in sequence
+   * order, unsent ones last in the order written (replaced in place).
+   */
   private upsert(received: ChatLine): void {
     const seq = received.seq;
     const line = seq !== undefined && this.deletedSeqs.has(seq) && !received.event ? asDeleted(received) : withEdit(received, seq === undefined ? undefined : this.edits.get(seq));
     this.lines.update((lines) => {
-      const rest = lines.filter((l) => l.id !== line.id);
-      const merged = [...rest, line];
+      const at = lines.findIndex((l) => l.id === line.id);
+      const merged = at === -1 ? [...lines, line] : lines.with(at, line);
       return merged.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
     });
   }

@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, effect, inject, signal } from '@angular/core';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { ChatService } from '../../core/chat/chat.service';
+import { ContactsService } from '../../core/chat/contacts.service';
 import { secondsLeft } from '../../core/chat/countdown';
 import { JoinService } from '../../core/chat/join.service';
 import { MembershipService } from '../../core/chat/membership.service';
@@ -18,6 +19,7 @@ import { JoinRoomFormComponent } from './join-room-form.component';
 })
 export class DashboardComponent {
   protected readonly chat = inject(ChatService);
+  private readonly contacts = inject(ContactsService);
   private readonly session = inject(SessionService);
   private readonly router = inject(Router);
   protected readonly joins = inject(JoinService);
@@ -37,13 +39,21 @@ export class DashboardComponent {
   });
   /** "Reconnecting" only after the connection has been lost for a while, so blips do not flash. */
   protected readonly showReconnecting = signal(false);
+  /** This browser is offline (or its connection is lost): who is online is only the last thing heard, not shown as live. */
+  protected readonly presenceStale = computed(() => {
+    const state = this.chat.connection();
+    return state === 'offline' || state === 'refused' || this.showReconnecting();
+  });
   private reconnectTimer?: ReturnType<typeof setTimeout>;
 
   constructor() {
     this.chat.start();
+    // Verification marks follow the user: loaded at sign-in, not room by room.
+    void this.contacts.load().catch((err: unknown) => console.warn('Loading the contact book failed (rooms load it again):', err));
     inject(DestroyRef).onDestroy(() => {
       clearTimeout(this.reconnectTimer);
       this.chat.stop();
+      this.contacts.clear();
     });
     effect(() => {
       const state = this.chat.connection();

@@ -109,4 +109,38 @@ describe('ComposerComponent', () => {
     expect(paste([]).defaultPrevented).toBe(false);
     expect(attached).toHaveLength(1);
   });
+
+  it('keeps Enter in the emoji search from submitting the form, and closes the picker on Escape, a room switch and a click outside', async () => {
+    const { el, sent, type, switchTo } = await render();
+    const toggle = el.querySelector<HTMLButtonElement>('button[aria-label="Insert emoji"]')!;
+    const picker = () => el.querySelector('#emoji-picker');
+    const open = async () => {
+      toggle.click();
+      await new Promise((resolve) => setTimeout(resolve));
+      expect(picker()).not.toBeNull();
+    };
+    await type('half done');
+    await open();
+    const search = picker()!.querySelector('input')!;
+    const enter = new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true });
+    search.dispatchEvent(enter);
+    expect(enter.defaultPrevented).toBe(true);
+    expect(sent).toEqual([]);
+
+    el.querySelector('textarea')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }));
+    await new Promise((resolve) => setTimeout(resolve));
+    expect(picker()).toBeNull();
+
+    await open();
+    await switchTo('SIDE');
+    expect(picker()).toBeNull();
+
+    await open();
+    picker()!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await new Promise((resolve) => setTimeout(resolve));
+    expect(picker()).not.toBeNull();
+    document.body.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await new Promise((resolve) => setTimeout(resolve));
+    expect(picker()).toBeNull();
+  }, 60_000); // the picker renders every emoji each time it opens: slow in jsdom
 });

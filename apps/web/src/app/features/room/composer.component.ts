@@ -9,16 +9,24 @@ import { ACCEPTED_EXTENSIONS } from '../../core/files/file-size';
 const TYPING_REPEAT_MS = 2_000;
 const TYPING_PAUSE_MS = 3_000;
 
+/** A touch screen (or a phone-size one): no hardware keyboard to speak of, and an on-screen one that a focus would open. */
+const TOUCH_QUERY = '(pointer: coarse), (max-width: 700px)';
+
 /**
  * The message box: a counter against the deployment's message limit (code points, 150 unless the
  * server says otherwise; it says why once reached), Enter sends and Shift+Enter breaks the
  * line, an emoji picker (native emoji, nothing fetched), typing notices; files to share from the
  * attach button or pasted images (the room checks, encrypts and uploads them).
+ *
+ * The picker sits inside the form: Enter in its search field picks the first match (the picker's
+ * own keyup) and never submits the form. It closes on a room switch, on Escape and on a click
+ * outside; on a touch screen opening it leaves the focus alone (no on-screen keyboard over it).
  */
 @Component({
   selector: 'cv-composer',
   imports: [PickerComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
+  host: { '(document:click)': 'closePickerOnClickOutside($event)', '(document:keydown.escape)': 'closePickerOnEscape()' },
   templateUrl: './composer.component.html',
   styleUrl: './composer.component.css',
 })
@@ -35,6 +43,11 @@ export class ComposerComponent {
   readonly attach = output<File[]>();
 
   private readonly textarea = viewChild.required<ElementRef<HTMLTextAreaElement>>('textarea');
+  private readonly pickerToggle = viewChild.required<ElementRef<HTMLButtonElement>>('pickerToggle');
+  private readonly pickerPanel = viewChild<ElementRef<HTMLElement>>('pickerPanel');
+  /** Read once: a touch screen gets neither the Shift+Enter hint nor a focused search field. */
+  protected readonly touch = globalThis.matchMedia?.(TOUCH_QUERY).matches ?? false;
+  protected readonly placeholder = this.touch ? 'Write a message (markdown works)' : 'Write a message (markdown works). Enter sends, Shift+Enter for a new line.';
   protected readonly accepted = ACCEPTED_EXTENSIONS;
   protected readonly limit = inject(ClientConfigService).messageChars;
   protected readonly text = signal('');
@@ -56,6 +69,8 @@ export class ComposerComponent {
         if (shown !== undefined) this.drafts.set(shown, this.text());
         shown = room;
         this.text.set(this.drafts.get(room));
+        // Closed (and so its search forgotten) with the room left behind.
+        this.pickerOpen.set(false);
         clearTimeout(this.pauseTimer);
         this.lastTypingAt = 0;
       });
@@ -121,10 +136,30 @@ export class ComposerComponent {
     area.setSelectionRange(start + emoji.length, start + emoji.length);
   }
 
-  protected closePickerOnEscape(event: KeyboardEvent): void {
-    if (event.key !== 'Escape') return;
+  /**
+   * Keys inside the picker. Enter in its search field would submit the composer's form (and send
+   * the unfinished message): it is stopped here; the picker's own keyup picks the first match, if any.
+   */
+  protected onPickerKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && event.target instanceof HTMLInputElement) event.preventDefault();
+  }
+
+  /** Escape anywhere (the message box, the picker, the page) closes the picker; a focus left in it goes back to the message box. */
+  protected closePickerOnEscape(): void {
+    if (!this.pickerOpen()) return;
+    const panel = this.pickerPanel()?.nativeElement;
+    const focused = document.activeElement;
     this.pickerOpen.set(false);
-    this.textarea().nativeElement.focus();
+    if (!focused || focused === document.body || panel?.contains(focused)) this.textarea().nativeElement.focus();
+  }
+
+  /** A click anywhere but in the picker or on its button closes it. */
+  protected closePickerOnClickOutside(event: MouseEvent): void {
+    if (!this.pickerOpen()) return;
+    const path = event.composedPath();
+    const panel = this.pickerPanel()?.nativeElement;
+    if ((panel && path.includes(panel)) || path.includes(this.pickerToggle().nativeElement)) return;
+    this.pickerOpen.set(false);
   }
 
   private stopTyping(): void {

@@ -75,6 +75,20 @@ export class RoomComponent {
   protected readonly membersOpen = signal(false);
   protected readonly safetyContact = signal<SafetyContact | null>(null);
   protected readonly rateSeconds = secondsLeft(this.chat.rateLimit);
+  /** This user's messages of this room not stored yet: held by the rate limit, or next in the outbox. */
+  private readonly unsent = computed(() => this.conversation.lines().filter((l) => l.mine && (l.state === 'rate-limited' || l.state === 'sending')).length);
+  /** A rate-limit notice came and messages it held are still going out: the banner stays up until the last one is sent. */
+  private readonly draining = signal(false);
+  /**
+   * The rate-limit banner: the countdown in the server's words, with the one number this browser
+   * counts (the server's text has the number of the moment it was sent), then what is still held.
+   * Up from the first refusal to the last held message sent, so a burst does not make it flicker.
+   */
+  protected readonly rateBanner = computed(() => {
+    const seconds = this.rateSeconds();
+    if (seconds > 0) return `Rate limit exceeded! Please wait ${seconds} second${seconds === 1 ? '' : 's'} before sending more messages.`;
+    return this.draining() && this.unsent() > 0 ? 'Rate limit exceeded! Sending the held messages…' : null;
+  });
   protected readonly me = this.session.user;
   protected readonly waitingForKey = computed(() => {
     const room = this.room();
@@ -145,6 +159,12 @@ export class RoomComponent {
       const code = this.code().toUpperCase();
       this.storedFiles();
       if (this.isMember()) untracked(() => void this.loadFileUsage(code));
+    });
+    effect(() => {
+      if (this.chat.rateLimit()) untracked(() => this.draining.set(true));
+    });
+    effect(() => {
+      if (this.unsent() === 0) untracked(() => this.draining.set(false));
     });
     inject(DestroyRef).onDestroy(() => {
       this.stopTypingNotice();

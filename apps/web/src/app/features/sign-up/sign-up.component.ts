@@ -4,7 +4,7 @@ import { USERNAME_PATTERN } from '@conclave/contracts';
 import { ApiError } from '../../core/api-client.service';
 import { passwordProblem } from '../../core/password-rules';
 import { InviteLinkService } from '../../core/invite-link.service';
-import { SessionService } from '../../core/session.service';
+import { AccountCreatedError, SessionService } from '../../core/session.service';
 import { CaptchaComponent } from '../../shared/captcha/captcha.component';
 
 const STEPS: Record<string, string> = {
@@ -37,6 +37,10 @@ export class SignUpComponent {
   protected readonly touched = signal({ username: false, password: false, confirm: false });
   protected readonly step = signal<string | null>(null);
   protected readonly serverError = signal<string | null>(null);
+  /** Submitted before the captcha was solved: said beside it until it is. */
+  protected readonly captchaMissing = signal(false);
+  /** The account was created but signing in to it failed: the user signs in instead of signing up again. */
+  protected readonly created = signal<AccountCreatedError | null>(null);
 
   protected readonly usernameError = computed(() =>
     USERNAME_PATTERN.test(this.username().trim().toLowerCase()) ? null : 'Use 3 to 32 characters: letters, digits, _ . and -',
@@ -45,6 +49,11 @@ export class SignUpComponent {
   protected readonly confirmError = computed(() => (this.confirm() === this.password() ? null : 'The two passwords differ'));
   protected readonly busy = computed(() => this.step() !== null);
   protected readonly stepText = computed(() => (this.step() ? STEPS[this.step()!] : ''));
+
+  protected captchaSolved(solution: string | null): void {
+    this.captcha.set(solution);
+    if (solution) this.captchaMissing.set(false);
+  }
 
   protected touch(field: 'username' | 'password' | 'confirm'): void {
     this.touched.update((t) => ({ ...t, [field]: true }));
@@ -61,18 +70,19 @@ export class SignUpComponent {
     event.preventDefault();
     this.touched.set({ username: true, password: true, confirm: true });
     this.serverError.set(null);
+    this.created.set(null);
     if (this.usernameError() || this.passwordError() || this.confirmError()) return;
     const captcha = this.captcha();
-    if (!captcha) {
-      this.serverError.set('Complete the captcha first');
-      return;
-    }
+    this.captchaMissing.set(!captcha);
+    if (!captcha) return;
     try {
       await this.session.signUp({ username: this.username(), password: this.password(), captcha }, (step) => this.step.set(step));
       await this.afterSignIn();
     } catch (err) {
+      if (err instanceof AccountCreatedError) return this.created.set(err);
       this.serverError.set(err instanceof ApiError ? err.message : 'Sign-up failed: ' + (err as Error).message);
-      // A captcha solution counts once: fetch a fresh challenge for the next attempt.
+      // A captcha solution counts once: a fresh, unsolved challenge for the next attempt.
+      this.captcha.set(null);
       void this.captchaWidget()?.reset();
     } finally {
       this.step.set(null);

@@ -38,7 +38,7 @@ export class CaptchaComponent {
   readonly solved = output<string | null>();
   protected readonly provider = signal<CaptchaConfig['provider'] | null>(null);
   protected readonly error = signal<string | null>(null);
-  private readonly altcha = viewChild<ElementRef<HTMLElement & { configure(c: object): Promise<void> }>>('altcha');
+  private readonly altcha = viewChild<ElementRef<HTMLElement & { configure(c: object): Promise<void>; reset(): void }>>('altcha');
   private readonly recaptcha = viewChild<ElementRef<HTMLElement>>('recaptcha');
   private recaptchaId?: number;
 
@@ -50,21 +50,24 @@ export class CaptchaComponent {
   async reset(): Promise<void> {
     this.solved.emit(null);
     if (this.provider() === 'recaptcha' && globalThis.grecaptcha) return globalThis.grecaptcha.reset(this.recaptchaId);
-    await this.load();
+    await this.load(true);
   }
 
   protected lapsed(): void {
     void this.reset();
   }
 
-  private async load(): Promise<void> {
+  private async load(again = false): Promise<void> {
     try {
       const config = await this.api.captcha();
       this.error.set(null);
       this.provider.set(config.provider);
       await new Promise((resolve) => setTimeout(resolve)); // let the widget's element render
       if (config.provider === 'altcha') {
-        await this.altcha()?.nativeElement.configure({ challenge: config.challenge, hideFooter: true });
+        const widget = this.altcha()?.nativeElement;
+        // A new challenge alone leaves the widget saying "Verified": back to unsolved first.
+        if (again) widget?.reset();
+        await widget?.configure({ challenge: config.challenge, hideFooter: true });
       } else {
         await this.renderRecaptcha(config.siteKey);
       }
