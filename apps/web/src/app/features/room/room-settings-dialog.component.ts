@@ -11,57 +11,60 @@ import { RoomSettingsService } from '../../core/chat/room-settings.service';
   selector: 'cv-room-settings-dialog',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <dialog #dialog aria-labelledby="room-settings-heading" class="room-settings" (close)="reset()">
-      <h2 id="room-settings-heading">Room settings</h2>
-      <form (submit)="save($event)" aria-label="Name and member limit" novalidate>
-        <label for="rs-name">Room name</label>
-        <input id="rs-name" name="name" required [attr.maxlength]="nameMax" [value]="name()" (input)="name.set($any($event.target).value)" />
-        <label for="rs-limit">Member limit ({{ limitMin() }}–{{ membersMax }})</label>
-        <input id="rs-limit" name="limit" type="number" [attr.min]="limitMin()" [attr.max]="membersMax" [value]="limit()" (input)="limit.set($any($event.target).value)" />
-        <p class="hint">The room has {{ memberCount() }} {{ memberCount() === 1 ? 'member' : 'members' }}: the limit cannot be lower.</p>
-        @if (settingsError()) {
-          <p class="form-error" role="alert">{{ settingsError() }}</p>
-        }
-        <p class="hint" role="status">{{ settingsStatus() }}</p>
-        <div class="actions">
-          <button class="button primary small" type="submit" [disabled]="busy()">Save</button>
-        </div>
-      </form>
-
-      <form (submit)="setPassword($event)" aria-labelledby="rs-password-heading">
-        <h3 id="rs-password-heading">Password</h3>
-        <p class="hint">
-          @if (room().hasPassword) {
-            This room has a password: whoever gives it joins without anyone letting them in. With the code alone, a member has to let each person in.
-          } @else {
-            No password: people who join with the code wait for a member to let them in. With a password, whoever gives it joins at once.
+    <dialog #dialog aria-labelledby="room-settings-heading" class="room-settings" (close)="opened.set(false)">
+      <!-- Rendered only while open: a closed dialog leaves no second "Room name" field in the page. -->
+      @if (opened()) {
+        <h2 id="room-settings-heading">Room settings</h2>
+        <form (submit)="save($event)" aria-label="Name and member limit" novalidate>
+          <label for="rs-name">Room name</label>
+          <input id="rs-name" name="name" required [attr.maxlength]="nameMax" [value]="name()" (input)="name.set($any($event.target).value)" />
+          <label for="rs-limit">Member limit ({{ limitMin() }}–{{ membersMax }})</label>
+          <input id="rs-limit" name="limit" type="number" [attr.min]="limitMin()" [attr.max]="membersMax" [value]="limit()" (input)="limit.set($any($event.target).value)" />
+          <p class="hint">The room has {{ memberCount() }} {{ memberCount() === 1 ? 'member' : 'members' }}: the limit cannot be lower.</p>
+          @if (settingsError()) {
+            <p class="form-error" role="alert">{{ settingsError() }}</p>
           }
-          It never leaves your browser: the server keeps only a key derived from it.
-        </p>
-        <label for="rs-password">New room password</label>
-        <input id="rs-password" name="password" type="password" autocomplete="new-password" [value]="password()" (input)="password.set($any($event.target).value)" />
-        @if (passwordError()) {
-          <p class="form-error" role="alert">{{ passwordError() }}</p>
-        }
-        <p class="hint" role="status">{{ passwordStatus() }}</p>
-        <div class="actions">
-          @if (room().hasPassword) {
-            <button class="button small" type="button" [disabled]="busy()" (click)="confirmRemove.set(true)">Remove password</button>
-          }
-          <button class="button primary small" type="submit" [disabled]="busy() || !password()">{{ room().hasPassword ? 'Change password' : 'Set password' }}</button>
-        </div>
-        @if (confirmRemove()) {
-          <div class="banner warn" role="alertdialog" aria-labelledby="rs-remove-text">
-            <p id="rs-remove-text">Remove the password? People who join with the code will then wait for a member to let them in.</p>
-            <button class="button small" type="button" (click)="removePassword()">Yes, remove it</button>
-            <button class="button small" type="button" (click)="confirmRemove.set(false)">Keep it</button>
+          <p class="hint" role="status">{{ settingsStatus() }}</p>
+          <div class="actions">
+            <button class="button primary small" type="submit" [disabled]="busy()">Save</button>
           </div>
-        }
-      </form>
+        </form>
 
-      <div class="actions">
-        <button class="button" type="button" (click)="close()">Close</button>
-      </div>
+        <form (submit)="setPassword($event)" aria-labelledby="rs-password-heading">
+          <h3 id="rs-password-heading">Password</h3>
+          <p class="hint">
+            @if (room().hasPassword) {
+              This room has a password: whoever gives it joins without anyone letting them in. With the code alone, a member has to let each person in.
+            } @else {
+              No password: people who join with the code wait for a member to let them in. With a password, whoever gives it joins at once.
+            }
+            It never leaves your browser: the server keeps only a key derived from it.
+          </p>
+          <label for="rs-password">New room password</label>
+          <input id="rs-password" name="password" type="password" autocomplete="new-password" [value]="password()" (input)="password.set($any($event.target).value)" />
+          @if (passwordError()) {
+            <p class="form-error" role="alert">{{ passwordError() }}</p>
+          }
+          <p class="hint" role="status">{{ passwordStatus() }}</p>
+          <div class="actions">
+            @if (room().hasPassword) {
+              <button class="button small" type="button" [disabled]="busy()" (click)="confirmRemove.set(true)">Remove password</button>
+            }
+            <button class="button primary small" type="submit" [disabled]="busy() || !password()">{{ room().hasPassword ? 'Change password' : 'Set password' }}</button>
+          </div>
+          @if (confirmRemove()) {
+            <div class="banner warn" role="alertdialog" aria-labelledby="rs-remove-text">
+              <p id="rs-remove-text">Remove the password? People who join with the code will then wait for a member to let them in.</p>
+              <button class="button small" type="button" (click)="removePassword()">Yes, remove it</button>
+              <button class="button small" type="button" (click)="confirmRemove.set(false)">Keep it</button>
+            </div>
+          }
+        </form>
+
+        <div class="actions">
+          <button class="button" type="button" (click)="close()">Close</button>
+        </div>
+      }
     </dialog>
   `,
   styles: `
@@ -94,6 +97,7 @@ export class RoomSettingsDialogComponent {
   protected readonly name = signal('');
   protected readonly limit = signal('');
   protected readonly password = signal('');
+  protected readonly opened = signal(false);
   protected readonly busy = signal(false);
   protected readonly confirmRemove = signal(false);
   protected readonly settingsError = signal<string | null>(null);
@@ -105,6 +109,7 @@ export class RoomSettingsDialogComponent {
   /** Opens the dialog with the room's settings as they are now. */
   open(): void {
     this.reset();
+    this.opened.set(true);
     this.dialog().nativeElement.showModal();
   }
 
@@ -112,7 +117,7 @@ export class RoomSettingsDialogComponent {
     this.dialog().nativeElement.close();
   }
 
-  protected reset(): void {
+  private reset(): void {
     this.name.set(this.room().name);
     this.limit.set(String(this.room().maxMembers));
     this.password.set('');
