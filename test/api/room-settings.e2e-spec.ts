@@ -1,9 +1,11 @@
 import { PASSWORD_VERIFIER_ID, ROOM_MEMBERS_MAX, ROOM_NAME_MAX_CHARS, ROOM_PATHS, type JoinRequest, type RoomSummary, type RoomUpdated } from '@conclave/contracts';
 import { checkJoinProof, openVerifier } from '@conclave/crypto';
 import type { Socket } from 'socket.io-client';
+import request from 'supertest';
 import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { askToJoin, createRoom, joinAndAdmit, passwordJoin, setRoomPassword } from '../support/membership.js';
+import { type OpenApiDocument, ResponseConformance } from '../support/openapi.js';
 import { ServerProcess } from '../support/server.js';
 import { CHAT_EVENTS, connect, connected, makeFirstEpoch, next, sessionCookie } from '../support/sockets.js';
 
@@ -171,5 +173,24 @@ describe('changing and removing the password (PUT / DELETE /api/rooms/:code/pass
     await people.eve.rest.post(ROOM_PATHS.cancelJoin(room.code)).expect(204);
     // Removing it again changes nothing and is no error.
     await people.ann.rest.delete(ROOM_PATHS.password(room.code)).expect(204);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('documents the answers of the settings routes as they really are', async () => {
+    const conformance = new ResponseConformance((await request(server.origin).get('/api/docs-json').ca(server.certificate).expect(200)).body as OpenApiDocument);
+    const patch = (name: Name, body: object, status: number) =>
+      people[name].rest
+        .patch(ROOM_PATHS.room(room.code), body)
+        .expect(status)
+        .then((res) => conformance.check('patch', '/api/rooms/{code}', status, res.body));
+    await patch('ann', { name: 'Design' }, 200);
+    await patch('ann', { name: '' }, 400);
+    await patch('ben', { name: 'Mine' }, 403);
+    await patch('ann', { maxMembers: 2 }, 409);
+    await patch('eve', { name: 'Mine' }, 404);
+    for (const [name, status] of [['ben', 403], ['eve', 404]] as const) {
+      conformance.check('delete', '/api/rooms/{code}/password', status, (await people[name].rest.delete(ROOM_PATHS.password(room.code)).expect(status)).body);
+    }
   });
 });
