@@ -63,6 +63,8 @@ export interface Client {
   get(path: string): request.Test;
   post(path: string, body?: object): request.Test;
   put(path: string, body?: object): request.Test;
+  patch(path: string, body?: object): request.Test;
+  delete(path: string): request.Test;
 }
 
 export function browserClient(server: Endpoint): Client {
@@ -71,6 +73,8 @@ export function browserClient(server: Endpoint): Client {
     get: (path) => agent.get(path).set('Origin', server.origin),
     post: (path, body) => agent.post(path).set('Origin', server.origin).send(body),
     put: (path, body) => agent.put(path).set('Origin', server.origin).send(body),
+    patch: (path, body) => agent.patch(path).set('Origin', server.origin).send(body),
+    delete: (path) => agent.delete(path).set('Origin', server.origin),
   };
 }
 

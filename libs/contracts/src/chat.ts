@@ -22,6 +22,8 @@ export const CHAT_EVENTS = {
   roster: 'room:roster',
   /** s→c: I was removed from a room (or it was deleted): its live channel is closed to me. */
   removed: 'room:removed',
+  /** s→c: the owner changed a room of mine: its name, member limit or password (RoomUpdated). */
+  roomUpdated: 'room:updated',
   /** s→c, once after connecting: who is online among the people I share a room with. */
   online: 'roster:online',
   /** s→c: one of them came online or went offline. */

@@ -40,6 +40,7 @@ import {
   type TypingNotice,
 } from './chat.js';
 import type { AdmissionResolved, DeclineRequest, GenesisRequest, GrantRequest, JoinRequest } from './membership.js';
+import type { RoomUpdated } from './rooms.js';
 
 /** c→s 'room:typing' */
 export interface TypingRequest {
@@ -93,6 +94,7 @@ export interface ServerToClientEvents {
   'room:typing': (notice: TypingNotice) => void;
   'room:roster': (roster: RoomRoster) => void;
   'room:removed': (notice: RoomRemoved) => void;
+  'room:updated': (notice: RoomUpdated) => void;
   'roster:online': (roster: OnlineRoster) => void;
   'roster:presence': (change: PresenceChange) => void;
   /** Never to the socket that sent it (which learns the stored form from its acknowledgement); the sender's other sockets get it. */
@@ -154,6 +156,7 @@ export const SERVER_EVENTS: { readonly [E in keyof ServerToClientEvents]: true }
   'room:typing': true,
   'room:roster': true,
   'room:removed': true,
+  'room:updated': true,
   'roster:online': true,
   'roster:presence': true,
   'message:new': true,

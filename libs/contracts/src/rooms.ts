@@ -14,6 +14,7 @@ export type RoomRole = 'owner' | 'member';
 
 export const ROOM_PATHS = {
   rooms: '/api/rooms',
+  /** GET (members): RoomDetail; PATCH (owner): UpdateRoomRequest → RoomSummary. */
   room: (code: string) => `/api/rooms/${encodeURIComponent(code)}`,
   join: (code: string) => `/api/rooms/${encodeURIComponent(code)}/join`,
   leave: (code: string) => `/api/rooms/${encodeURIComponent(code)}/leave`,
@@ -22,7 +23,7 @@ export const ROOM_PATHS = {
   pending: '/api/rooms/pending',
   /** POST: withdraw one's own pending join request. */
   cancelJoin: (code: string) => `/api/rooms/${encodeURIComponent(code)}/join/cancel`,
-  /** PUT (owner): SetRoomPasswordRequest. */
+  /** PUT (owner): SetRoomPasswordRequest (sets or changes it); DELETE (owner): the room has no password from now on. */
   password: (code: string) => `/api/rooms/${encodeURIComponent(code)}/password`,
   /** POST (members): CreateInviteRequest → InviteSummary; GET (members): InviteSummary[]. */
   invites: (code: string) => `/api/rooms/${encodeURIComponent(code)}/invites`,
@@ -57,6 +58,26 @@ export interface JoinRoomRequest {
   /** With joinKey: joinProof(admitKey, code, me). */
   proof?: string;
   invite?: { id: string; proof: string };
+}
+
+/**
+ * PATCH /api/rooms/:code (owner): the room's settings; at least one field. The password has its own
+ * route (ROOM_PATHS.password), since only the owner's browser can derive what the server keeps of it.
+ */
+export interface UpdateRoomRequest {
+  /** 1..ROOM_NAME_MAX_CHARS characters (trimmed). */
+  name?: string;
+  /** 2..ROOM_MEMBERS_MAX, and not below the room's current number of members (409). */
+  maxMembers?: number;
+}
+
+/** s→c 'room:updated', to every member's sockets: the owner changed the room's name, member limit or password. */
+export interface RoomUpdated {
+  roomId: string;
+  code: string;
+  name: string;
+  maxMembers: number;
+  hasPassword: boolean;
 }
 
 /** The answer to a join: already a member, or now waiting for a member's browser to admit. */

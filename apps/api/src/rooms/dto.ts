@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { type CreateRoomRequest, INVITE_ID_PATTERN, type JoinRoomRequest, ROOM_MEMBERS_MAX, ROOM_NAME_MAX_CHARS, type RoomHistory } from '@conclave/contracts';
+import { type CreateRoomRequest, INVITE_ID_PATTERN, type JoinRoomRequest, ROOM_MEMBERS_MAX, ROOM_NAME_MAX_CHARS, type RoomHistory, type UpdateRoomRequest } from '@conclave/contracts';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import { Base64Bytes } from './membership/dto.js';
@@ -38,6 +38,24 @@ export class CreateRoomDto implements CreateRoomRequest {
   @ApiProperty({ enum: ['shared', 'joined'], description: 'shared: joiners can read earlier messages; joined: only from their join on' })
   @IsIn(['shared', 'joined'], { message: 'history must be "shared" or "joined"' })
   history!: RoomHistory;
+}
+
+/** PATCH /api/rooms/:code: what is given changes (at least one field: RoomsService refuses an empty body); null is refused, not read as absent. */
+export class UpdateRoomDto implements UpdateRoomRequest {
+  @ApiPropertyOptional({ example: 'Design team', minLength: 1, maxLength: ROOM_NAME_MAX_CHARS, description: 'The new name (trimmed)' })
+  @ValidateIf((dto: UpdateRoomDto) => dto.name !== undefined)
+  @Transform(trim)
+  @IsString({ message: 'name must be a string' })
+  @MinLength(1, { message: 'name must not be empty' })
+  @MaxLength(ROOM_NAME_MAX_CHARS, { message: `name must be at most ${ROOM_NAME_MAX_CHARS} characters` })
+  name?: string;
+
+  @ApiPropertyOptional({ minimum: 2, maximum: ROOM_MEMBERS_MAX, description: "The new member limit: not below the room's current number of members (409)" })
+  @ValidateIf((dto: UpdateRoomDto) => dto.maxMembers !== undefined)
+  @IsInt({ message: `maxMembers must be a whole number from 2 to ${ROOM_MEMBERS_MAX}` })
+  @Min(2, { message: `maxMembers must be a whole number from 2 to ${ROOM_MEMBERS_MAX}` })
+  @Max(ROOM_MEMBERS_MAX, { message: `maxMembers must be a whole number from 2 to ${ROOM_MEMBERS_MAX}` })
+  maxMembers?: number;
 }
 
 export class InviteProofDto {

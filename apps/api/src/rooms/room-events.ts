@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { RoomUpdated } from '@conclave/contracts';
 import { Subject } from 'rxjs';
 
 export interface MembershipChange {
@@ -10,10 +11,12 @@ export interface MembershipChange {
   atCreation?: boolean;
 }
 
-/** Membership changes, for the live side (the gateway) to follow: joins, leaves, removals; and rooms deleted (the last member left), for the files module to purge their blobs. */
+/** Membership changes, for the live side (the gateway) to follow: joins, leaves, removals; settings changed; and rooms deleted (the last member left), for the files module to purge their blobs. */
 @Injectable()
 export class RoomEvents {
   readonly membership = new Subject<MembershipChange>();
   /** After the deletion committed. */
   readonly deleted = new Subject<{ roomId: string }>();
+  /** The owner changed the room's name, member limit or password (after the change committed): members are told ('room:updated'). */
+  readonly updated = new Subject<RoomUpdated>();
 }

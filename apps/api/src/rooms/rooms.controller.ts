@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, UseGuards } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -16,7 +16,7 @@ import {
 import { API_PATHS, type JoinResult, type PendingRoom, type RoomDetail, type RoomSummary } from '@conclave/contracts';
 import { CurrentUserId } from '../auth/principal/decorators.js';
 import { ApiRetryLaterResponse, ApiSession, ApiUuidParam } from '../docs/route-docs.js';
-import { CreateRoomDto, JoinRoomDto } from './dto.js';
+import { CreateRoomDto, JoinRoomDto, UpdateRoomDto } from './dto.js';
 import { SetRoomPasswordDto } from './membership/dto.js';
 import { JoinRequestsService } from './membership/join-requests.service.js';
 import { RoomDetailService } from './membership/room-detail.service.js';
@@ -74,6 +74,21 @@ export class RoomsController {
     return this.details.detail(code, userId);
   }
 
+  @Patch(API_PATHS.rooms.room)
+  @UseGuards(RoomAccessGuard)
+  @RoomAccess('owner', 'Only the room owner can change its settings')
+  @ApiOperation({ summary: "Rename the room or change its member limit (owner only); members are told live ('room:updated'). The password has its own route" })
+  @ApiRoomCodeParam()
+  @ApiOkResponse({ type: RoomSummaryDto, description: "The room as the owner now sees it" })
+  @ApiBadRequestResponse({ description: `An empty body, an empty or too long name, maxMembers out of 2..ROOM_MEMBERS_MAX; ${BAD_CODE_DOC}` })
+  @ApiForbiddenResponse({ description: 'A member who is not the owner' })
+  @ApiNotFoundResponse({ description: NOT_IN_ROOM_DOC })
+  @ApiConflictResponse({ description: "maxMembers is below the room's current number of members (the message says how many); nothing changed" })
+  @ApiRetryLaterResponse(TOO_MANY_PROBES)
+  update(@Param('code', RoomCodePipe) code: string, @Body() dto: UpdateRoomDto, @CurrentUserId() userId: string): Promise<RoomSummary> {
+    return this.rooms.updateSettings(code, userId, dto);
+  }
+
   @Post(API_PATHS.rooms.join)
   @HttpCode(200)
   @UseGuards(RoomAccessGuard)
@@ -129,6 +144,21 @@ export class RoomsController {
   @ApiRetryLaterResponse(TOO_MANY_PROBES)
   setPassword(@Param('code', RoomCodePipe) code: string, @Body() dto: SetRoomPasswordDto, @CurrentUserId() userId: string): Promise<void> {
     return this.passwords.set(code, userId, dto);
+  }
+
+  @Delete(API_PATHS.rooms.password)
+  @HttpCode(204)
+  @UseGuards(RoomAccessGuard)
+  @RoomAccess('owner', 'Only the room owner can remove its password')
+  @ApiOperation({ summary: "Remove the room password (owner only): a code alone asks for a member's approval again; invites still work" })
+  @ApiRoomCodeParam()
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse({ description: BAD_CODE_DOC })
+  @ApiForbiddenResponse({ description: 'A member who is not the owner' })
+  @ApiNotFoundResponse({ description: NOT_IN_ROOM_DOC })
+  @ApiRetryLaterResponse(TOO_MANY_PROBES)
+  removePassword(@Param('code', RoomCodePipe) code: string, @CurrentUserId() userId: string): Promise<void> {
+    return this.passwords.remove(code, userId);
   }
 
   @Post(API_PATHS.rooms.leave)

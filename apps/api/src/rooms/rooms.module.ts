@@ -14,6 +14,7 @@ import { RoomPasswordService } from './membership/room-password.service.js';
 import { RoomAccessGuard } from './room-access.guard.js';
 import { RoomEvents } from './room-events.js';
 import { RoomProbeBudget } from './room-probes.js';
+import { RoomUpdatesGateway } from './room-updates.gateway.js';
 import { RoomsController } from './rooms.controller.js';
 import { RoomKeysGateway } from './rooms.gateway.js';
 import { RoomsService } from './rooms.service.js';
@@ -36,6 +37,7 @@ import { RoomsService } from './rooms.service.js';
     RoomDetailService,
     RoomKeysGateway,
     AdmissionsGateway,
+    RoomUpdatesGateway,
     AdminRoomsService,
   ],
   exports: [RoomsService, RoomEvents, KeysService, RoomProbeBudget, RoomAccessGuard, AdminRoomsService],

@@ -1,13 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { JOINS_BLOCKED_MESSAGE, ROOM_CODE_ALPHABET, ROOM_MEMBERS_MAX, type RoomDetail, type RoomHistory, type RoomRole, type RoomSummary, type SealedVerifier } from '@conclave/contracts';
+import { JOINS_BLOCKED_MESSAGE, ROOM_CODE_ALPHABET, ROOM_MEMBERS_MAX, type RoomDetail, type RoomHistory, type RoomRole, type RoomSummary, type RoomUpdated, type SealedVerifier } from '@conclave/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../auth/principal/principal.js';
 import { UsersService } from '../auth/users/users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuditService } from '../security/audit/audit.service.js';
-import type { CreateRoomDto } from './dto.js';
+import type { CreateRoomDto, UpdateRoomDto } from './dto.js';
 import { NotInRoomException } from './not-in-room.js';
 import { RoomEvents } from './room-events.js';
 
@@ -223,7 +223,57 @@ export class RoomsService {
       `UPDATE rooms SET password_hash = $2, password_sealed_epoch = $3, password_sealed_iv = $4, password_sealed_ct = $5 WHERE id = $1`,
       [room.id, joinKeyHash, sealed.epoch, sealed.iv, sealed.ct],
     );
+    await this.announceUpdate(room.id);
     return room.id;
+  }
+
+  /**
+   * The owner removes the room password (the owner's route: RoomAccessGuard checks who): the gate
+   * and the sealed admitKey go, and a code alone asks for a member's approval again. The room id.
+   */
+  async removePassword(code: string): Promise<string> {
+    const [updated]: [Array<{ id: string }>, number] = await this.db.query(
+      `UPDATE rooms SET password_hash = NULL, password_sealed_epoch = NULL, password_sealed_iv = NULL, password_sealed_ct = NULL WHERE code = $1 RETURNING id`,
+      [code],
+    );
+    const roomId = updated[0]?.id;
+    if (!roomId) throw new NotInRoomException(code);
+    await this.announceUpdate(roomId);
+    return roomId;
+  }
+
+  /**
+   * The owner renames the room or changes its member limit (RoomAccessGuard checked who). The limit
+   * is checked against the members under the room's lock, which every admission takes too, so no
+   * join can slip in between: 409 when it is below their number, and nothing changes.
+   */
+  async updateSettings(code: string, actorId: string, dto: UpdateRoomDto): Promise<RoomSummary> {
+    if (dto.name === undefined && dto.maxMembers === undefined) throw new BadRequestException('Give name or maxMembers (or both) to change');
+    const changed = await this.db.transaction(async (tx) => {
+      const [found]: Array<{ id: string }> = await tx.query(`SELECT id FROM rooms WHERE code = $1`, [code]);
+      const room = found && (await this.lockRoom(tx, found.id));
+      if (!room) throw new NotInRoomException(code);
+      if (dto.maxMembers !== undefined) {
+        const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM room_members WHERE room_id = $1`, [room.id]);
+        if (dto.maxMembers < n) {
+          throw new ConflictException(`This room has ${n} members: the member limit cannot be below that (${dto.maxMembers} asked); remove members first`);
+        }
+      }
+      await tx.query(`UPDATE rooms SET name = COALESCE($2, name), max_members = COALESCE($3, max_members) WHERE id = $1`, [room.id, dto.name ?? null, dto.maxMembers ?? null]);
+      return room.id;
+    });
+    const fields = [...(dto.name !== undefined ? ['name'] : []), ...(dto.maxMembers !== undefined ? ['maxMembers'] : [])].join(',');
+    await this.audit.record({ event: 'room.settings_changed', actorId, details: { roomId: changed, fields, ...(dto.maxMembers !== undefined ? { maxMembers: dto.maxMembers } : {}) } });
+    await this.announceUpdate(changed);
+    return this.summary(code, actorId);
+  }
+
+  /** Tells the room's members its settings as they are now (RoomEvents.updated → 'room:updated'). */
+  private async announceUpdate(roomId: string): Promise<void> {
+    const [row] = await this.db.query(`SELECT id, code, name, max_members, password_hash FROM rooms WHERE id = $1`, [roomId]);
+    if (!row) return;
+    const update: RoomUpdated = { roomId: row.id, code: row.code, name: row.name, maxMembers: row.max_members, hasPassword: row.password_hash !== null };
+    this.events.updated.next(update);
   }
 
   /** What a member needs to enter a room's live channel; NotInRoomException otherwise. */

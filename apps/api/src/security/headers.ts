@@ -50,6 +50,8 @@ function appHeaders(recaptcha: boolean, downloadOrigin: string | undefined) {
         // Decrypted file previews are blob: URLs (docs/protocol.md §10.1); no data: images.
         imgSrc: ["'self'", 'blob:'],
         fontSrc: ["'self'"],
+        // The web app manifest (/manifest.webmanifest) and, through it, the install icons.
+        manifestSrc: ["'self'"],
         connectSrc: ["'self'", ...(downloadOrigin ? [downloadOrigin] : [])],
         // The captcha's proof-of-work runs in a same-origin worker.
         workerSrc: ["'self'", 'blob:'],

@@ -28,6 +28,12 @@ export class RoomPasswordService {
     await this.audit.record({ event: 'room.password_set', actorId: ownerId, details: { roomId } });
   }
 
+  /** The owner removes the password: from now on a code alone asks for a member's approval, as in a room made without one. */
+  async remove(code: string, ownerId: string): Promise<void> {
+    const roomId = await this.rooms.removePassword(code);
+    await this.audit.record({ event: 'room.password_removed', actorId: ownerId, details: { roomId } });
+  }
+
   /**
    * Whether `joinKey` opens `room`'s password. False for no room, a room whose password is not set
    * (yet, or since v1) and no joinKey; whenever a joinKey is given, one bcrypt comparison runs either

@@ -29,6 +29,7 @@ import {
   type SealedContactBook,
   type SessionResponse,
   type SetRoomPasswordRequest,
+  type UpdateRoomRequest,
   type UserKeysResponse,
 } from '@conclave/contracts';
 import { firstValueFrom, type Observable } from 'rxjs';
@@ -138,6 +139,16 @@ export class ApiClient {
 
   setRoomPassword(code: string, body: SetRoomPasswordRequest): Promise<void> {
     return this.call(this.http.put<void>(ROOM_PATHS.password(code), body));
+  }
+
+  /** The owner renames the room or changes its member limit. */
+  updateRoom(code: string, body: UpdateRoomRequest): Promise<RoomSummary> {
+    return this.call(this.http.patch<RoomSummary>(ROOM_PATHS.room(code), body));
+  }
+
+  /** The owner removes the room password: joining by code needs a member's approval again. */
+  removeRoomPassword(code: string): Promise<void> {
+    return this.call(this.http.delete<void>(ROOM_PATHS.password(code)));
   }
 
   createInvite(code: string, body: CreateInviteRequest): Promise<InviteSummary> {

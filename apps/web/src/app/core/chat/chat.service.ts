@@ -22,6 +22,7 @@ import { type JoinCredentials, JoinService } from './join.service';
 import { MembershipService } from './membership.service';
 import { type KeyRecipient, RoomKeysService } from './room-keys.service';
 import { type ListenEvent, type ListenPayload, SocketRequestError, SocketService } from './socket.service';
+import { withRoomUpdate } from './room-update';
 
 /** How long a "typing" notice holds without a refresh (the sender repeats it while typing). */
 export const TYPING_HOLD_MS = 6_000;
@@ -225,6 +226,8 @@ export class ChatService {
     on(CHAT_EVENTS.message, (message) => this.received(message));
     on(CHAT_EVENTS.notice, (notice) => this.noticeHandlers.forEach((handler) => handler(notice)));
     on(CHAT_EVENTS.removed, ({ code }) => this.dropRoom(code, this.rooms().find((r) => r.code === code)?.id));
+    // The owner renamed a room, changed its limit or password: every member's list and header follow.
+    on(CHAT_EVENTS.roomUpdated, (update) => this.rooms.update((rooms) => withRoomUpdate(rooms, update)));
     on(CHAT_EVENTS.rateLimited, ({ message, retryAfterMs }) => this.rateLimit.set({ message, until: Date.now() + retryAfterMs }));
     // Key work failing is logged, never swallowed: the room shows "waiting for the key" meanwhile.
     // A room left or removed meanwhile answers no-such-room: nothing to do there any more.

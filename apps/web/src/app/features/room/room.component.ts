@@ -9,15 +9,16 @@ import { secondsLeft } from '../../core/chat/countdown';
 import { DirectoryService } from '../../core/chat/directory.service';
 import { JoinService } from '../../core/chat/join.service';
 import { MembershipService } from '../../core/chat/membership.service';
-import { RoomAccessService } from '../../core/chat/room-access.service';
 import { RoomKeysService } from '../../core/chat/room-keys.service';
 import { formatBytes } from '../../core/files/file-size';
 import { FileRefusedError, FileTransferService } from '../../core/files/file-transfer.service';
 import { SessionService } from '../../core/session.service';
+import { CopyButtonComponent } from '../../shared/copy/copy-button.component';
 import { InviteLinkComponent } from '../../shared/invite-link/invite-link.component';
 import { ComposerComponent } from './composer.component';
 import { JoinRequestComponent } from './join-request.component';
 import { type EditRequest, MessageListComponent } from './message-list.component';
+import { RoomSettingsDialogComponent } from './room-settings-dialog.component';
 import { type SafetyContact, SafetyNumberDialogComponent } from './safety-number-dialog.component';
 
 /**
@@ -26,7 +27,7 @@ import { type SafetyContact, SafetyNumberDialogComponent } from './safety-number
  */
 @Component({
   selector: 'cv-room',
-  imports: [MessageListComponent, ComposerComponent, SafetyNumberDialogComponent, JoinRequestComponent, InviteLinkComponent],
+  imports: [MessageListComponent, ComposerComponent, SafetyNumberDialogComponent, JoinRequestComponent, InviteLinkComponent, CopyButtonComponent, RoomSettingsDialogComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './room.component.html',
   styleUrl: './room.component.css',
@@ -42,11 +43,11 @@ export class RoomComponent {
   private readonly directory = inject(DirectoryService);
   private readonly membership = inject(MembershipService);
   private readonly joins = inject(JoinService);
-  private readonly access = inject(RoomAccessService);
   private readonly session = inject(SessionService);
   private readonly router = inject(Router);
   protected readonly files = inject(FileTransferService);
   private readonly safetyDialog = viewChild(SafetyNumberDialogComponent);
+  protected readonly settingsDialog = viewChild(RoomSettingsDialogComponent);
 
   protected readonly room = computed(() => this.chat.rooms().find((r) => r.code === this.code().toUpperCase()) ?? null);
   protected readonly detail = signal<RoomDetail | null>(null);
@@ -59,9 +60,6 @@ export class RoomComponent {
   protected readonly isOwner = computed(() => this.room()?.role === 'owner');
   private readonly isMember = computed(() => this.room() !== null);
   protected readonly invitesOpen = signal(false);
-  protected readonly passwordOpen = signal(false);
-  protected readonly newPassword = signal('');
-  protected readonly passwordStatus = signal<string | null>(null);
   protected readonly confirmRemove = signal<RoomMember | null>(null);
   protected readonly cancelling = signal(false);
   /** Admitted members this browser gave no room key because their identity key changed (docs/protocol.md §8.2). */
@@ -302,21 +300,6 @@ export class RoomComponent {
       await this.loadDetail(this.code().toUpperCase());
     } catch (err) {
       this.detailError.set((err as Error).message);
-    }
-  }
-
-  /** The owner sets (or changes) the room password; only derived keys reach the server. */
-  protected async setPassword(event: Event): Promise<void> {
-    event.preventDefault();
-    const room = this.room();
-    if (!room || !this.newPassword()) return;
-    this.passwordStatus.set('Deriving the room keys…');
-    try {
-      await this.access.setPassword(room, this.newPassword());
-      this.newPassword.set('');
-      this.passwordStatus.set('The room password is set: whoever gives it joins without approval.');
-    } catch (err) {
-      this.passwordStatus.set(`The password was not set: ${(err as Error).message}`);
     }
   }
 

@@ -1,8 +1,13 @@
 import { ChangeDetectionStrategy, Component, inject, input, signal } from '@angular/core';
 import { INVITE_MAX_DAYS, INVITE_MAX_USES } from '@conclave/contracts';
 import { RoomAccessService } from '../../core/chat/room-access.service';
+import { copyText } from '../copy/clipboard';
 
-/** Creates an invite link (expiry, number of uses) and offers it to copy: whoever opens it joins without an approval step. */
+/**
+ * Creates an invite link (expiry, number of uses) and copies it in the same click (Copy copies it
+ * again; where the browser does not allow it, the link is there to select): whoever opens it joins
+ * without an approval step.
+ */
 @Component({
   selector: 'cv-invite-link',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -49,7 +54,9 @@ export class InviteLinkComponent {
     this.error.set(null);
     this.copied.set(false);
     try {
-      this.link.set((await this.access.createInvite(this.room(), { days, uses })).link);
+      const { link } = await this.access.createInvite(this.room(), { days, uses });
+      this.link.set(link);
+      this.copied.set(await copyText(link));
     } catch (err) {
       this.error.set((err as Error).message);
     } finally {
@@ -58,11 +65,8 @@ export class InviteLinkComponent {
   }
 
   protected async copy(link: string): Promise<void> {
-    try {
-      await navigator.clipboard.writeText(link);
-      this.copied.set(true);
-    } catch {
-      this.error.set('Copying was not allowed: select the link and copy it yourself');
-    }
+    const copied = await copyText(link);
+    this.copied.set(copied);
+    if (!copied) this.error.set('Copying was not allowed: select the link and copy it yourself');
   }
 }
