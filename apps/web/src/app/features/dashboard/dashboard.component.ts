@@ -4,6 +4,7 @@ import { ChatService } from '../../core/chat/chat.service';
 import { secondsLeft } from '../../core/chat/countdown';
 import { JoinService } from '../../core/chat/join.service';
 import { MembershipService } from '../../core/chat/membership.service';
+import { NotificationService } from '../../core/notifications/notification.service';
 import { SessionService } from '../../core/session.service';
 import { CreateRoomDialogComponent } from './create-room-dialog.component';
 import { JoinRoomFormComponent } from './join-room-form.component';
@@ -40,6 +41,8 @@ export class DashboardComponent {
   private reconnectTimer?: ReturnType<typeof setTimeout>;
 
   constructor() {
+    // Unread count in the tab title and desktop notifications, for as long as someone is signed in.
+    inject(NotificationService);
     this.chat.start();
     inject(DestroyRef).onDestroy(() => {
       clearTimeout(this.reconnectTimer);
