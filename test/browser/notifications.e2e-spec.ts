@@ -1,8 +1,10 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Account, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { launchChromium } from '../support/browser.js';
 import { createRoom, joinRoom, messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
-import { ServerProcess } from '../support/server.js';
+import { REPO_ROOT, ServerProcess } from '../support/server.js';
 
 /** What a page passed to `new Notification(title, options)`. */
 interface Shown {
@@ -173,6 +175,8 @@ describe('notifications in chromium: two people, two rooms', () => {
     await benPage.reload();
     await openAccount(benPage);
     await expect(benPage.getByRole('radio', { name: /Only “New message in ROOM”/ }).isChecked()).resolves.toBe(true);
+    mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true });
+    await benPage.locator('cv-notification-settings').screenshot({ path: join(REPO_ROOT, 'test-output/notification-settings.png') });
   });
 
   it('highlights a message that @mentions me and notifies it; with "only @mentions" nothing else notifies', async () => {
@@ -192,6 +196,7 @@ describe('notifications in chromium: two people, two rooms', () => {
     await expect(mention.evaluate((li) => li.classList.contains('mentions-me'))).resolves.toBe(true);
     await expect(mention.evaluate((li) => getComputedStyle(li.querySelector('.meta')!, '::after').content)).resolves.toBe('"@ mentions you"');
     await expect(benPage.locator('ol.messages > li.mentions-me').count()).resolves.toBe(1);
+    await benPage.screenshot({ path: join(REPO_ROOT, 'test-output/mention.png') });
     // The sender's own line is not highlighted.
     await expect(annPage.locator('ol.messages > li.mentions-me').count()).resolves.toBe(0);
     expect(await shownTo(benPage)).toHaveLength(before + 1);
