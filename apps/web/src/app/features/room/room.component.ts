@@ -87,7 +87,10 @@ export class RoomComponent {
     return (room && this.keys.refusedEpochs().get(room.id)) || [];
   });
   /** The conversation, lines that @mention this user flagged (highlighted by the message list). */
-  protected readonly lines = computed(() => markMentions(this.conversation.lines(), this.me()?.username, this.detail()?.members.map((m) => m.username)));
+  protected readonly lines = computed(() => markMentions(this.conversation.lines(), this.me()?.username, this.detail()?.members.map((m) => m.username)), {
+    // The member list reloads with the roster: the same lines then are no change for the message list.
+    equal: (a, b) => a.length === b.length && a.every((line, i) => line === b[i]),
+  });
   protected readonly present = computed(() => new Set((this.chat.rosters()[this.code().toUpperCase()] ?? []).map((e) => e.userId)));
   protected readonly typingNames = computed(() => (this.chat.typing()[this.code().toUpperCase()] ?? []).filter((e) => e.userId !== this.me()?.id).map((e) => e.username));
   /** Members of this room whose identity key changed since verified or first seen. */
