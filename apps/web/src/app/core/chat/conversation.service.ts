@@ -47,6 +47,8 @@ export interface ChatLine {
   edited?: boolean;
   /** The sender deleted it: the server holds no ciphertext any more; only the marker is shown. */
   deleted?: boolean;
+  /** It @mentions the signed-in user (set by markMentions in mentions.ts): highlighted. */
+  mentionsMe?: boolean;
 }
 
 /** What a membership line says happened to its member. */

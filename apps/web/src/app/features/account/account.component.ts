@@ -4,6 +4,7 @@ import { AccountService, type PasswordChangeStep } from '../../core/account.serv
 import { ApiError } from '../../core/api-client.service';
 import { passwordProblem } from '../../core/password-rules';
 import { SessionService } from '../../core/session.service';
+import { NotificationSettingsComponent } from './notification-settings.component';
 
 const STEPS: Record<PasswordChangeStep, string> = {
   deriving: 'Deriving keys from both passwords…',
@@ -12,9 +13,10 @@ const STEPS: Record<PasswordChangeStep, string> = {
   saving: 'Saving…',
 };
 
-/** Account settings: who you are, and the password change. */
+/** Account settings: who you are, the password change, and this browser's notification settings. */
 @Component({
   selector: 'cv-account',
+  imports: [NotificationSettingsComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './account.component.html',
 })

@@ -5,6 +5,7 @@ import { ContactsService } from '../../core/chat/contacts.service';
 import { secondsLeft } from '../../core/chat/countdown';
 import { JoinService } from '../../core/chat/join.service';
 import { MembershipService } from '../../core/chat/membership.service';
+import { NotificationService } from '../../core/notifications/notification.service';
 import { SessionService } from '../../core/session.service';
 import { CreateRoomDialogComponent } from './create-room-dialog.component';
 import { JoinRoomFormComponent } from './join-room-form.component';
@@ -47,6 +48,8 @@ export class DashboardComponent {
   private reconnectTimer?: ReturnType<typeof setTimeout>;
 
   constructor() {
+    // Unread count in the tab title and desktop notifications, for as long as someone is signed in.
+    inject(NotificationService);
     this.chat.start();
     // Verification marks follow the user: loaded at sign-in, not room by room.
     void this.contacts.load().catch((err: unknown) => console.warn('Loading the contact book failed (rooms load it again):', err));

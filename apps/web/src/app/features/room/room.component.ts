@@ -6,6 +6,7 @@ import { ChatService } from '../../core/chat/chat.service';
 import { ContactsService } from '../../core/chat/contacts.service';
 import { type ChatLine, ConversationService } from '../../core/chat/conversation.service';
 import { secondsLeft } from '../../core/chat/countdown';
+import { markMentions } from '../../core/chat/mentions';
 import { DirectoryService } from '../../core/chat/directory.service';
 import { JoinService } from '../../core/chat/join.service';
 import { MembershipService } from '../../core/chat/membership.service';
@@ -96,6 +97,11 @@ export class RoomComponent {
   protected readonly refusedEpochs = computed(() => {
     const room = this.room();
     return (room && this.keys.refusedEpochs().get(room.id)) || [];
+  });
+  /** The conversation, lines that @mention this user flagged (highlighted by the message list). */
+  protected readonly lines = computed(() => markMentions(this.conversation.lines(), this.me()?.username, this.detail()?.members.map((m) => m.username)), {
+    // The member list reloads with the roster: the same lines then are no change for the message list.
+    equal: (a, b) => a.length === b.length && a.every((line, i) => line === b[i]),
   });
   protected readonly present = computed(() => new Set((this.chat.rosters()[this.code().toUpperCase()] ?? []).map((e) => e.userId)));
   protected readonly typingNames = computed(() => (this.chat.typing()[this.code().toUpperCase()] ?? []).filter((e) => e.userId !== this.me()?.id).map((e) => e.username));
