@@ -169,6 +169,10 @@ describe('NotificationService', () => {
     await settle();
     expect(notifier.shown).toEqual([expect.objectContaining({ title: 'New message in Side', body: '' })]);
     expect(decrypt).not.toHaveBeenCalled();
+    // An edit, routed with editOf, is no new message even unread.
+    chat.deliver({ ...message('side', 'ann-id', 'the secret plan, edited'), editOf: 4 });
+    await settle();
+    expect(notifier.shown).toHaveLength(1);
   });
 
   it('says only "New message in ROOM" for a message this browser cannot read or verify', async () => {

@@ -86,7 +86,8 @@ export class NotificationService {
 
   private async received(message: StoredMessage): Promise<void> {
     const me = this.session.user();
-    if (!me || message.senderId === me.id) return;
+    // An edit (routed with editOf, docs/protocol.md §9b) is no new message: not counted, not notified.
+    if (!me || message.senderId === me.id || message.editOf !== undefined) return;
     const room = this.chat.rooms().find((r) => r.id === message.roomId);
     if (!room) return;
     const onScreen = this.chat.activeRoom()?.id === room.id;
