@@ -1,9 +1,11 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Account, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
 import { launchChromium } from '../support/browser.js';
 import { createRoom, joinRoom, messages, type PageIncidents, say, signInPage, watchedPage } from '../support/chat-ui.js';
 import { sql } from '../support/db.js';
-import { ServerProcess } from '../support/server.js';
+import { REPO_ROOT, ServerProcess } from '../support/server.js';
 
 /**
  * Issue 15's conversation as people see it in chromium: edit and delete across two people and a
@@ -151,6 +153,10 @@ describe('the conversation in chromium', () => {
     await divider.waitFor();
     // Right before the first message ben had not seen.
     await expect(divider.locator('xpath=following-sibling::li[1]').textContent()).resolves.toContain('while you were away 3');
+    // The README's picture of the conversation (docs/screenshot-chat.png is copied from it).
+    mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true });
+    await benPage.setViewportSize({ width: 1100, height: 760 });
+    await benPage.screenshot({ path: join(REPO_ROOT, 'test-output/conversation.png') });
     expect(side).toMatch(/^[A-Z0-9]{4}$/);
   });
 

@@ -24,6 +24,13 @@ import { type KeyRecipient, RoomKeysService } from './room-keys.service';
 import { type ListenEvent, type ListenPayload, SocketRequestError, SocketService } from './socket.service';
 import { withRoomUpdate } from './room-update';
 
+/**
+ * Logs a failure of background work on a room. A room left or removed meanwhile answers
+ * no-such-room: nothing is to be done there any more, so that is no error.
+ */
+const failure = (what: string) => (err: unknown) =>
+  err instanceof SocketRequestError && err.code === 'no-such-room' ? console.warn(`${what} skipped: no longer a member`) : console.error(`${what} failed:`, err);
+
 /** How long a "typing" notice holds without a refresh (the sender repeats it while typing). */
 export const TYPING_HOLD_MS = 6_000;
 
@@ -230,11 +237,7 @@ export class ChatService {
     on(CHAT_EVENTS.roomUpdated, (update) => this.rooms.update((rooms) => withRoomUpdate(rooms, update)));
     on(CHAT_EVENTS.rateLimited, ({ message, retryAfterMs }) => this.rateLimit.set({ message, until: Date.now() + retryAfterMs }));
     // Key work failing is logged, never swallowed: the room shows "waiting for the key" meanwhile.
-    // A room left or removed meanwhile answers no-such-room: nothing to do there any more.
-    const keyWork = (what: string, work: Promise<void>) =>
-      void work.catch((err: unknown) =>
-        err instanceof SocketRequestError && err.code === 'no-such-room' ? console.warn(`Room key ${what} skipped: no longer a member`) : console.error(`Room key ${what} failed:`, err),
-      );
+    const keyWork = (what: string, work: Promise<void>) => void work.catch(failure(`Room key ${what}`));
     on(CHAT_EVENTS.keyRequested, (request) => keyWork('sharing', this.share(request)));
     on(CHAT_EVENTS.rotate, (request) => keyWork('rotation', this.rotate(request)));
     on(CHAT_EVENTS.admissionRequested, (request) => void this.membership.requested(request).catch((err: unknown) => console.error('Join request failed:', err)));
@@ -264,7 +267,7 @@ export class ChatService {
     this.joins.resolved(notice);
     if (notice.outcome !== 'admitted') return;
     const room = (await this.refreshRooms()).find((r) => r.code === notice.code);
-    if (room) await this.enter(room).catch((err: unknown) => console.error(`Entering ${notice.code} failed:`, err));
+    if (room) await this.enter(room).catch(failure(`Entering ${notice.code}`));
   }
 
   private received(message: StoredMessage): void {
