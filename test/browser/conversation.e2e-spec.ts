@@ -160,6 +160,22 @@ describe('the conversation in chromium', () => {
     expect(side).toMatch(/^[A-Z0-9]{4}$/);
   });
 
+  it('offers a way back to the newest message to a reader scrolled up, counting what arrived meanwhile', async () => {
+    await benPage.setViewportSize({ width: 900, height: 420 });
+    const scroller = benPage.locator('cv-message-list .scroller');
+    await scroller.evaluate((el) => el.scrollTo({ top: 0 }));
+    const jump = benPage.getByRole('button', { name: /Jump to latest|new message/ });
+    await jump.waitFor();
+    await say(annPage, 'news from below');
+    await benPage.getByRole('button', { name: '1 new message ↓' }).waitFor({ timeout: 20_000 });
+    await benPage.getByRole('button', { name: '1 new message ↓' }).click();
+    await jump.waitFor({ state: 'detached' });
+    await expect(line(benPage, 'news from below').isVisible()).resolves.toBe(true);
+    const fromBottom = await scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    expect(fromBottom).toBeLessThan(5);
+    await benPage.setViewportSize({ width: 1100, height: 760 });
+  });
+
   it('explains to a newcomer of a joined-history room why earlier messages are missing, and says who left', async () => {
     await annPage.goto(`${server.origin}/home`);
     await annPage.getByRole('button', { name: 'Create room' }).click();
