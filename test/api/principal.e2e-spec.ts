@@ -34,6 +34,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /ping',
   'GET /api/health',
   'GET /api/auth/captcha',
+  'GET /api/config',
   'POST /api/auth/register',
   'POST /api/auth/login',
   'POST /api/auth/logout',
