@@ -36,6 +36,8 @@ describe('messageRows', () => {
       NOW,
     );
     expect(rows.map((r) => r.continues)).toEqual([false, true, false, false, false, false]);
+    const mention = messageRows([line('ann', minutes(-3)), line('ann', minutes(-2), { mentionsMe: true })], 0, NOW);
+    expect(mention.map((r) => r.continues)).toEqual([false, false]);
   });
 
   it('marks the first of the last N messages of others as the first unread, skipping mine and membership lines', () => {

@@ -48,6 +48,8 @@ export function messageRows(lines: readonly ChatLine[], unread: number, now = ne
       previous !== undefined &&
       isMessage(line) &&
       isMessage(previous) &&
+      // A mention of the reader keeps its header: "@ mentions you" is said there.
+      !line.mentionsMe &&
       previous.senderId === line.senderId &&
       created.getTime() - new Date(previous.createdAt).getTime() < GROUP_WITHIN_MS;
     previous = line;
