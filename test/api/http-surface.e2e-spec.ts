@@ -198,7 +198,7 @@ describe('bad input never gives a 5xx', () => {
   });
 
   interface BodyRoute {
-    method: 'post' | 'put';
+    method: 'post' | 'put' | 'patch';
     /** As the OpenAPI document names it. */
     path: string;
     /** A body whose string at `field` carries U+0000 (the rest as a client would send it). */
@@ -220,6 +220,7 @@ describe('bad input never gives a 5xx', () => {
     { method: 'post', path: '/api/rooms', withNul: () => ({ name: 'Null\u0000room', history: 'shared' }), field: 'name' },
     { method: 'post', path: '/api/rooms/{code}/join', withNul: () => ({ joinKey: 'open\u0000sesame' }), field: 'joinKey' },
     { method: 'post', path: '/api/rooms/{code}/join/cancel', withNul: () => ({ note: '\u0000' }), field: 'note' },
+    { method: 'patch', path: '/api/rooms/{code}', withNul: () => ({ name: 'Renamed\u0000' }), field: 'name' },
     { method: 'put', path: '/api/rooms/{code}/password', withNul: () => ({ joinKey: '\u0000', sealed: { epoch: 1, iv: 'AAAA', ct: 'AAAA' } }), field: 'joinKey' },
     { method: 'post', path: '/api/rooms/{code}/invites', withNul: () => ({ id: 'A\u0000', expiresAt: new Date().toISOString(), maxUses: 1 }), field: 'id' },
     { method: 'post', path: '/api/rooms/{code}/invites/{inviteId}/revoke', withNul: () => ({ note: '\u0000' }), field: 'note' },
@@ -240,7 +241,7 @@ describe('bad input never gives a 5xx', () => {
   ];
   const send = (route: BodyRoute) => {
     const path = route.path.replace('{code}', room.code).replace('{userId}', prober.userId).replace('{inviteId}', 'A'.repeat(22)).replace('{fileId}', FILE_ID);
-    return route.method === 'put' ? client.put(path) : client.post(path);
+    return client[route.method](path);
   };
   const FILE_ID = '0a0b0c0d-1e1f-4a4b-8c8d-9e9f0a0b0c0d';
   const DEEP = '['.repeat(20_000) + ']'.repeat(20_000);
