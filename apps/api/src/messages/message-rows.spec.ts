@@ -3,7 +3,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { ExternalPostgres } from '../../../../test/support/postgres.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
-import { STORE_BATCH } from './message-rows.js';
+import { DELETE_MESSAGE, LOCK_ROOM, STORE_BATCH } from './message-rows.js';
 
 /**
  * STORE_BATCH's lock order on a real PostgreSQL (the migrated schema): every room it names, by id,
@@ -54,6 +54,7 @@ async function lockableNow(table: 'rooms' | 'files', id: string): Promise<boolea
 interface Envelope {
   roomId: string;
   fileId?: string;
+  editOf?: number;
 }
 
 /** STORE_BATCH for `senderId`'s envelopes (epoch 1), as MessagesService sends it. */
@@ -68,6 +69,7 @@ function storeBatch(client: pg.Client, senderId: string, envelopes: Envelope[]) 
     column(() => 'Y3Q='),
     column(() => 'c2ln'),
     column((e) => e.fileId ?? null),
+    column((e) => e.editOf ?? null),
   ]);
 }
 
@@ -184,5 +186,34 @@ describe('STORE_BATCH', () => {
 
     await holder.query('COMMIT');
     expect((await batch).rows.map((r) => r.room_id)).toEqual([highest]);
+  });
+
+  it('refuses an edit whose original a deletion wiped while the batch waited: no edit outlives its original (docs/protocol.md §9c)', async () => {
+    const setup = await connect();
+    const { userId, roomIds } = await sender(setup, 1);
+    const [roomId] = roomIds as [string];
+    const [original] = (await storeBatch(setup, userId, [{ roomId }])).rows;
+    const seq = Number(original!.seq);
+
+    // A deletion as MessagesService.delete runs it, not yet committed.
+    const deleter = await connect();
+    await deleter.query('BEGIN');
+    await deleter.query(LOCK_ROOM, [roomId]);
+    expect((await deleter.query(DELETE_MESSAGE, [roomId, userId, seq])).rows).toHaveLength(1);
+
+    const writer = await connect();
+    const { rows: [{ pid }] } = await writer.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+    const batch = storeBatch(writer, userId, [{ roomId, editOf: seq }, { roomId }]);
+    await waitingForLock(setup, pid);
+    await deleter.query('COMMIT');
+
+    // The plain message is stored after the deletion entry; the edit is refused, nothing of it kept.
+    expect((await batch).rows.map((r) => Number(r.seq))).toEqual([seq + 2]);
+    const { rows } = await setup.query(`SELECT seq, kind, edit_of, ct IS NULL AS wiped FROM messages WHERE room_id = $1 ORDER BY seq`, [roomId]);
+    expect(rows).toEqual([
+      { seq: String(seq), kind: 'message', edit_of: null, wiped: true },
+      { seq: String(seq + 1), kind: 'deletion', edit_of: null, wiped: true },
+      { seq: String(seq + 2), kind: 'message', edit_of: null, wiped: false },
+    ]);
   });
 });
