@@ -4,7 +4,7 @@ import { ContactsService } from '../../core/chat/contacts.service';
 import type { ChatLine, MembershipChange } from '../../core/chat/conversation.service';
 import type { FileRoom } from '../../core/files/file-transfer.service';
 import { FileMessageComponent } from './file-message.component';
-import { messageRows } from './message-rows';
+import { messageRows, timeLabel } from './message-rows';
 import { PREVIEW_VIEWPORT, type PreviewViewport } from './nearly-visible';
 
 /** Distance from the top (px) at which the next older page is fetched. */
@@ -162,10 +162,5 @@ export class MessageListComponent implements PreviewViewport {
     this.deleteMessage.emit(line);
   }
 
-  /** The time; with the date for a message of another day (the day separator may be far above). */
-  protected time(iso: string): string {
-    const date = new Date(iso);
-    const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    return date.toDateString() === new Date().toDateString() ? time : `${date.toLocaleDateString([], { day: 'numeric', month: 'short' })}, ${time}`;
-  }
+  protected readonly time = (iso: string) => timeLabel(iso);
 }

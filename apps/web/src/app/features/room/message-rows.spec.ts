@@ -1,5 +1,5 @@
 import type { ChatLine } from '../../core/chat/conversation.service';
-import { dayLabel, messageRows } from './message-rows';
+import { dayLabel, messageRows, timeLabel } from './message-rows';
 
 const NOW = new Date(2026, 11, 4, 15, 0);
 let n = 0;
@@ -15,6 +15,14 @@ describe('messageRows', () => {
     expect(dayLabel(new Date(2026, 11, 3, 23, 59), NOW)).toBe('Yesterday');
     expect(dayLabel(new Date(2026, 10, 20, 9), NOW)).toContain('20');
     expect(dayLabel(new Date(2025, 10, 20, 9), NOW)).toContain('2025');
+  });
+
+  it('dates the times of messages from other days, not today’s', () => {
+    const today = timeLabel(minutes(-10).toISOString(), NOW);
+    const earlier = timeLabel(new Date(2026, 10, 20, 9, 5).toISOString(), NOW);
+    expect(today).not.toMatch(/20|Nov/);
+    expect(earlier).toMatch(/20/);
+    expect(earlier.length).toBeGreaterThan(today.length);
   });
 
   it('puts a separator before the first line of each day', () => {

@@ -57,3 +57,10 @@ export function messageRows(lines: readonly ChatLine[], unread: number, now = ne
     return { line, ...(newDay ? { day } : {}), continues, firstUnread };
   });
 }
+
+/** A message's time; with its date when it is not from today (the day separator may be far above). */
+export function timeLabel(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return date.toDateString() === now.toDateString() ? time : `${date.toLocaleDateString([], { day: 'numeric', month: 'short' })}, ${time}`;
+}
