@@ -1,53 +1,35 @@
-import { type EnterRoomResult, LIMITS, type MessageEnvelope, messageBounds, type RoomSummary, type SendResult } from '@conclave/contracts';
+import { LIMITS, type MessageEnvelope, messageBounds, type RoomSummary, type SendResult } from '@conclave/contracts';
 import { decryptMessage, encryptMessage, generateIdentity, importPublicKeys, textContent } from '@conclave/crypto';
-import type { Socket } from 'socket.io-client';
-import { type Account, browserClient, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { FAST_AUTH_ENV } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { createRoom, joinAndAdmit } from '../support/membership.js';
+import { type ChatMember, chatMember, enterRoom } from '../support/chat-members.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, askRaw, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
+import { ask, askRaw, CHAT_EVENTS, makeFirstEpoch, next, resultOf } from '../support/sockets.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Member {
-  account: Account;
-  rest: Client;
-  socket: Socket;
-}
-
-async function member(server: ServerProcess, name: string): Promise<Member> {
-  const account = await newAccount(name);
-  const rest = await registeredClient(server, account);
-  const socket = connect(server, await sessionCookie(server, account));
-  await connected(socket);
-  return { account, rest, socket };
-}
-
-async function enter(m: Member, code: string): Promise<EnterRoomResult> {
-  return resultOf(await ask(m.socket, CHAT_EVENTS.enter, { code }));
-}
-
 describe('encrypted messages (steady rate: 1 message per second per user)', () => {
   let server: ServerProcess;
-  let ann: Member;
-  let ben: Member;
+  let ann: ChatMember;
+  let ben: ChatMember;
   let room: RoomSummary;
   let epochKey: CryptoKey;
   const bodies: string[] = [];
 
-  const envelope = (from: Member, body: string, extra: Partial<Parameters<typeof encryptMessage>[0]> = {}) => {
+  const envelope = (from: ChatMember, body: string, extra: Partial<Parameters<typeof encryptMessage>[0]> = {}) => {
     bodies.push(body);
     return encryptMessage({ roomId: room.id, senderId: from.account.userId, epoch: 1, epochKey, senderSig: from.account.identity.sig.privateKey, content: textContent(body), ...extra });
   };
-  const send = (from: Member, e: MessageEnvelope | object) => askRaw<SendResult>(from.socket, CHAT_EVENTS.send, e);
+  const send = (from: ChatMember, e: MessageEnvelope | object) => askRaw<SendResult>(from.socket, CHAT_EVENTS.send, e);
 
   beforeAll(async () => {
     server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, REGISTER_LIMIT_PER_HOUR: '1000' } });
-    [ann, ben] = [await member(server, 'ann'), await member(server, 'ben')];
+    [ann, ben] = [await chatMember(server, 'ann'), await chatMember(server, 'ben')];
     room = await createRoom(server, ann, { name: 'Encrypted', history: 'shared' });
     await joinAndAdmit(server, ben, room, ann);
-    await enter(ann, room.code);
-    await enter(ben, room.code);
+    await enterRoom(ann, room.code);
+    await enterRoom(ben, room.code);
     epochKey = await makeFirstEpoch(ann.socket, room.id, ann.account, [ann.account, ben.account]);
   });
 
@@ -92,8 +74,8 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   it('refuses a replayed message: another member’s envelope re-sent as one’s own, or one moved to another room; a resend of one’s own stays a duplicate', async () => {
     const elsewhere = await createRoom(server, ann, { name: 'Elsewhere', history: 'shared' });
     await joinAndAdmit(server, ben, elsewhere, ann);
-    await enter(ann, elsewhere.code);
-    await enter(ben, elsewhere.code);
+    await enterRoom(ann, elsewhere.code);
+    await enterRoom(ben, elsewhere.code);
     await makeFirstEpoch(ann.socket, elsewhere.id, ann.account, [ann.account, ben.account]);
     await sleep(1100);
     const incoming = next(ben.socket, CHAT_EVENTS.message);
@@ -120,7 +102,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   it('refuses a message under an epoch the sender holds no key box for (a room whose first epoch is not made yet)', async () => {
     await sleep(1100);
     const keyless = (await ann.rest.post('/api/rooms', { name: 'No key yet', history: 'shared' }).expect(201)).body as RoomSummary;
-    const { roomId } = await enter(ann, keyless.code);
+    const { roomId } = await enterRoom(ann, keyless.code);
     const reply = await send(ann, await envelope(ann, 'before any key exists', { roomId }));
     expect(reply).toMatchObject({ ok: false, error: { code: 'no-key', currentEpoch: 1 } });
     expect(await sql(server, `SELECT seq FROM messages WHERE room_id = $1`, [roomId])).toEqual([]);
@@ -158,7 +140,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
   });
 
   it('refuses sending, history and resync in a room the socket has not entered', async () => {
-    const outsider = await member(server, 'cat');
+    const outsider = await chatMember(server, 'cat');
     for (const [event, payload] of [
       [CHAT_EVENTS.send, await envelope(outsider, 'let me in')],
       [CHAT_EVENTS.history, { roomId: room.id }],
@@ -179,7 +161,7 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
       [big.id, ann.account.userId, template.iv, template.ct, template.sig],
     );
     await sql(server, `UPDATE rooms SET last_seq = 120 WHERE id = $1`, [big.id]);
-    await enter(ann, big.code);
+    await enterRoom(ann, big.code);
     const page = async (before?: number) => resultOf(await ask(ann.socket, CHAT_EVENTS.history, { roomId: big.id, before }));
     const first = await page();
     expect(first.messages.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 120 - i));
@@ -206,13 +188,13 @@ describe('encrypted messages (steady rate: 1 message per second per user)', () =
 
   it('shows a joiner of a "joined" room only what was sent after they joined', async () => {
     const late = await createRoom(server, ann, { name: 'From now on', history: 'joined' });
-    await enter(ann, late.code);
+    await enterRoom(ann, late.code);
     const lateKey = await makeFirstEpoch(ann.socket, late.id, ann.account, [ann.account]);
     await sleep(1100);
     expect(await send(ann, await envelope(ann, 'before dan', { roomId: late.id, epochKey: lateKey }))).toMatchObject({ ok: true });
-    const dan = await member(server, 'dan');
+    const dan = await chatMember(server, 'dan');
     await joinAndAdmit(server, dan, late, ann);
-    await enter(dan, late.code);
+    await enterRoom(dan, late.code);
     await sleep(1100);
     expect(await send(ann, await envelope(ann, 'after dan', { roomId: late.id, epochKey: lateKey }))).toMatchObject({ ok: true, result: { seq: 3 } });
     const history = resultOf(await ask(dan.socket, CHAT_EVENTS.history, { roomId: late.id }));
@@ -234,15 +216,15 @@ describe('many senders at once (the store writes in batches)', () => {
     const server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst', REGISTER_LIMIT_PER_HOUR: '1000' } });
     try {
       const members = [];
-      for (const name of ['kim', 'lou', 'max', 'ned']) members.push(await member(server, name));
-      const [owner] = members as [Member];
+      for (const name of ['kim', 'lou', 'max', 'ned']) members.push(await chatMember(server, name));
+      const [owner] = members as [ChatMember];
       const room = await createRoom(server, owner, { name: 'Crowd', history: 'shared' });
       for (const m of members.slice(1)) await joinAndAdmit(server, m, room, owner);
-      for (const m of members) await enter(m, room.code);
+      for (const m of members) await enterRoom(m, room.code);
       const epochKey = await makeFirstEpoch(owner.socket, room.id, owner.account, members.map((m) => m.account));
       // The joiners' "joined" lines come first (docs/protocol.md §9a).
       const base = members.length - 1;
-      const seal = (m: Member, i: number) =>
+      const seal = (m: ChatMember, i: number) =>
         encryptMessage({ roomId: room.id, senderId: m.account.userId, epoch: 1, epochKey, senderSig: m.account.identity.sig.privateKey, content: textContent(`crowd ${i}`) });
       const envelopes = await Promise.all(members.flatMap((m) => [1, 2, 3, 4].map(async (i) => ({ m, e: await seal(m, i) }))));
       // Not the first one: that is written alone while the rest queue, so the copies share a batch.
@@ -271,9 +253,9 @@ describe('the "burst" rate profile (5 messages per 10 seconds, then muted 10 sec
   it('refuses the sixth message with the seed’s warning', async () => {
     const server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst' } });
     try {
-      const eve = await member(server, 'eve');
+      const eve = await chatMember(server, 'eve');
       const room = await createRoom(server, eve, { name: 'Burst', history: 'shared' });
-      await enter(eve, room.code);
+      await enterRoom(eve, room.code);
       const epochKey = await makeFirstEpoch(eve.socket, room.id, eve.account, [eve.account]);
       const sendOne = async (i: number) =>
         ask(

@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import {
   CHAT_EVENTS,
-  type EnterRoomResult,
   FILE_BODY_TYPE,
   FILE_PATHS,
   FILE_PENDING_PER_USER_MAX,
@@ -14,52 +13,32 @@ import {
   type StoredMessage,
 } from '@conclave/contracts';
 import { decryptFile } from '@conclave/crypto';
-import type { Socket } from 'socket.io-client';
-import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { FAST_AUTH_ENV } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { bytesBody, encryptedFile, rawRequest, sampleFiles, sendFileMessage, upload, uploadHead } from '../support/files.js';
 import { createRoom, joinAndAdmit } from '../support/membership.js';
+import { type ChatMember, chatMember, enterRoom } from '../support/chat-members.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, askRaw, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
+import { ask, askRaw, makeFirstEpoch, next, resultOf } from '../support/sockets.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Member {
-  account: Account;
-  rest: Client;
-  socket: Socket;
-  cookie: string;
-}
 
 interface KeyedRoom extends RoomSummary {
   epoch: number;
   epochKey: CryptoKey;
 }
 
-async function member(server: ServerProcess, name: string): Promise<Member> {
-  const account = await newAccount(name);
-  const rest = await registeredClient(server, account);
-  const cookie = await sessionCookie(server, account);
-  const socket = connect(server, cookie);
-  await connected(socket);
-  return { account, rest, socket, cookie };
-}
-
-async function enter(m: Member, code: string): Promise<EnterRoomResult> {
-  return resultOf(await ask(m.socket, CHAT_EVENTS.enter, { code }));
-}
-
 /** A room of `owner` with `others` admitted, everyone entered, epoch 1 made by the owner. */
-async function keyedRoom(server: ServerProcess, owner: Member, others: Member[], history: 'shared' | 'joined' = 'shared'): Promise<KeyedRoom> {
+async function keyedRoom(server: ServerProcess, owner: ChatMember, others: ChatMember[], history: 'shared' | 'joined' = 'shared'): Promise<KeyedRoom> {
   const room = await createRoom(server, owner, { name: `Files ${randomUUID().slice(0, 6)}`, history });
   for (const m of others) await joinAndAdmit(server, m, room, owner);
-  for (const m of [owner, ...others]) await enter(m, room.code);
+  for (const m of [owner, ...others]) await enterRoom(m, room.code);
   const epochKey = await makeFirstEpoch(owner.socket, room.id, owner.account, [owner, ...others].map((m) => m.account));
   return { ...room, epoch: 1, epochKey };
 }
 
 /** message:send of a file message, waiting out the message rate when refused for it. */
-async function sendFile(m: Member, room: KeyedRoom, file: Awaited<ReturnType<typeof encryptedFile>>, fileId?: string) {
+async function sendFile(m: ChatMember, room: KeyedRoom, file: Awaited<ReturnType<typeof encryptedFile>>, fileId?: string) {
   for (;;) {
     const sent = await sendFileMessage(m.socket, m.account, room, file, fileId);
     if (sent.reply.ok || sent.reply.error.code !== 'rate-limited') return sent;
@@ -68,7 +47,7 @@ async function sendFile(m: Member, room: KeyedRoom, file: Awaited<ReturnType<typ
 }
 
 /** Uploads and attaches a file of `bytes`; returns it with its stored message's seq. */
-async function share(m: Member, room: KeyedRoom, name: string, bytes: Uint8Array<ArrayBuffer>) {
+async function share(m: ChatMember, room: KeyedRoom, name: string, bytes: Uint8Array<ArrayBuffer>) {
   const file = await encryptedFile(room.id, name, bytes);
   await upload(m.rest, room.code, file.fileId, file.ciphertext, file.descriptor.mime).expect(201);
   const { reply } = await sendFile(m, room, file);
@@ -76,11 +55,11 @@ async function share(m: Member, room: KeyedRoom, name: string, bytes: Uint8Array
   return { ...file, seq: reply.result.seq };
 }
 
-async function linkFor(m: Member, room: { code: string }, fileId: string): Promise<FileLink> {
+async function linkFor(m: ChatMember, room: { code: string }, fileId: string): Promise<FileLink> {
   return (await m.rest.post(FILE_PATHS.link(room.code, fileId)).expect(200)).body as FileLink;
 }
 
-function download(server: ServerProcess, m: Member, url: string) {
+function download(server: ServerProcess, m: ChatMember, url: string) {
   return m.rest.get(url).buffer(true).parse(bytesBody);
 }
 
@@ -104,16 +83,16 @@ function allStoredObjects(dir: string): string[] {
 
 describe('encrypted files, local storage (docs/protocol.md §10)', () => {
   let server: ServerProcess;
-  let ann: Member;
-  let ben: Member;
-  let cai: Member;
+  let ann: ChatMember;
+  let ben: ChatMember;
+  let cai: ChatMember;
   let room: KeyedRoom;
 
   beforeAll(async () => {
     server = await ServerProcess.start({
       env: { ...FAST_AUTH_ENV, REGISTER_LIMIT_PER_HOUR: '1000', CHAT_RATE_LIMIT: 'burst', FILE_SWEEP_INTERVAL_SECONDS: '1', FILE_QUOTA_MB_PER_USER: '64' },
     });
-    [ann, ben, cai] = [await member(server, 'ann'), await member(server, 'ben'), await member(server, 'cai')];
+    [ann, ben, cai] = [await chatMember(server, 'ann'), await chatMember(server, 'ben'), await chatMember(server, 'cai')];
     room = await keyedRoom(server, ann, [ben]);
   });
 
@@ -400,7 +379,7 @@ describe('encrypted files, local storage (docs/protocol.md §10)', () => {
     });
 
     it('gives a `joined`-room newcomer no link for a file shared before they joined, and one for a file shared after', async () => {
-      const dee = await member(server, 'dee');
+      const dee = await chatMember(server, 'dee');
       try {
         const joined = await keyedRoom(server, ann, [], 'joined');
         const before = await share(ann, joined, 'before.txt', new Uint8Array(Buffer.from('before dee')));
@@ -417,7 +396,7 @@ describe('encrypted files, local storage (docs/protocol.md §10)', () => {
     });
 
     it('refuses a removed member a link, and a download through a link issued before the removal', async () => {
-      const eve = await member(server, 'eve');
+      const eve = await chatMember(server, 'eve');
       try {
         const small = await keyedRoom(server, ann, [eve]);
         const file = await share(ann, small, 'kept.txt', new Uint8Array(Buffer.from('not for eve after')));
@@ -450,7 +429,7 @@ describe('encrypted files, local storage (docs/protocol.md §10)', () => {
     });
 
     it('deletes a room’s files (rows and objects, pending and attached) when its last member leaves', async () => {
-      const fay = await member(server, 'fay');
+      const fay = await chatMember(server, 'fay');
       try {
         const doomed = await keyedRoom(server, fay, []);
         const attached = await share(fay, doomed, 'attached.pdf', sampleFiles('doomed')[1]!.bytes);
@@ -495,12 +474,12 @@ describe('encrypted files, local storage (docs/protocol.md §10)', () => {
 
 describe('encrypted files: quota and link expiry', () => {
   let server: ServerProcess;
-  let gus: Member;
+  let gus: ChatMember;
   let room: KeyedRoom;
 
   beforeAll(async () => {
     server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, CHAT_RATE_LIMIT: 'burst', FILE_QUOTA_MB_PER_USER: '1', FILE_LINK_TTL_SECONDS: '2' } });
-    gus = await member(server, 'gus');
+    gus = await chatMember(server, 'gus');
     room = await keyedRoom(server, gus, []);
   });
 

@@ -1,31 +1,18 @@
-import { type Ack, CLIENT_CONFIG_PATH, type EnterRoomResult, LIMITS, type MessageContent, messageBounds, type RoomNotice, type RoomSummary, type SendResult, type StoredMessage } from '@conclave/contracts';
+import { type Ack, CLIENT_CONFIG_PATH, LIMITS, type MessageContent, messageBounds, type RoomNotice, type RoomSummary, type SendResult, type StoredMessage } from '@conclave/contracts';
 import { decryptMessage, editContent, encryptMessage, importPublicKeys, textContent } from '@conclave/crypto';
 import request from 'supertest';
 import type { Socket } from 'socket.io-client';
-import { type Account, type Client, FAST_AUTH_ENV, newAccount, registeredClient } from '../support/accounts.js';
+import { FAST_AUTH_ENV } from '../support/accounts.js';
 import { sql } from '../support/db.js';
 import { createRoom, joinAndAdmit } from '../support/membership.js';
+import { type ChatMember, chatMember, enterRoom } from '../support/chat-members.js';
 import { ServerProcess } from '../support/server.js';
-import { ask, askRaw, CHAT_EVENTS, connect, connected, makeFirstEpoch, next, resultOf, sessionCookie } from '../support/sockets.js';
+import { ask, askRaw, CHAT_EVENTS, makeFirstEpoch, next, resultOf } from '../support/sockets.js';
 
 /**
  * The room's log beyond messages (docs/protocol.md §9a–§9c): membership lines, edits and deletions
  * with seqs of their own, live and in history and resync; and the deployment's message limit.
  */
-
-interface Member {
-  account: Account;
-  rest: Client;
-  socket: Socket;
-}
-
-async function member(server: ServerProcess, name: string): Promise<Member> {
-  const account = await newAccount(name);
-  const rest = await registeredClient(server, account);
-  const socket = connect(server, await sessionCookie(server, account));
-  await connected(socket);
-  return { account, rest, socket };
-}
 
 /** Sends, waiting out the burst limit (5 in 10 s): these tests are about the log, not the limiter. */
 async function askPaced<T>(socket: Socket, event: string, payload: unknown): Promise<Ack<T>> {
@@ -36,28 +23,26 @@ async function askPaced<T>(socket: Socket, event: string, payload: unknown): Pro
   }
 }
 
-const enter = async (m: Member, code: string): Promise<EnterRoomResult> => resultOf(await ask(m.socket, CHAT_EVENTS.enter, { code }));
-
 describe('the room log: membership lines, edits, deletions', () => {
   let server: ServerProcess;
-  let ann: Member;
-  let ben: Member;
+  let ann: ChatMember;
+  let ben: ChatMember;
   let room: RoomSummary;
   let epochKey: CryptoKey;
   const secrets: string[] = [];
 
-  const seal = (from: Member, content: MessageContent) =>
+  const seal = (from: ChatMember, content: MessageContent) =>
     encryptMessage({ roomId: room.id, senderId: from.account.userId, epoch: 1, epochKey, senderSig: from.account.identity.sig.privateKey, content });
-  const sendText = async (from: Member, body: string) => {
+  const sendText = async (from: ChatMember, body: string) => {
     secrets.push(body);
     return askPaced<SendResult>(from.socket, CHAT_EVENTS.send, await seal(from, textContent(body)));
   };
-  const sendEdit = async (from: Member, editOf: number, body: string, routedTo = editOf) => {
+  const sendEdit = async (from: ChatMember, editOf: number, body: string, routedTo = editOf) => {
     secrets.push(body);
     return askPaced<SendResult>(from.socket, CHAT_EVENTS.send, { ...(await seal(from, editContent(editOf, body))), editOf: routedTo });
   };
-  const remove = (from: Member, seq: number) => askPaced<{ seq: number }>(from.socket, CHAT_EVENTS.deleteMessage, { roomId: room.id, seq });
-  const readAs = async (m: Member, message: StoredMessage) => {
+  const remove = (from: ChatMember, seq: number) => askPaced<{ seq: number }>(from.socket, CHAT_EVENTS.deleteMessage, { roomId: room.id, seq });
+  const readAs = async (m: ChatMember, message: StoredMessage) => {
     const keys = (await m.rest.get(`/api/users/${message.senderId}/keys`).expect(200)).body.publicKeys;
     return decryptMessage(message, { epochKey, senderSig: (await importPublicKeys(keys)).sig });
   };
@@ -65,14 +50,14 @@ describe('the room log: membership lines, edits, deletions', () => {
   beforeAll(async () => {
     // Burst: a few messages in a row without waiting out the steady limit.
     server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, REGISTER_LIMIT_PER_HOUR: '1000', CHAT_RATE_LIMIT: 'burst' } });
-    ann = await member(server, 'ann');
-    ben = await member(server, 'ben');
+    ann = await chatMember(server, 'ann');
+    ben = await chatMember(server, 'ben');
     room = await createRoom(server, ann, { name: 'Log', history: 'shared' });
-    await enter(ann, room.code);
+    await enterRoom(ann, room.code);
     const joined = next(ann.socket, CHAT_EVENTS.notice);
     await joinAndAdmit(server, ben, room, ann);
     expect(await joined).toEqual({ roomId: room.id, seq: 1, kind: 'joined', userId: ben.account.userId, createdAt: expect.any(String) });
-    await enter(ben, room.code);
+    await enterRoom(ben, room.code);
     epochKey = await makeFirstEpoch(ann.socket, room.id, ann.account, [ann.account, ben.account]);
   });
 
@@ -165,8 +150,8 @@ describe('the room log: membership lines, edits, deletions', () => {
   });
 
   it('writes "left" and "removed" lines that the remaining members receive', async () => {
-    const cy = await member(server, 'cyd');
-    const dee = await member(server, 'dee');
+    const cy = await chatMember(server, 'cyd');
+    const dee = await chatMember(server, 'dee');
     await joinAndAdmit(server, cy, room, ann);
     await joinAndAdmit(server, dee, room, ann);
     const left = next(ann.socket, CHAT_EVENTS.notice, (n: RoomNotice) => n.kind === 'left');
@@ -217,9 +202,9 @@ describe('the message limit is a deployment setting (MESSAGE_MAX_CHARS)', () => 
     const chars = LIMITS.messageBodyCharsMax;
     server = await ServerProcess.start({ env: { ...FAST_AUTH_ENV, REGISTER_LIMIT_PER_HOUR: '1000', MESSAGE_MAX_CHARS: String(chars) } });
     expect((await request(server.origin).get(CLIENT_CONFIG_PATH).ca(server.certificate).expect(200)).body).toEqual({ messageChars: chars });
-    const eve = await member(server, 'eve');
+    const eve = await chatMember(server, 'eve');
     const room = await createRoom(server, eve, { name: 'Long form', history: 'shared' });
-    await enter(eve, room.code);
+    await enterRoom(eve, room.code);
     const epochKey = await makeFirstEpoch(eve.socket, room.id, eve.account, [eve.account]);
     // The worst case of the highest limit: every character escaped in the JSON plaintext.
     const longest = await encryptMessage({
