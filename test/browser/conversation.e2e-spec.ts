@@ -192,6 +192,9 @@ describe('the conversation in chromium', () => {
     // The owner sees the start of the conversation, not the newcomer's note.
     await expect(annPage.getByText('messages from before you joined are hidden').count()).resolves.toBe(0);
 
+    // Ben holds the room key (his message is stored) before he leaves: no key work is left in flight.
+    await say(benPage, 'hello, and goodbye');
+    await line(annPage, 'hello, and goodbye').waitFor({ timeout: 20_000 });
     await benPage.getByRole('button', { name: 'Leave room' }).click();
     await benPage.getByRole('button', { name: 'Yes, leave' }).click();
     await annPage.locator('ol.messages > li.event[data-event="left"]', { hasText: 'ben left the room' }).waitFor({ timeout: 20_000 });

@@ -13,7 +13,7 @@ import {
   type StoredMessage,
   type TypingNotice,
 } from '@conclave/contracts';
-import { ApiClient } from '../api-client.service';
+import { ApiClient, ApiError } from '../api-client.service';
 import { FileTransferService } from '../files/file-transfer.service';
 import { SessionService } from '../session.service';
 import { DirectoryService } from './directory.service';
@@ -26,10 +26,12 @@ import { withRoomUpdate } from './room-update';
 
 /**
  * Logs a failure of background work on a room. A room left or removed meanwhile answers
- * no-such-room: nothing is to be done there any more, so that is no error.
+ * no-such-room on the socket, 404 over REST: nothing is to be done there any more, so that is no error.
  */
 const failure = (what: string) => (err: unknown) =>
-  err instanceof SocketRequestError && err.code === 'no-such-room' ? console.warn(`${what} skipped: no longer a member`) : console.error(`${what} failed:`, err);
+  (err instanceof SocketRequestError && err.code === 'no-such-room') || (err instanceof ApiError && err.status === 404)
+    ? console.warn(`${what} skipped: no longer a member`)
+    : console.error(`${what} failed:`, err);
 
 /** How long a "typing" notice holds without a refresh (the sender repeats it while typing). */
 export const TYPING_HOLD_MS = 6_000;
