@@ -222,10 +222,11 @@ describe('encrypted files in chromium: two people, one room', () => {
 
     const executable = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff', 'latin1'), Buffer.alloc(64)]);
     await attach(annPage, [{ name: 'invoice.pdf', mimeType: 'application/pdf', buffer: executable }]);
-    await expect(annPage.getByRole('alert').filter({ hasText: 'Not shared' }).textContent()).resolves.toContain('"invoice.pdf" is named .pdf but its content is not an allowed type');
+    // Each refusal replaces the last one's alert: wait for the new text, not the alert.
+    await annPage.getByRole('alert').filter({ hasText: '"invoice.pdf" is named .pdf but its content is not an allowed type' }).waitFor();
 
     await attach(annPage, [{ name: 'setup.exe', mimeType: 'application/octet-stream', buffer: executable }]);
-    await expect(annPage.getByRole('alert').filter({ hasText: 'Not shared' }).textContent()).resolves.toContain('"setup.exe": only TXT, PDF, PNG, JPG, JPEG, GIF files can be shared');
+    await annPage.getByRole('alert').filter({ hasText: '"setup.exe": only TXT, PDF, PNG, JPG, JPEG, GIF files can be shared' }).waitFor();
 
     expect(annUploads).toHaveLength(before);
     await expect(messages(annPage).count()).resolves.toBe(5);
